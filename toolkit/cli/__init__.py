@@ -1,0 +1,53 @@
+"""The ``dd-toolkit`` command line.
+
+Each subcommand lives in its own module with ``register(subparsers)`` and ``handle(args)``.
+Modules are imported only when their command runs, so ``dd-toolkit run`` never imports
+textual or copier, and imports boto3/datadog-api-client only when a secret or a push needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ._common import EXIT_USAGE, CliError, fail
+
+# (command, module under toolkit.cli, one-line help). The module is imported to build its
+# parser; keep every module's top level free of heavy imports.
+COMMANDS: list[tuple[str, str, str]] = [
+    ("list", "_list", "list the collectors, their metrics and the secrets they need"),
+    ("run", "_run", "collect once (dry run unless --push), as the CronJob does"),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dd-toolkit",
+        description="Write, test, run and deploy Datadog metric collectors.",
+    )
+    parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, module_name, help_text in COMMANDS:
+        module = importlib.import_module(f"{__name__}.{module_name}")
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        module.register(command)
+        command.set_defaults(handler=module.handle)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except CliError as exc:
+        return fail(str(exc), exc.code)
+    except KeyboardInterrupt:
+        return fail("interrupted", 130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+__all__ = ["EXIT_USAGE", "build_parser", "main"]

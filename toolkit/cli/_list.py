@@ -1,0 +1,42 @@
+"""``dd-toolkit list``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ._common import EXIT_FAILED, EXIT_OK, stdout_console
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
+
+
+def handle(args: argparse.Namespace) -> int:
+    from .._registry import discover, load
+
+    rows = []
+    for name, ref in discover().items():
+        collector, error = load(ref)
+        if collector is None:
+            rows.append({"name": name, "origin": ref.origin, "error": f"{error.type}: {error.message}"})
+            continue
+        try:
+            specs = collector.metric_specs()
+        except Exception as exc:
+            rows.append({"name": name, "origin": ref.origin, "error": f"{type(exc).__name__}: {exc}"})
+            continue
+        rows.append({"name": name, "origin": ref.origin, "metrics": len(specs), "secrets": list(collector.secrets)})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        from rich.table import Table
+
+        table = Table("collector", "metrics", "secrets needed", "origin", box=None)
+        for row in rows:
+            if "error" in row:
+                table.add_row(row["name"], "[red]failed to load[/]", f"[red]{row['error']}[/]", row["origin"])
+            else:
+                table.add_row(row["name"], str(row["metrics"]), ", ".join(row["secrets"]) or "-", row["origin"])
+        stdout_console().print(table)
+    return EXIT_FAILED if any("error" in r for r in rows) else EXIT_OK

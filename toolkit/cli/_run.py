@@ -1,0 +1,75 @@
+"""``dd-toolkit run NAME... | --all [--push] [--json] [--offline] [--timeout S] [--strict]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_PUSH, CliError
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("names", nargs="*", metavar="NAME", help="collectors to run (see `dd-toolkit list`)")
+    parser.add_argument("--all", action="store_true", help="run every collector")
+    parser.add_argument("--push", action="store_true", help="submit to Datadog (needs DD_API_KEY); default is a dry run")
+    parser.add_argument("--offline", action="store_true", help="replay recorded cassettes: no network, no credentials")
+    parser.add_argument("--json", action="store_true", help="print JSON only (an object for one collector, an array for several)")
+    parser.add_argument("--timeout", type=_positive, default=None, metavar="S", help="deadline for the whole run in seconds (default 120)")
+    parser.add_argument("--strict", action="store_true", help="exit non-zero when any metric fails")
+    parser.add_argument("--verbose", "-v", action="store_true", help="show tagged series and error tracebacks")
+    parser.add_argument("--tag", action="append", default=[], metavar="KEY:VALUE", help="extra tag on every pushed series (repeatable)")
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def handle(args: argparse.Namespace) -> int:
+    from .._registry import UnknownCollector, discover, resolve
+    from .._runner import run_collectors
+
+    if args.all and args.names:
+        raise CliError("give collector names or --all, not both")
+    if not args.all and not args.names:
+        raise CliError(f"name a collector to run, or --all; known collectors: {', '.join(discover()) or 'none'}")
+    try:
+        refs = list(discover().values()) if args.all else resolve(list(dict.fromkeys(args.names)))
+    except UnknownCollector as exc:
+        raise CliError(str(exc)) from None
+    settings = None
+    if args.push:
+        from .._push import PushConfigError, PushSettings
+
+        try:
+            settings = PushSettings.from_env(args.tag)  # before collecting: fail fast
+        except PushConfigError as exc:
+            raise CliError(str(exc)) from None
+
+    results = run_collectors(refs, timeout=args.timeout, offline=args.offline)
+
+    if args.json:
+        payload = [r.to_json() for r in results]
+        print(json.dumps(payload[0] if len(payload) == 1 and not args.all else payload, indent=2))
+    else:
+        from ._report import print_results
+
+        print_results(results, verbose=args.verbose, pushing=args.push)
+
+    code = EXIT_OK
+    if any(r.failed for r in results) or (args.strict and any(r.errors for r in results)):
+        code = EXIT_FAILED
+    if settings is not None:
+        from .._push import push
+
+        report = push(results, settings)
+        print(f"dd-toolkit: {report.summary()}", file=sys.stderr)
+        if not report.ok:
+            code = EXIT_PUSH
+    return code
