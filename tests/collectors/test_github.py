@@ -333,3 +333,18 @@ def test_no_credentials_in_cassettes():
     for path in CASSETTES.rglob("*.yaml"):
         text = path.read_text()
         assert "authorization" not in text.lower() and "ghp_" not in text and "github_pat_" not in text, path
+
+
+def test_readme_metrics_table_matches_the_code():
+    readme = (Path(metrics.__file__).parent / "README.md").read_text()
+    table = readme.split("<!-- metrics-table:start -->")[1].split("<!-- metrics-table:end -->")[0]
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in table.strip().splitlines()[2:]]
+    specs = GithubCollector().metric_specs()
+    assert rows == [[f"`{s.name}`", s.description, s.unit, s.type.upper()] for s in specs]
+
+
+def test_helm_values_entry():
+    values = yaml.safe_load((Path(__file__).resolve().parents[2] / "charts" / "datadog-collectors" / "values.yaml").read_text())
+    entry = values["collectors"]["github"]
+    assert entry["enabled"] is True and entry["schedule"] == "*/15 * * * *"
+    assert set(entry["env"]) == set(GithubCollector.config)
