@@ -295,6 +295,8 @@ def test_secondary_rate_limit_and_404_messages():
     assert "GITHUB_REPOSITORIES" in str(missing)
     forbidden = api.error_for(_response(403, {"x-ratelimit-remaining": "4100"}, {"message": "Resource not accessible"}), "x")
     assert type(forbidden) is api.GitHubError and "read access" in str(forbidden)
+    exhausted = api.error_for(_response(429, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1795783276"}, {}), "x")
+    assert isinstance(exhausted, api.GitHubRateLimited) and "resets at 2026-11-27 12:41:16 UTC" in str(exhausted)
 
 
 def test_runs_beyond_githubs_cap_are_an_error_not_an_undercount(monkeypatch):
