@@ -81,7 +81,8 @@ def load_replay(directory: Path, collector: str = "") -> Replay:
 
 
 def _read_cassette(path: Path) -> list[tuple[Recorded, dict]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    # libyaml's loader when present: the pure-Python one takes ~0.2 s on a 100 KB cassette
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     if data.get("version") != 1:
         raise ValueError("not a vcrpy version 1 cassette")
     out = []
