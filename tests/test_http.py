@@ -12,7 +12,7 @@ from loopback import Loopback, Reply
 
 from toolkit import http_client, paginate_cursor, paginate_links, paginate_pages
 from toolkit._context import RunContext, enter_run, leave_run
-from toolkit._http import RetryDeadlineExceeded, pooled_transport
+from toolkit._http import pooled_transport
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_retry_that_would_pass_the_deadline_fails_fast(run_context):
     ctx, slept = run_context
     ctx.deadline = time.monotonic() + 2
     with Loopback({"/x": Reply(429, headers={"Retry-After": "20"})}) as server, http_client(server.url) as client:
-        with pytest.raises(RetryDeadlineExceeded, match="deadline"):
+        with pytest.raises(httpx.HTTPStatusError, match="wait 20s, beyond the run's deadline"):
             client.get("/x")
     assert slept == []
 
@@ -118,3 +118,21 @@ def test_paginate_cursor():
     with Loopback(routes) as server, http_client(server.url) as client:
         got = list(paginate_cursor(client, "/c", next_cursor=lambda d: d["next"], items=lambda d: d["data"]))
     assert got == [1, 2]
+
+
+def test_retry_after_beyond_the_cap_is_not_retried(run_context):
+    _, slept = run_context
+    with Loopback({"/x": Reply(429, {"message": "come back in an hour"}, {"Retry-After": "3600"})}) as server:
+        with http_client(server.url) as client, pytest.raises(httpx.HTTPStatusError, match="wait 3600s, beyond the 30s retry cap") as info:
+            client.get("/x")
+    assert len(server.requests) == 1 and slept == []
+    assert info.value.response.json() == {"message": "come back in an hour"}  # the body is still readable
+
+
+def test_exhausted_rate_limit_window_is_not_retried(run_context):
+    reset = str(int(time.time()) + 1800)
+    headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
+    with Loopback({"/x": Reply(429, {"message": "API rate limit exceeded"}, headers)}) as server:
+        with http_client(server.url) as client, pytest.raises(httpx.HTTPStatusError, match="not retried"):
+            client.get("/x")
+    assert len(server.requests) == 1
