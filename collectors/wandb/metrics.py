@@ -27,7 +27,6 @@ ENDED_STATES = ("finished", "crashed", "failed")
 # The SDK's `Runs` query (wandb 0.23.0 `_create_runs_query`), cut down to the fields read here.
 RUNS_QUERY = """query Runs($project: String!, $entity: String!, $cursor: String, $perPage: Int = 50, $order: String, $filters: JSONString) {
   project(name: $project, entityName: $entity) {
-    runCount(filters: $filters)
     runs(filters: $filters, after: $cursor, first: $perPage, order: $order) {
       edges {
         node {
