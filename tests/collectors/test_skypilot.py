@@ -122,6 +122,21 @@ def test_no_jobs_controller_means_zero_jobs():
     assert m["skypilot.cost.compute_7d"] == 0.0
 
 
+def test_jobs_queue_pages_until_the_total_is_read(monkeypatch):
+    monkeypatch.setattr(metrics, "JOBS_PAGE_SIZE", 4)
+    directory = CASSETTES / "jobs-paged"
+    transport = load_replay(directory).transport()
+    result = SkypilotCollector().run(cassettes=directory, transport=transport)
+    assert result.errors == []
+    pages = [json.loads(r.content) for r in transport.requests if r.url.path == "/jobs/queue/v2"]
+    assert [(b["page"], b["limit"]) for b in pages] == [(1, 4), (2, 4)]  # total 8: no third page
+    m = result.metrics  # the same 8 jobs as the main cassette, so the same values
+    assert (m["skypilot.jobs.running"], m["skypilot.jobs.pending"], m["skypilot.jobs.recovering"]) == (1.0, 1.0, 1.0)
+    assert (m["skypilot.jobs.succeeded_7d"], m["skypilot.jobs.failed_7d"], m["skypilot.jobs.cancelled_7d"]) == (1.0, 2.0, 1.0)
+    assert m["skypilot.jobs.recoveries_7d"] == 3.0
+    assert m["skypilot.jobs.avg_duration_minutes_7d"] == pytest.approx(21.5)
+
+
 def test_other_request_failures_are_errors_not_zero():
     result = SkypilotCollector().run(cassettes=CASSETTES / "jobs-request-failed")
     by_name = outcomes(result)
