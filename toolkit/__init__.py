@@ -25,6 +25,7 @@ _EXPORTS = {
     "Series": "_result",
     "UNITS": "_metric",
     "auto_discover_metrics": "_discovery",
+    "aws_client": "_aws",
     "get_config": "_config",
     "get_config_list": "_config",
     "get_secret": "_secrets",
@@ -40,6 +41,7 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from ._aws import aws_client
     from ._cache import per_run
     from ._collector import DEFAULT_TIMEOUT, BaseCollector
     from ._config import ConfigError, get_config, get_config_list, now
@@ -88,6 +90,7 @@ __all__ = [
     "SecretNotFoundError",
     "Series",
     "auto_discover_metrics",
+    "aws_client",
     "get_config",
     "get_config_list",
     "get_secret",

@@ -149,8 +149,9 @@ class BaseCollector:
             from ._replay import load_replay
 
             replay = load_replay(Path(cassettes) if cassettes else self.cassettes(), self.name)
+            context.replay = replay.transport()
             if transport is None:
-                context.transport = replay.transport()
+                context.transport = context.replay
             context.offline = True
             context.secrets = replay.secrets
             context.config = replay.config

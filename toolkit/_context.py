@@ -29,6 +29,7 @@ class RunContext:
     config: Mapping[str, str] = field(default_factory=dict)  # overlays os.environ
     clock: Callable[[], datetime] | None = None  # offline: the time the cassette was recorded
     offline: bool = False
+    replay: Any = None  # offline: the ReplayTransport, which also answers boto3 (toolkit._aws)
     cache: dict[Any, Any] = field(default_factory=dict)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -122,26 +122,32 @@ class ReplayTransport(httpx.BaseTransport):
         self.requests: list[httpx.Request] = []  # what was asked, for tests and `record` reports
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        wanted = Recorded(request.method, str(request.url), request.read(), dict(request.headers))
+        body = request.read()
         with self._lock:
             self.requests.append(request)
+        return _to_httpx(self.answer(request.method, str(request.url), body, dict(request.headers)), request)
+
+    def answer(self, method: str, url: str, body: Any, headers: dict) -> dict:
+        """The recorded response (vcrpy's dict) for a request; shared by the httpx and boto3 replays."""
+        wanted = Recorded(method, url, body, headers)
+        with self._lock:
             found = [i for i, (rec, _) in enumerate(self._replay.interactions) if matches(wanted, rec, self._replay.match_on)]
             if not found:
                 raise ReplayError(
-                    f"no recorded response for {request.method} {_safe_url(request.url)} in {self._replay.directory}; "
+                    f"no recorded response for {method} {_safe_url(url)} in {self._replay.directory}; "
                     "re-record with `dd-toolkit record` or add the interaction to the cassette"
                 )
             unplayed = [i for i in found if i not in self._played]
             index = unplayed[0] if unplayed else found[-1]
             self._played.add(index)
-        return _to_httpx(self._replay.interactions[index][1], request)
+        return self._replay.interactions[index][1]
 
     def unplayed(self) -> list[Any]:
         with self._lock:
             return [rec for i, (rec, _) in enumerate(self._replay.interactions) if i not in self._played]
 
 
-def _safe_url(url: httpx.URL) -> str:
+def _safe_url(url: httpx.URL | str) -> str:
     from ._redact import redact
 
     return redact(str(url))

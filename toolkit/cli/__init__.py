@@ -18,6 +18,7 @@ from ._common import EXIT_USAGE, CliError, fail
 COMMANDS: list[tuple[str, str, str]] = [
     ("list", "_list", "list the collectors, their metrics and the secrets they need"),
     ("run", "_run", "collect once (dry run unless --push), as the CronJob does"),
+    ("record", "_record", "run a collector live and record its HTTP as scrubbed test cassettes"),
 ]
 
 

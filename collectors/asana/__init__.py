@@ -1,0 +1,1 @@
+"""Asana collector: open, overdue, completed and created tasks per project."""

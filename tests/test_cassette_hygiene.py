@@ -1,0 +1,139 @@
+"""No cassette may hold anything that looks like a credential.
+
+Every file under tests/cassettes (recursively: cassettes, replay.json, READMEs) is scanned for
+known token formats and for every secret value the test suite itself sets. Placeholders are
+tolerated when they follow the convention: the words ``placeholder`` or ``REDACTED``, ``***``,
+and AWS's documented example keys (``AKIAIOSFODNN7EXAMPLE``, ``...EXAMPLEKEY``). The scanner is
+unit-tested on bad samples below, so a green run means something.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+CASSETTES = TESTS / "cassettes"
+
+PLACEHOLDER_WORDS = ("placeholder", "redacted", "example", "dummy")
+PLACEHOLDER_VALUES = {"***", "<token>", "token", "xxx", "..."}
+
+# (what, pattern, group holding the credential)
+PATTERNS: list[tuple[str, re.Pattern, int]] = [
+    ("GitHub token", re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"), 1),
+    ("AWS access key id", re.compile(r"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b"), 1),
+    ("AWS secret access key", re.compile(
+        r"(?i)(?:aws_secret_access_key|secret_access_key|secretaccesskey)[\"'\s:=>\-]*([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"), 1),
+    ("AWS SigV4 signature", re.compile(r"(AWS4-HMAC-SHA256\s+Credential=\S+)"), 1),
+    ("bearer token", re.compile(r"(?i)\bBearer\s+([A-Za-z0-9._~+/=-]+)"), 1),
+    ("basic auth", re.compile(r"(?i)\bBasic\s+([A-Za-z0-9+/=]{12,})"), 1),
+    ("Datadog API key", re.compile(r"(?i)(?:dd[-_]?api[-_]?key|api[-_]?key)[\"'\s:=\-]+([0-9a-f]{32})(?![0-9a-f])"), 1),
+    ("Datadog application key", re.compile(
+        r"(?i)(?:dd[-_]?application[-_]?key|app(?:lication)?[-_]?key)[\"'\s:=\-]+([0-9a-f]{40})(?![0-9a-f])"), 1),
+    ("Slack token", re.compile(r"\b(xox[abposr]-[0-9A-Za-z-]{10,})"), 1),
+    ("private key", re.compile(r"(-----BEGIN (?:RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----)"), 1),
+]
+
+# Secret values the suite sets: setenv("..._TOKEN|KEY|SECRET|PASSWORD", "value") and
+# constants named like credentials (TOKEN = "...", key_id, secret = "...", "...").
+_SETENV = re.compile(r"setenv\(\s*[\"']([A-Z0-9_]*(?:TOKEN|KEY|SECRET|PASSWORD|PAT|CREDENTIALS?)[A-Z0-9_]*)[\"']\s*,\s*[\"']([^\"']+)[\"']")
+_CONSTANT = re.compile(r"^\s*([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|API_KEY|APP_KEY)[A-Z0-9_]*)\s*=\s*[\"']([^\"']+)[\"']", re.M)
+_PAIR = re.compile(r"^\s*key_id\s*,\s*secret\s*=\s*[\"']([^\"']+)[\"']\s*,\s*[\"']([^\"']+)[\"']", re.M)
+MIN_SECRET_LENGTH = 8  # shorter test values ("x", "testing") are too common to mean anything
+
+
+def is_placeholder(value: str) -> bool:
+    lowered = value.lower().strip("'\"")
+    return lowered in PLACEHOLDER_VALUES or any(word in lowered for word in PLACEHOLDER_WORDS)
+
+
+@functools.cache
+def secrets_set_by_tests(root: Path = TESTS) -> frozenset[str]:
+    """Every secret value a test sets."""
+    found: set[str] = set()
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        found.update(value for _, value in _SETENV.findall(text))
+        found.update(value for _, value in _CONSTANT.findall(text))
+        for pair in _PAIR.findall(text):
+            found.update(pair)
+    return frozenset(v for v in found if len(v) >= MIN_SECRET_LENGTH and not is_placeholder(v) and not v.startswith("http"))
+
+
+def scan_text(text: str, secrets: set[str] = frozenset()) -> list[str]:
+    """What in ``text`` looks like a credential (empty when clean)."""
+    problems = []
+    for what, pattern, group in PATTERNS:
+        for match in pattern.finditer(text):
+            value = match.group(group)
+            if not is_placeholder(value):
+                problems.append(f"{what}: {value[:12]}...")
+    problems += [f"secret set by the tests: {value[:4]}..." for value in sorted(secrets) if value in text]
+    return problems
+
+
+def cassette_files() -> list[Path]:
+    return sorted(p for p in CASSETTES.rglob("*") if p.is_file())
+
+
+def test_there_are_cassettes_to_scan():
+    assert len(cassette_files()) >= 5
+
+
+@pytest.mark.parametrize("path", cassette_files(), ids=lambda p: str(p.relative_to(CASSETTES)))
+def test_cassette_holds_no_credential(path: Path):
+    text = path.read_text(encoding="utf-8", errors="replace")
+    problems = scan_text(text, secrets_set_by_tests())
+    assert not problems, f"{path.relative_to(TESTS)} looks like it holds credentials: {problems}"
+
+
+# --- the scanner can fail -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sample", [
+    "token: ghp_" + "A1b2C3d4E5" * 4,
+    "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz",
+    "Credential=AKIA" + "Q3EGRTYZ7NBV4LWX" + "/20261128/us-east-1/ec2/aws4_request",
+    "aws_secret_access_key = " + "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQWERTYUIO",
+    "<SecretAccessKey>" + "Zx9/yW8+vU7tS6rQ5pO4nM3lK2jI1hG0fEdCbA9z" + "</SecretAccessKey>",
+    "Authorization: AWS4-HMAC-SHA256 Credential=foo/20261128/us-east-1/ec2/aws4_request",
+    "authorization:\n      - Bearer sk-live-a8f7d6e5c4b3",
+    "Authorization: Basic dXNlcjpodW50ZXIy",
+    "dd-api-key:\n      - " + "3f9a" * 8,
+    '{"application_key": "' + "a1b2c3d4e5" * 4 + '"}',
+    "xoxb-" + "123456789012-abcdefABCDEF",
+    "-----BEGIN RSA PRIVATE KEY-----",
+])
+def test_scanner_flags_credentials(sample):
+    assert scan_text(sample), sample
+
+
+@pytest.mark.parametrize("sample", [
+    "Authorization: Bearer placeholder",
+    "authorization:\n  - Bearer ***",
+    "Bearer REDACTED",
+    "AKIAIOSFODNN7EXAMPLE",
+    "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    '{"secrets": {"asana/access-token": "placeholder"}}',
+    "commit 8aaabae450d0865f30a505ff223cf481f130a14c and etag 0123456789abcdef0123456789abcdef",
+    "x-amzn-requestid: KleQD0qNcG5jfALsxoOSWQsJOCPmXzNBCJ2cKbQ9A3P7fD9yE1Bx",
+])
+def test_scanner_tolerates_placeholders_and_ordinary_hex(sample):
+    assert scan_text(sample) == []
+
+
+def test_scanner_flags_a_secret_value_the_tests_set(tmp_path):
+    (tmp_path / "test_x.py").write_text('monkeypatch.setenv("FOO_TOKEN", "tok-9f8e7d6c5b")\nAPI_KEY = "k3y-value-123"\n')
+    secrets = secrets_set_by_tests(tmp_path)
+    assert secrets == {"tok-9f8e7d6c5b", "k3y-value-123"}
+    assert scan_text("body: tok-9f8e7d6c5b", secrets) and scan_text("k3y-value-123", secrets)
+    assert scan_text("nothing here", secrets) == []
+
+
+def test_suite_secrets_are_found():
+    found = secrets_set_by_tests()
+    assert "echo-s3cret-TOKEN-4242" in found  # tests/test_record.py TOKEN
+    assert "0123456789abcdef0123456789abcdef" in found  # tests/test_cli.py DD_API_KEY
