@@ -16,6 +16,7 @@ from toolkit._helm_values import (
     find_values_file,
     load_values,
     schedule_gaps,
+    values_problems,
 )
 
 VALUES_FILE = ROOT / "charts" / "datadog-collectors" / "values.yaml"
@@ -138,3 +139,17 @@ def test_load_values_errors(tmp_path):
     bad.write_text("- a list\n")
     with pytest.raises(ValuesError, match="does not hold a mapping"):
         load_values(bad)
+
+
+def test_values_problems_for_doctor(tmp_path):
+    values = tmp_path / "values.yaml"
+    values.write_text(
+        "defaults: {schedule: '*/15 * * * *', timeout: 120}\n"
+        "collectors:\n  github: {enabled: true}\n  ec2: {enabled: true, schedule: '*/2 * * * *'}\n"
+    )
+    assert values_problems({"github", "wandb"}, values) == [
+        "collector 'wandb' has no entry collectors.wandb in the Helm values; add one (see docs/deploying.md)",
+        "the Helm values have an entry collectors.ec2 but there is no collector 'ec2'; remove the entry or add collectors/ec2/",
+        "collectors.ec2: activeDeadlineSeconds (180) must be below the schedule's interval (120s for '*/2 * * * *')",
+    ]
+    assert values_problems({"github", "ec2"}, tmp_path / "missing.yaml")[0].startswith("cannot read")

@@ -186,3 +186,16 @@ def check_values(values: Mapping[str, Any]) -> list[str]:
                 f"interval ({shortest}s for {c.schedule!r})"
             )
     return problems
+
+
+def values_problems(collector_names: Iterable[str], values_path: Path | None = None) -> list[str]:
+    """Everything ``dd-toolkit doctor`` reports about the Helm values, one line per problem:
+    the file itself, collectors and entries out of sync, schedules and deadlines."""
+    path = values_path or find_values_file()
+    if path is None:
+        return [f"no Helm values file found ({VALUES_PATH}); the chart cannot deploy these collectors"]
+    try:
+        values = load_values(path)
+    except ValuesError as exc:
+        return [str(exc)]
+    return check_sync(collector_names, values).problems() + check_values(values)
