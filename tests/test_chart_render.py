@@ -13,8 +13,8 @@ from realtools import ROOT, require_tool
 from toolkit._helm_values import ACTIVE_DEADLINE_MARGIN, check_values, load_values, schedule_gaps
 
 CHART = ROOT / "charts" / "datadog-collectors"
-# Strict validation (unknown fields fail) against a current release and the newest schema shipped
-# with kubernetes-validate; the chart's kubeVersion floor is 1.27.
+# Strict validation (unknown fields fail) against a current release (1.34, as EKS runs it) and the
+# chart's kubeVersion floor (1.27, where CronJob.spec.timeZone became GA).
 K8S_VERSIONS = ("1.34.0", "1.27.0")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 # The collectors this project ships or is adding; the all-collectors render uses them all.

@@ -18,7 +18,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help="collectors (entries under collectors: in the Helm values)")
     parser.add_argument("--all", action="store_true", help="every enabled collector of the Helm values")
     parser.add_argument("--values", type=Path, metavar="PATH",
-                        help="the chart's values file (default: charts/datadog-collectors/values.yaml here or above, or $DD_TOOLKIT_VALUES)")
+                        help="the chart's values file (default: $DD_TOOLKIT_VALUES, else charts/datadog-collectors/values.yaml here or above)")
     parser.add_argument("--schedule", metavar="CRON", help="use this cron schedule instead of the values file's")
     parser.add_argument("--timeout", type=_positive, metavar="S", help="the run's --timeout in seconds (default: the values file's)")
     parser.add_argument("--env", metavar="ENV", help="scope to env:ENV (default: the values file's datadog.env; '' for none)")
