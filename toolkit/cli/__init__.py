@@ -19,6 +19,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("list", "_list", "list the collectors, their metrics and the secrets they need"),
     ("run", "_run", "collect once (dry run unless --push), as the CronJob does"),
     ("record", "_record", "run a collector live and record its HTTP as scrubbed test cassettes"),
+    ("monitors", "_monitors", "print the Datadog monitors of collectors as JSON, or --apply them"),
 ]
 
 

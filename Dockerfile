@@ -1,0 +1,33 @@
+# The dd-toolkit image: every collector, `dd-toolkit` as the entrypoint, run by the Helm chart's
+# CronJobs as user 10001 (charts/datadog-collectors/values.yaml podSecurityContext.runAsUser).
+#   docker build -t dd-toolkit:0.1.0 .
+#   docker run --rm dd-toolkit:0.1.0 list
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+# --- build: the project and its runtime dependencies (no extras: no test or dev tools) into a venv
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+WORKDIR /src
+RUN python -m venv /opt/venv
+COPY pyproject.toml README.md ./
+COPY toolkit ./toolkit
+COPY collectors ./collectors
+# pip compiles the .pyc files here: the runtime's root filesystem is read-only. pip and
+# setuptools leave the venv afterwards; the runtime stage installs nothing.
+RUN /opt/venv/bin/pip install --no-cache-dir . \
+ && /opt/venv/bin/python -m pip uninstall --yes --quiet pip setuptools
+
+# --- runtime: the slim base, the venv, a non-root user; no compilers, no pip
+FROM ${PYTHON_IMAGE}
+RUN groupadd --gid 10001 ddtoolkit \
+ && useradd --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /tmp --shell /usr/sbin/nologin ddtoolkit
+COPY --from=build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    HOME=/tmp
+WORKDIR /tmp
+USER 10001:10001
+ENTRYPOINT ["dd-toolkit"]
+CMD ["list"]

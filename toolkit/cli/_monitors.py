@@ -1,0 +1,113 @@
+"""``dd-toolkit monitors NAME... | --all [--apply]``: the seed's three monitors per collector.
+
+Prints the monitor definitions as JSON (the body of Datadog's ``POST /api/v1/monitor``), or with
+``--apply`` creates or updates them. Schedules and timeouts come from the Helm values file, as
+deployed; ``--schedule`` and ``--timeout`` override them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ._common import EXIT_FAILED, EXIT_OK, CliError
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("names", nargs="*", metavar="NAME", help="collectors (entries under collectors: in the Helm values)")
+    parser.add_argument("--all", action="store_true", help="every enabled collector of the Helm values")
+    parser.add_argument("--values", type=Path, metavar="PATH",
+                        help="the chart's values file (default: $DD_TOOLKIT_VALUES, else charts/datadog-collectors/values.yaml here or above)")
+    parser.add_argument("--schedule", metavar="CRON", help="use this cron schedule instead of the values file's")
+    parser.add_argument("--timeout", type=_positive, metavar="S", help="the run's --timeout in seconds (default: the values file's)")
+    parser.add_argument("--env", metavar="ENV", help="scope to env:ENV (default: the values file's datadog.env; '' for none)")
+    parser.add_argument("--notify", action="append", default=[], metavar="@HANDLE", help="add to every message, e.g. @slack-infra (repeatable)")
+    parser.add_argument("--max-errors", type=float, default=None, metavar="N", help="error monitor threshold: failed metrics per run (default 3)")
+    parser.add_argument("--apply", action="store_true", help="create or update them in Datadog (needs DD_API_KEY and DD_APP_KEY)")
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def handle(args: argparse.Namespace) -> int:
+    from .._helm_values import ValuesError
+    from .._monitors import DEFAULT_MAX_ERRORS, MonitorInputs, monitors_for
+
+    if args.all and args.names:
+        raise CliError("give collector names or --all, not both")
+    if not args.all and not args.names:
+        raise CliError("name a collector, or --all")
+    for handle_ in args.notify:
+        if not handle_.startswith("@"):
+            raise CliError(f"--notify {handle_!r}: a notification handle starts with @ (e.g. @slack-infra)")
+    settings = None
+    if args.apply:  # before anything else: fail fast on missing credentials
+        from .._monitors_api import ApiSettings, MonitorsConfigError
+
+        try:
+            settings = ApiSettings.from_env()
+        except MonitorsConfigError as exc:
+            raise CliError(str(exc)) from None
+
+    values, entries = _values(args)
+    names = [n for n, e in entries.items() if e.enabled] if args.all else list(dict.fromkeys(args.names))
+    if args.all and not names:
+        raise CliError("no collector is enabled in the Helm values")
+    env = args.env if args.env is not None else (values.get("datadog") or {}).get("env")
+    definitions = []
+    for name in names:
+        entry = entries.get(name)
+        if entry is None and not args.schedule:
+            known = ", ".join(entries) or "none"
+            raise CliError(f"collector {name!r} has no entry in the Helm values (entries: {known}); add one or pass --schedule")
+        schedule = args.schedule or entry.schedule
+        timeout = args.timeout or (entry.timeout if entry else None)
+        if not timeout:
+            from .._collector import DEFAULT_TIMEOUT
+
+            timeout = DEFAULT_TIMEOUT
+        inputs = MonitorInputs(
+            collector=name, schedule=schedule, timeout=timeout, env=env or None, notify=tuple(args.notify),
+            max_errors=DEFAULT_MAX_ERRORS if args.max_errors is None else args.max_errors,
+        )
+        try:
+            definitions += monitors_for(inputs)
+        except ValuesError as exc:
+            raise CliError(f"{name}: {exc}") from None
+
+    if settings is None:
+        print(json.dumps(definitions, indent=2))
+        return EXIT_OK
+    from .._monitors_api import MonitorsApiError, apply_monitors
+
+    try:
+        changes = apply_monitors(definitions, settings)
+    except MonitorsApiError as exc:
+        raise CliError(f"applying monitors failed: {exc}", EXIT_FAILED) from None
+    for change in changes:
+        print(f"dd-toolkit: {change.line()}")
+    return EXIT_OK
+
+
+def _values(args: argparse.Namespace):
+    """The values file (as a dict) and its collectors; empty when --schedule makes it optional."""
+    from .._helm_values import ValuesError, collector_values, find_values_file, load_values
+
+    path = args.values or find_values_file()
+    if path is None:
+        if args.schedule and not args.all:
+            return {}, {}
+        raise CliError("no Helm values file found (charts/datadog-collectors/values.yaml); pass --values PATH or --schedule CRON")
+    try:
+        values = load_values(path)
+    except ValuesError as exc:
+        raise CliError(str(exc)) from None
+    return values, collector_values(values)
