@@ -110,6 +110,8 @@ def new_collector(
     """Generate collector ``name`` into the project at ``root``; raises ScaffoldError on refusal."""
     root = root.resolve()
     check_name(name)
+    if not (root / "collectors" / "__init__.py").is_file():
+        raise ScaffoldError(f"{root} has no collectors/__init__.py, so it is not a dd-toolkit project; pass the project's directory as --root")
     existing = [p for p in collector_paths(root, name) if p.exists()]
     if existing and not force:
         where = ", ".join(str(p.relative_to(root)) for p in existing)
@@ -161,6 +163,8 @@ def render(template: Path, dst: Path, data: dict, *, interactive: bool) -> dict:
             overwrite=True,
             unsafe=False,
         )
+    except KeyboardInterrupt:  # Ctrl-C at a prompt (copier's CopierAnswersInterrupt is one too)
+        raise
     except (ValueError, copier.errors.CopierError) as exc:  # a validator refused a given answer
         raise ScaffoldError(f"the template refused an answer: {str(exc).strip().splitlines()[-1]}") from exc
     name = data["collector_name"]

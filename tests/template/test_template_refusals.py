@@ -130,3 +130,9 @@ def test_run_and_the_parser_never_import_copier(project):
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=project, env=env_for(project), capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_directory_that_is_not_a_project_is_refused(tmp_path, capsys):
+    assert new(tmp_path, "pagerduty") == 2
+    assert "not a dd-toolkit project" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
