@@ -3,13 +3,11 @@
 The table sits between two markers so the rest of the README stays hand-written::
 
     <!-- metrics-table:start -->
-    ### Category
     | Metric | Description | Unit | Type |
     ...
     <!-- metrics-table:end -->
 
-One sub-table per metric category (the seed README's layout), categories and metrics in
-definition order.
+One row per metric in definition order; the metric names carry their category.
 """
 
 from __future__ import annotations
@@ -30,18 +28,10 @@ class DocsError(ValueError):
 
 def render_table(specs: list[MetricSpec]) -> str:
     """The text between the markers (without them), ending in a newline."""
-    categories: dict[str, list[MetricSpec]] = {}
-    for spec in specs:
-        categories.setdefault(spec.category, []).append(spec)
-    blocks = []
-    for category, members in categories.items():
-        rows = "\n".join(f"| `{s.name}` | {_cell(s.description)} | {s.unit} | {s.type.upper()} |" for s in members)
-        blocks.append(f"### {_title(category)}\n\n{HEADER}\n{rows}\n")
-    return "\n".join(blocks) if blocks else "No metrics are defined yet.\n"
-
-
-def _title(category: str) -> str:
-    return category.replace("_", " ").capitalize()
+    if not specs:
+        return "No metrics are defined yet.\n"
+    rows = "\n".join(f"| `{s.name}` | {_cell(s.description)} | {s.unit} | {s.type.upper()} |" for s in specs)
+    return f"{HEADER}\n{rows}\n"
 
 
 def _cell(text: str) -> str:

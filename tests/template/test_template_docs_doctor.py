@@ -74,7 +74,7 @@ def test_doctor_reports_a_collector_that_does_not_import(generated):
     assert done.stdout.count("missing") >= 6
 
 
-def test_render_table_groups_by_category_and_escapes():
+def test_render_table_rows_in_definition_order_escaped():
     @metric("svc.jobs.running")
     def running():
         """Jobs running now.
@@ -86,9 +86,11 @@ def test_render_table_groups_by_category_and_escapes():
         pass
 
     text = render_table([spec_of(running), spec_of(spend)])
-    assert text.startswith("### Jobs\n\n| Metric | Description | Unit | Type |")
-    assert "| `svc.jobs.running` | Jobs running now. | count | GAUGE |" in text
-    assert "### Costs" in text and "| `svc.costs.spend_7d` | Spend \\| 7 days | usd | COUNT |" in text
+    assert text == (
+        "| Metric | Description | Unit | Type |\n|--------|-------------|------|------|\n"
+        "| `svc.jobs.running` | Jobs running now. | count | GAUGE |\n"
+        "| `svc.costs.spend_7d` | Spend \\| 7 days | usd | COUNT |\n"
+    )
 
 
 def test_missing_markers_name_the_fix(tmp_path):
