@@ -6,13 +6,12 @@ import threading
 import time
 
 import pytest
-
 from fixtures.sample import metrics as sample_metrics
 from fixtures.sample.collector import SampleCollector
+
 from toolkit import BaseCollector, CollectionResult, metric
-from toolkit._engine import run_metrics
 from toolkit._context import RunContext
-from toolkit._discovery import metric_specs
+from toolkit._engine import run_metrics
 
 
 @pytest.fixture(scope="module")

@@ -42,7 +42,7 @@ class BaseCollector:
       ``config``          environment variables it reads, as ``{name: description}``
       ``metrics_module``  a module or dotted path (default: ``metrics`` beside the class)
       ``max_workers``     concurrent metric functions (default 16)
-      ``metric_timeout``  seconds one metric function may take (default: the run's deadline)
+      ``metric_timeout``  seconds one metric function may take (default 60; the run deadline also holds)
     """
 
     name: ClassVar[str] = ""
@@ -50,7 +50,7 @@ class BaseCollector:
     config: ClassVar[dict[str, str]] = {}
     metrics_module: ClassVar[ModuleType | str | None] = None
     max_workers: ClassVar[int] = 16
-    metric_timeout: ClassVar[float | None] = None
+    metric_timeout: ClassVar[float | None] = 60.0  # one slow metric never holds the pool for the whole run
     cassette_dir: ClassVar[str | Path | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -41,7 +41,8 @@ class _RunRetry(Retry):
         run = current_run()
         if run is not None:
             remaining = run.remaining()
-            if wait >= remaining:
+            # An offline replay does not really wait, so a recorded Retry-After cannot overrun.
+            if wait >= remaining and not run.offline:
                 what = f"HTTP {response.status_code}" if isinstance(response, httpx.Response) else type(response).__name__
                 raise RetryDeadlineExceeded(
                     f"{what}; the retry after {wait:.1f}s would pass the run's deadline ({max(remaining, 0):.1f}s left)"
@@ -62,6 +63,64 @@ def retry_policy() -> Retry:
         max_backoff_wait=MAX_BACKOFF,
         backoff_jitter=1.0,
     )
+
+
+def requested_wait(headers: httpx.Headers) -> float | None:
+    """Seconds the server asked us to wait: ``Retry-After``, or an exhausted rate-limit window."""
+    retry_after = headers.get("Retry-After", "").strip()
+    if retry_after:
+        try:
+            return float(retry_after)
+        except ValueError:
+            from email.utils import parsedate_to_datetime
+
+            try:
+                return parsedate_to_datetime(retry_after).timestamp() - time.time()
+            except (TypeError, ValueError):
+                return None
+    if headers.get("X-RateLimit-Remaining", "").strip() == "0":
+        try:
+            reset = float(headers.get("X-RateLimit-Reset", ""))
+        except ValueError:
+            return None
+        # GitHub sends an epoch time; others (Datadog) the seconds left in the window.
+        return reset - time.time() if reset > 1e9 else reset
+    return None
+
+
+class _HopelessRetryGuard(httpx.BaseTransport):
+    """Stops a retry the server has already ruled out.
+
+    When a 429/5xx asks for a wait longer than the backoff cap, or past the run's deadline,
+    retrying early would only be refused again (and burn the run's time): the answer is
+    raised at once as ``HTTPStatusError``, body read, so a collector can still say why.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self._inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        if response.status_code not in RETRY_STATUSES:
+            return response
+        wait = requested_wait(response.headers)
+        if wait is None:
+            return response
+        run = current_run()
+        beyond_deadline = run is not None and not run.offline and wait >= run.remaining()
+        if wait <= MAX_BACKOFF and not beyond_deadline:
+            return response
+        response.read()
+        limit = f"the {MAX_BACKOFF:.0f}s retry cap" if wait > MAX_BACKOFF else "the run's deadline"
+        raise httpx.HTTPStatusError(
+            f"HTTP {response.status_code} from {request.url.host}: the server asks to wait {wait:.0f}s, "
+            f"beyond {limit}; not retried",
+            request=request,
+            response=response,
+        )
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 class _Unclosable(httpx.BaseTransport):
@@ -101,7 +160,7 @@ def http_client(
         auth=auth,
         params=params,
         timeout=timeout,
-        transport=RetryTransport(transport=transport, retry=retry_policy()),
+        transport=RetryTransport(transport=_HopelessRetryGuard(transport), retry=retry_policy()),
         # Proxies come from the pooled transport; env-mounted proxy transports would bypass the
         # pool, the retries and an offline replay.
         trust_env=False,

@@ -10,9 +10,11 @@ format ``dd-toolkit record`` writes) and ``replay.json``::
 
 The replay is an httpx transport of its own rather than vcrpy's global patching: the engine
 runs metric functions in threads, and a transport handed to one run is thread-safe and
-touches nothing else in the process. It uses vcrpy's loader and matchers, so cassettes and
-matching rules are vcrpy's. Nothing here can reach the network: an unmatched request is an
-error naming the cassette directory and how to re-record.
+touches nothing else in the process. Cassettes are vcrpy's files (``dd-toolkit record`` writes
+them with vcrpy), read here with PyYAML and matched by vcrpy's matcher names; importing the
+``vcr`` package itself would pull in botocore and requests (~180 ms) on every offline start.
+Nothing here can reach the network: an unmatched request is an error naming the cassette
+directory and how to re-record.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
+
+from ._matching import MATCHERS, Recorded, matches
 
 DEFAULT_MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
 REPLAY_FILE = "replay.json"
@@ -37,7 +42,7 @@ class ReplayError(LookupError):
 @dataclass
 class Replay:
     directory: Path
-    interactions: list[tuple[Any, dict]]  # (vcr Request, vcr response dict)
+    interactions: list[tuple[Recorded, dict]]  # (recorded request, vcrpy response dict)
     match_on: tuple[str, ...] = DEFAULT_MATCH_ON
     config: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
@@ -52,21 +57,17 @@ class Replay:
 
 def load_replay(directory: Path, collector: str = "") -> Replay:
     """Read a replay directory; a missing or empty one is a ``ReplayError`` naming the fix."""
-    from vcr.serialize import deserialize
-    from vcr.serializers import yamlserializer
-
     directory = Path(directory)
     record = f"`dd-toolkit record {collector}`" if collector else "`dd-toolkit record NAME`"
     cassettes = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
     if not cassettes:
         raise ReplayError(f"no cassettes in {directory}; record them with {record} or run without --offline")
-    interactions: list[tuple[Any, dict]] = []
+    interactions: list[tuple[Recorded, dict]] = []
     for path in cassettes:
         try:
-            requests, responses = deserialize(path.read_text(encoding="utf-8"), yamlserializer)
-        except Exception as exc:  # vcrpy raises several kinds for a bad file
-            raise ReplayError(f"cassette {path} cannot be read ({exc}); re-record it with {record}") from exc
-        interactions.extend(zip(requests, responses, strict=True))
+            interactions.extend(_read_cassette(path))
+        except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+            raise ReplayError(f"cassette {path} cannot be read ({type(exc).__name__}: {exc}); re-record it with {record}") from exc
     meta = _read_meta(directory / REPLAY_FILE)
     recorded_at = meta.get("recorded_at")
     return Replay(
@@ -77,6 +78,18 @@ def load_replay(directory: Path, collector: str = "") -> Replay:
         secrets={k: str(v) for k, v in meta.get("secrets", {}).items()},
         recorded_at=datetime.fromisoformat(recorded_at.replace("Z", "+00:00")) if recorded_at else None,
     )
+
+
+def _read_cassette(path: Path) -> list[tuple[Recorded, dict]]:
+    # libyaml's loader when present: the pure-Python one takes ~0.2 s on a 100 KB cassette
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    if data.get("version") != 1:
+        raise ValueError("not a vcrpy version 1 cassette")
+    out = []
+    for item in data["interactions"]:
+        request = item["request"]
+        out.append((Recorded(request["method"], request["uri"], request.get("body"), request.get("headers") or {}), item["response"]))
+    return out
 
 
 def _read_meta(path: Path) -> dict[str, Any]:
@@ -100,23 +113,19 @@ class ReplayTransport(httpx.BaseTransport):
     """
 
     def __init__(self, replay: Replay) -> None:
-        from vcr import matchers
-
+        unknown = [m for m in replay.match_on if m not in MATCHERS]
+        if unknown:
+            raise ReplayError(f"{replay.directory}/replay.json: unknown match_on {unknown}; use {', '.join(MATCHERS)}")
         self._replay = replay
-        self._matchers = [getattr(matchers, name) for name in replay.match_on]
         self._played: set[int] = set()
         self._lock = threading.Lock()
         self.requests: list[httpx.Request] = []  # what was asked, for tests and `record` reports
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        from vcr.matchers import requests_match
-        from vcr.request import Request as VcrRequest
-
-        body = request.read()
-        wanted = VcrRequest(request.method, str(request.url), body, dict(request.headers))
+        wanted = Recorded(request.method, str(request.url), request.read(), dict(request.headers))
         with self._lock:
             self.requests.append(request)
-            found = [i for i, (rec, _) in enumerate(self._replay.interactions) if requests_match(wanted, rec, self._matchers)]
+            found = [i for i, (rec, _) in enumerate(self._replay.interactions) if matches(wanted, rec, self._replay.match_on)]
             if not found:
                 raise ReplayError(
                     f"no recorded response for {request.method} {_safe_url(request.url)} in {self._replay.directory}; "

@@ -1,4 +1,4 @@
-"""``python -m toolkit.cli``: the same as the ``dd-toolkit`` script."""
+"""``python -m toolkit.cli``: the same entry point as the ``dd-toolkit`` script."""
 
 import sys
 

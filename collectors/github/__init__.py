@@ -1,0 +1,1 @@
+"""GitHub collector: pull requests, issues and Actions CI of the configured repositories."""

@@ -1,0 +1,23 @@
+"""The GitHub collector class; its metric functions are in ``metrics.py``."""
+
+from toolkit import BaseCollector
+
+
+class GithubCollector(BaseCollector):
+    """Collects pull-request, issue and CI metrics from the GitHub REST API.
+
+    Metrics collected:
+    - Pull requests: open (per repository), merged in 7 days, median time to merge
+    - Issues: open, pull requests excluded (per repository)
+    - CI: failed workflow runs in 7 days (per repository), success rate over 7 days
+
+    Requirements:
+    - Secret: github/token (a token that can read the repositories' pull requests, issues
+      and Actions)
+    - Config: GITHUB_REPOSITORIES
+    """
+
+    secrets = ("github/token",)
+    config = {
+        "GITHUB_REPOSITORIES": "comma-separated repositories to watch, as owner/name (required)",
+    }

@@ -1,0 +1,114 @@
+"""dd-toolkit list / run: output, JSON shape, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fixtures.sample import metrics as sample_metrics
+from loopback import Loopback, Reply
+
+from toolkit import _registry
+from toolkit.cli import main
+
+
+@pytest.fixture(autouse=True)
+def fixture_collectors(monkeypatch):
+    """Discovery over tests/fixtures instead of the real collectors package."""
+    monkeypatch.setattr(_registry, "BUILTIN_PACKAGE", "fixtures")
+    sample_metrics.release.set()  # the sample's hanging metric returns at once here
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list(capsys):
+    code, out, _ = run(capsys, "list", "--json")
+    rows = {r["name"]: r for r in json.loads(out)}
+    assert code == 0
+    assert rows["replayed"]["metrics"] == 3 and rows["replayed"]["secrets"] == ["replayed/token"]
+    assert rows["sample"]["metrics"] == 9
+
+
+def test_run_json_offline_prints_only_the_documented_object(capsys):
+    code, out, err = run(capsys, "run", "replayed", "--json", "--offline")
+    data = json.loads(out)  # nothing but JSON on stdout
+    assert code == 0
+    assert set(data) == {"collector", "metrics", "series", "errors", "duration_seconds"}
+    assert data["collector"] == "replayed"
+    assert data["metrics"]["replayed.items.total"] == 3.0
+    assert data["metrics"]["collector.replayed.error_count"] == 0.0
+    assert data["errors"] == []
+
+
+def test_run_json_several_is_an_array(capsys):
+    code, out, _ = run(capsys, "run", "replayed", "sample", "--json", "--offline", "--timeout", "5")
+    data = json.loads(out)
+    assert [d["collector"] for d in data] == ["replayed", "sample"]
+    assert data[0]["errors"] == []
+    assert data[1]["errors"][0]["type"] == "ReplayError"  # sample has no cassettes
+    assert code == 1
+
+
+def test_run_table(capsys):
+    code, out, _ = run(capsys, "run", "replayed", "--offline")
+    assert code == 0
+    assert "collected 3 metrics, 0 errors" in out and "replayed.items.recent_7d" in out and "dry run" in out
+
+
+def test_metric_errors_exit_zero_unless_strict(capsys):
+    code, out, _ = run(capsys, "run", "sample", "--timeout", "5")
+    assert code == 0
+    assert "sample.items.boom: RuntimeError" in out
+    assert "s3cr3tvalue" not in out
+    assert run(capsys, "run", "sample", "--timeout", "5", "--strict")[0] == 1
+
+
+def test_unknown_collector_lists_known_ones(capsys):
+    code, out, err = run(capsys, "run", "nope")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "unknown collector 'nope'" in err and "replayed" in err and "sample" in err
+
+
+def test_no_names(capsys):
+    code, _, err = run(capsys, "run")
+    assert code == 2 and "or --all" in err
+
+
+def test_push_without_key_fails_before_collecting(capsys, monkeypatch):
+    called = []
+    monkeypatch.setattr("toolkit._runner.run_collectors", lambda *a, **k: called.append(1))
+    code, out, err = run(capsys, "run", "replayed", "--push", "--offline")
+    assert code == 2 and not called and "DD_API_KEY is not set" in err
+
+
+def test_push_sends_and_reports(capsys, monkeypatch):
+    with Loopback({"POST /api/v2/series": Reply(202, {"errors": []})}) as intake:
+        monkeypatch.setenv("DD_API_KEY", "0123456789abcdef0123456789abcdef")
+        monkeypatch.setenv("DD_URL", intake.url)
+        code, out, err = run(capsys, "run", "replayed", "--push", "--offline")
+    assert code == 0 and "pushed 6 series in 1 request" in err
+    assert len(intake.requests) == 1
+
+
+def test_failed_push_exits_non_zero(capsys, monkeypatch):
+    with Loopback({"POST /api/v2/series": Reply(400, {"errors": ["bad"]})}) as intake:
+        monkeypatch.setenv("DD_API_KEY", "0123456789abcdef0123456789abcdef")
+        monkeypatch.setenv("DD_URL", intake.url)
+        code, _, err = run(capsys, "run", "replayed", "--push", "--offline")
+    assert code == 3 and "push failed: 6 series not sent" in err and "replayed.items.total" in err
+
+
+def test_all_metrics_failing_exits_non_zero(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("DD_TOOLKIT_CASSETTES", str(tmp_path))  # no cassettes: the collector fails
+    code, out, _ = run(capsys, "run", "replayed", "--offline")
+    assert code == 1 and "failed: ReplayError" in out
+
+
+def test_bad_timeout(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "sample", "--timeout", "-1"])
+    assert info.value.code == 2

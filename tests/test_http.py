@@ -1,0 +1,138 @@
+"""http_client: retries (429 with Retry-After, 5xx, connect errors), no retry on other 4xx,
+the pooled transport shared within a run, and the pagination helpers."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import httpx
+import pytest
+from loopback import Loopback, Reply
+
+from toolkit import http_client, paginate_cursor, paginate_links, paginate_pages
+from toolkit._context import RunContext, enter_run, leave_run
+from toolkit._http import pooled_transport
+
+
+@pytest.fixture
+def run_context():
+    """A run whose sleeps are recorded instead of slept."""
+    slept: list[float] = []
+    transport = pooled_transport()
+    ctx = RunContext("t", time.monotonic() + 30, transport=transport, sleep=slept.append)
+    token = enter_run(ctx)
+    yield ctx, slept
+    leave_run(token)
+    transport.close()
+
+
+def test_429_honours_retry_after_then_succeeds(run_context):
+    _, slept = run_context
+    with Loopback({"/x": [Reply(429, {"m": "slow"}, {"Retry-After": "7"}), Reply(200, {"ok": 1})]}) as server:
+        with http_client(server.url) as client:
+            assert client.get("/x").json() == {"ok": 1}
+    assert len(server.requests) == 2
+    assert slept == [7.0]
+
+
+def test_5xx_retried_with_capped_backoff(run_context):
+    _, slept = run_context
+    replies = [Reply(500), Reply(502), Reply(503), Reply(200, {"ok": 2})]
+    with Loopback({"/x": replies}) as server, http_client(server.url) as client:
+        assert client.get("/x").json() == {"ok": 2}
+    assert len(server.requests) == 4
+    assert len(slept) == 3 and all(0 <= s <= 30 for s in slept)
+
+
+def test_gives_up_after_four_attempts(run_context):
+    with Loopback({"/x": Reply(500, {"m": "down"})}) as server, http_client(server.url) as client:
+        assert client.get("/x").status_code == 500
+    assert len(server.requests) == 4
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
+def test_other_4xx_never_retried(run_context, status):
+    _, slept = run_context
+    with Loopback({"/x": Reply(status)}) as server, http_client(server.url) as client:
+        assert client.get("/x").status_code == status
+    assert len(server.requests) == 1 and slept == []
+
+
+def test_connect_error_retried(run_context):
+    _, slept = run_context
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with http_client(f"http://127.0.0.1:{port}") as client, pytest.raises(httpx.ConnectError):
+        client.get("/")
+    assert len(slept) == 3
+
+
+def test_retry_that_would_pass_the_deadline_fails_fast(run_context):
+    ctx, slept = run_context
+    ctx.deadline = time.monotonic() + 2
+    with Loopback({"/x": Reply(429, headers={"Retry-After": "20"})}) as server, http_client(server.url) as client:
+        with pytest.raises(httpx.HTTPStatusError, match="wait 20s, beyond the run's deadline"):
+            client.get("/x")
+    assert slept == []
+
+
+def test_with_block_does_not_close_the_shared_pool(run_context):
+    ctx, _ = run_context
+    with Loopback({"/x": Reply(200, {"n": 1})}) as server:
+        for _ in range(3):
+            with http_client(server.url) as client:  # the seed's pattern: a client per metric
+                client.get("/x")
+        ports = {r.headers.get("Host") for r in server.requests}
+        assert len(server.requests) == 3 and ports
+        # the pool survives the clients' close(): the run's transport still answers
+        assert httpx.Client(transport=ctx.transport).get(f"{server.url}/x").status_code == 200
+
+
+def test_paginate_links_follows_next():
+    routes = {
+        "/items?per_page=2": Reply(200, [1, 2], {"Link": '</items2?page=2>; rel="next", </items2?page=3>; rel="last"'}),
+        "/items2?page=2": Reply(200, [3, 4], {"Link": '</items2?page=3>; rel="next"'}),
+        "/items2?page=3": Reply(200, [5]),
+    }
+    with Loopback(routes) as server, http_client(server.url) as client:
+        assert list(paginate_links(client, "/items", params={"per_page": 2})) == [1, 2, 3, 4, 5]
+
+
+def test_paginate_pages_stops_on_short_page():
+    routes = {
+        "/p?page=1&per_page=2": Reply(200, {"data": ["a", "b"]}),
+        "/p?page=2&per_page=2": Reply(200, {"data": ["c"]}),
+    }
+    with Loopback(routes) as server, http_client(server.url) as client:
+        got = list(paginate_pages(client, "/p", per_page=2, items=lambda d: d["data"]))
+    assert got == ["a", "b", "c"]
+
+
+def test_paginate_cursor():
+    routes = {
+        "/c": Reply(200, {"data": [1], "next": "abc"}),
+        "/c?cursor=abc": Reply(200, {"data": [2], "next": None}),
+    }
+    with Loopback(routes) as server, http_client(server.url) as client:
+        got = list(paginate_cursor(client, "/c", next_cursor=lambda d: d["next"], items=lambda d: d["data"]))
+    assert got == [1, 2]
+
+
+def test_retry_after_beyond_the_cap_is_not_retried(run_context):
+    _, slept = run_context
+    with Loopback({"/x": Reply(429, {"message": "come back in an hour"}, {"Retry-After": "3600"})}) as server:
+        with http_client(server.url) as client, pytest.raises(httpx.HTTPStatusError, match="wait 3600s, beyond the 30s retry cap") as info:
+            client.get("/x")
+    assert len(server.requests) == 1 and slept == []
+    assert info.value.response.json() == {"message": "come back in an hour"}  # the body is still readable
+
+
+def test_exhausted_rate_limit_window_is_not_retried(run_context):
+    reset = str(int(time.time()) + 1800)
+    headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
+    with Loopback({"/x": Reply(429, {"message": "API rate limit exceeded"}, headers)}) as server:
+        with http_client(server.url) as client, pytest.raises(httpx.HTTPStatusError, match="not retried"):
+            client.get("/x")
+    assert len(server.requests) == 1

@@ -1,0 +1,65 @@
+"""Discovery: the collectors package and the dd_toolkit.collectors entry points; load errors as data."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+
+import pytest
+
+from toolkit import _registry
+from toolkit._registry import discover, load, resolve
+from toolkit._runner import run_collector
+from toolkit.cli import main
+
+
+@pytest.fixture
+def third_party(tmp_path, monkeypatch):
+    """An installed distribution that adds two collectors through entry points (one broken)."""
+    pkg = tmp_path / "acme_collectors"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "collector.py").write_text("from toolkit import BaseCollector\n\nclass AcmeCollector(BaseCollector):\n    name = 'acme'\n")
+    (pkg / "metrics.py").write_text("from toolkit import metric\n\n@metric('acme.widgets.total')\ndef total():\n    return 5\n")
+    (pkg / "broken.py").write_text("raise RuntimeError('acme import failed')\n")
+    dist = tmp_path / "acme_collectors-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-collectors\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[dd_toolkit.collectors]\nacme = acme_collectors.collector:AcmeCollector\nbroken = acme_collectors.broken\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    monkeypatch.setattr(_registry, "BUILTIN_PACKAGE", "fixtures")
+    yield
+    for name in [m for m in sys.modules if m.startswith("acme_collectors")]:
+        del sys.modules[name]
+
+
+def test_entry_point_collectors_are_found_and_run(third_party):
+    refs = discover()
+    assert refs["acme"].origin == "acme-collectors"
+    assert refs["sample"].origin == "builtin"
+    result = run_collector(refs["acme"], timeout=5)
+    assert result.metrics["acme.widgets.total"] == 5.0  # metrics module found beside the class
+
+
+def test_load_error_is_data(third_party):
+    collector, error = load(discover()["broken"])
+    assert collector is None and error.type == "RuntimeError" and "acme import failed" in error.message
+    assert "broken.py" in error.traceback
+    result = run_collector(discover()["broken"])
+    assert result.failed and result.fatal.message == "acme import failed"
+
+
+def test_list_shows_load_failures_and_exits_non_zero(third_party, capsys):
+    code = main(["list", "--json"])
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert code == 1
+    assert rows["acme"]["metrics"] == 1 and "acme import failed" in rows["broken"]["error"]
+
+
+def test_resolve_unknown():
+    with pytest.raises(_registry.UnknownCollector, match="unknown collector 'zzz'; known collectors:"):
+        resolve(["zzz"])
