@@ -1,8 +1,9 @@
 """A throwaway dd-toolkit project to generate collectors into.
 
-The project is minimal but real: ``collectors/__init__.py``, the repository's own
-``tests/conftest.py`` (network blocked, credentials cleared) and a copy of
-``templates/collector``, committed to a fresh git repository. ``toolkit`` is the one under
+The project is minimal but real: ``collectors/__init__.py``, the repository's
+``pyproject.toml`` (pytest settings), its ``tests/conftest.py`` with the helper modules it
+imports (network blocked, credentials cleared) and a copy of ``templates/collector``,
+committed to a fresh git repository. ``toolkit`` is the one under
 test, found through PYTHONPATH after the project, exactly as an editable install would be.
 """
 
@@ -32,7 +33,11 @@ def make_project(path: Path, *, with_git: bool = True) -> Path:
     (path / "collectors").mkdir(parents=True)
     shutil.copy(REPO / "collectors" / "__init__.py", path / "collectors" / "__init__.py")
     (path / "tests").mkdir()
-    shutil.copy(REPO / "tests" / "conftest.py", path / "tests" / "conftest.py")
+    # the project's pytest settings and suite-wide fixtures (conftest and the helpers it imports)
+    shutil.copy(REPO / "pyproject.toml", path / "pyproject.toml")
+    for helper in (REPO / "tests").glob("*.py"):
+        if not helper.name.startswith("test_"):
+            shutil.copy(helper, path / "tests" / helper.name)
     shutil.copytree(REPO / "templates" / "collector", path / "templates" / "collector", ignore=shutil.ignore_patterns("__pycache__"))
     (path / ".gitignore").write_text("__pycache__/\n")
     if with_git:
