@@ -145,3 +145,12 @@ def test_values_problems_for_doctor(tmp_path):
         "collectors.ec2: activeDeadlineSeconds (180) must be below the schedule's interval (120s for '*/2 * * * *')",
     ]
     assert values_problems({"github", "ec2"}, tmp_path / "missing.yaml")[0].startswith("cannot read")
+
+
+def test_fallback_defaults_match_the_chart():
+    from toolkit._helm_values import CHART_DEFAULT_TIMEOUT
+
+    defaults = load_values(VALUES_FILE)["defaults"]
+    assert defaults["timeout"] == CHART_DEFAULT_TIMEOUT
+    bare = collector_values({"collectors": {"x": {"enabled": True}}})["x"]
+    assert (bare.timeout, bare.schedule) == (CHART_DEFAULT_TIMEOUT, defaults["schedule"])

@@ -20,6 +20,7 @@ VALUES_PATH = CHART_PATH / "values.yaml"
 # What the chart does when activeDeadlineSeconds is null: the run's timeout plus time to start
 # the pod and push. Keep in step with templates/cronjob.yaml.
 ACTIVE_DEADLINE_MARGIN = 60
+CHART_DEFAULT_TIMEOUT = 120  # defaults.timeout in the chart's values.yaml
 # Schedules are measured from a fixed instant in UTC so that results never depend on "now".
 _EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -100,12 +101,14 @@ def collector_values(values: Mapping[str, Any]) -> dict[str, CollectorValues]:
         entry = entry or {}
         merged = {**defaults, **entry}
         env = {**(defaults.get("env") or {}), **(entry.get("env") or {})}
-        timeout = int(merged.get("timeout") or 0)
+        # a values file without `defaults:` (a bare one written by `dd-toolkit new`) gets the chart's
+        raw_timeout = merged.get("timeout")
+        timeout = int(raw_timeout) if raw_timeout is not None else CHART_DEFAULT_TIMEOUT
         deadline = merged.get("activeDeadlineSeconds")
         out[name] = CollectorValues(
             name=name,
             enabled=bool(entry.get("enabled", False)),
-            schedule=str(merged.get("schedule") or ""),
+            schedule=str(merged.get("schedule") or "*/15 * * * *"),
             timeout=timeout,
             active_deadline_seconds=int(deadline) if deadline is not None else timeout + ACTIVE_DEADLINE_MARGIN,
             env=env,

@@ -1,0 +1,127 @@
+"""`dd-toolkit docs` keeps README tables true; `dd-toolkit doctor` reports what is missing."""
+
+from __future__ import annotations
+
+import pytest
+from project_helpers import cli, make_project
+
+from toolkit._docs_table import END, START, DocsError, render_table, table_state
+from toolkit._helm_values import VALUES_PATH as VALUES_RELPATH
+from toolkit._metric import metric, spec_of
+from toolkit._values_edit import render_with_entry
+from toolkit.cli import main
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    root = make_project(tmp_path_factory.mktemp("docs") / "project", with_git=False)
+    assert main(["new", "pagerduty", "--root", str(root), "--defaults"]) == 0
+    return root
+
+
+def test_docs_check_detects_drift_and_docs_fixes_it(tmp_path):
+    root = make_project(tmp_path / "project", with_git=False)
+    assert main(["new", "pagerduty", "--root", str(root), "--defaults"]) == 0
+    metrics = root / "collectors" / "pagerduty" / "metrics.py"
+    readme = root / "collectors" / "pagerduty" / "README.md"
+    metrics.write_text(metrics.read_text().replace('"""Number of items in Pagerduty."""', '"""Items | all of them."""'))
+    before = readme.read_text()
+
+    done = cli(root, "docs", "pagerduty", "--check")
+    assert done.returncode == 1 and "out of date" in done.stdout and "dd-toolkit docs pagerduty" in done.stdout
+    assert readme.read_text() == before  # --check changes nothing
+
+    done = cli(root, "docs", "pagerduty")
+    assert done.returncode == 0, done.stdout + done.stderr
+    after = readme.read_text()
+    assert "| `pagerduty.items.total` | Items \\| all of them. | count | GAUGE |" in after
+    assert after.split(START)[0] == before.split(START)[0] and after.split(END)[1] == before.split(END)[1]
+    assert cli(root, "docs", "pagerduty", "--check").returncode == 0
+
+
+def test_doctor_reports_missing_pieces(tmp_path):
+    root = make_project(tmp_path / "project", with_git=False)
+    assert main(["new", "pagerduty", "--root", str(root), "--defaults"]) == 0
+    (root / "tests" / "collectors" / "test_pagerduty.py").unlink()
+    for path in sorted((root / "tests" / "cassettes" / "pagerduty").glob("*.yaml")):
+        path.unlink()
+    values = root / VALUES_RELPATH
+    values.write_text(values.read_text().replace('"*/15 * * * *"', '"every quarter hour"'))
+    readme = root / "collectors" / "pagerduty" / "README.md"
+    readme.write_text(readme.read_text().replace("| count | GAUGE |", "| count | RATE |", 1))
+
+    done = cli(root, "doctor", "pagerduty")
+    assert done.returncode == 1
+    lines = {line.split()[1] if line.split()[1] != "README" else "README": line for line in done.stdout.splitlines()[1:-1]}
+    assert lines["collector"].split()[0] == "ok" and lines["metrics"].split()[0] == "ok"
+    for label in ("README", "tests", "cassettes", "Helm"):
+        assert lines[label].split()[0] == "missing", done.stdout
+    assert "dd-toolkit docs pagerduty" in lines["README"]
+    assert "not a five-field cron expression" in lines["Helm"]
+    assert done.stdout.rstrip().endswith("4 missing")
+
+    values.unlink()
+    done = cli(root, "doctor", "pagerduty")
+    assert "has no collectors.pagerduty" in done.stdout
+
+
+def test_doctor_reports_a_collector_that_does_not_import(generated):
+    broken = generated / "collectors" / "broken"
+    broken.mkdir()
+    (broken / "__init__.py").write_text("")
+    (broken / "collector.py").write_text("import does_not_exist\n")
+    done = cli(generated, "doctor", "broken")
+    assert done.returncode == 1 and "ModuleNotFoundError" in done.stdout
+    assert done.stdout.count("missing") >= 6
+
+
+def test_render_table_rows_in_definition_order_escaped():
+    @metric("svc.jobs.running")
+    def running():
+        """Jobs running now.
+
+        More text that is not the description."""
+
+    @metric("svc.costs.spend_7d", unit="usd", type="count", description="Spend | 7 days")
+    def spend():
+        pass
+
+    text = render_table([spec_of(running), spec_of(spend)])
+    assert text == (
+        "| Metric | Description | Unit | Type |\n|--------|-------------|------|------|\n"
+        "| `svc.jobs.running` | Jobs running now. | count | GAUGE |\n"
+        "| `svc.costs.spend_7d` | Spend \\| 7 days | usd | COUNT |\n"
+    )
+
+
+def test_missing_markers_name_the_fix(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# X\n\nno table\n")
+    with pytest.raises(DocsError, match="metrics-table:start"):
+        table_state(readme, [], "x")
+
+
+def test_values_round_trip_keeps_comments(tmp_path):
+    current = (
+        "# chart values, hand-written\n"
+        "image:\n  repository: example/collectors  # the image\n"
+        "collectors:\n"
+        "  # GitHub first\n"
+        "  github:\n    enabled: true\n    schedule: \"*/15 * * * *\"\n    env:\n      GITHUB_REPOSITORIES: \"a/b\"  # which repos\n"
+        "\n# service account used by every CronJob\n"
+        "serviceAccount:\n  create: true\n"
+    )
+    fragment = "pagerduty:\n  enabled: true\n  schedule: \"*/5 * * * *\"  # often\n  env: {}\n"
+    text = render_with_entry(current, "pagerduty", fragment)
+    for kept in ("# chart values, hand-written", "# the image", "# GitHub first", "# which repos", '"*/15 * * * *"'):
+        assert kept in text
+    # the comment heading serviceAccount still heads it, below the new entry
+    assert text.index("pagerduty:") < text.index("# service account used by every CronJob") < text.index("serviceAccount:")
+    assert '"*/5 * * * *"' in text
+    assert render_with_entry(text, "pagerduty", fragment) is None  # an existing entry is never overwritten
+
+
+def test_values_file_with_an_empty_collectors_mapping(tmp_path):
+    text = render_with_entry("collectors: {}\n", "pagerduty", "pagerduty:\n  enabled: true\n")
+    assert text == "collectors:\n  pagerduty:\n    enabled: true\n"
+

@@ -1,0 +1,35 @@
+"""``dd-toolkit docs NAME... | --all [--check]``: the README metrics table from the ``@metric`` definitions."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import EXIT_FAILED, EXIT_OK, CliError
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("names", nargs="*", metavar="NAME", help="collectors whose README to regenerate")
+    parser.add_argument("--all", action="store_true", help="every collector")
+    parser.add_argument("--check", action="store_true", help="change nothing; exit non-zero when a table is out of date")
+
+
+def handle(args: argparse.Namespace) -> int:
+    from .._docs import DocsError, sync_readme
+    from .._registry import UnknownCollector, discover, resolve
+
+    if args.all == bool(args.names):
+        raise CliError("name the collectors whose README to regenerate, or pass --all")
+    try:
+        refs = list(discover().values()) if args.all else resolve(list(dict.fromkeys(args.names)))
+    except UnknownCollector as exc:
+        raise CliError(str(exc)) from None
+    code = EXIT_OK
+    for ref in refs:
+        try:
+            message, ok = sync_readme(ref, check=args.check)
+        except DocsError as exc:
+            message, ok = f"{ref.name}: {exc}", False
+        print(message)
+        if not ok:
+            code = EXIT_FAILED
+    return code

@@ -1,0 +1,27 @@
+"""``dd-toolkit doctor NAME [--secrets]``: the new-collector checklist, checked."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ._common import EXIT_FAILED, EXIT_OK, CliError
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="NAME", help="the collector to check")
+    parser.add_argument("--secrets", action="store_true", help="also check that its secrets resolve (values are never shown)")
+    parser.add_argument("--root", type=Path, help="project root for collectors installed from elsewhere (default: current directory)")
+
+
+def handle(args: argparse.Namespace) -> int:
+    from .._doctor import MISSING, diagnose, format_checks
+    from .._registry import UnknownCollector, resolve
+
+    try:
+        (ref,) = resolve([args.name])
+    except UnknownCollector as exc:
+        raise CliError(str(exc)) from None
+    root, checks = diagnose(ref, (args.root or Path.cwd()).resolve(), secrets=args.secrets)
+    print(format_checks(ref.name, root, checks))
+    return EXIT_FAILED if any(c.status == MISSING for c in checks) else EXIT_OK

@@ -1,0 +1,45 @@
+"""``dd-toolkit new NAME [--service-name ...] [--auth ...] [--base-url ...] [--schedule ...] [--defaults] [--force]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ._common import EXIT_OK, CliError
+
+AUTH_CHOICES = ("token", "api_key", "oauth", "aws")  # kept in step with toolkit._scaffold.AUTH_KINDS
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="NAME", help="collector name: a lowercase identifier, e.g. pagerduty")
+    parser.add_argument("--service-name", help="the service's display name (default: NAME titled)")
+    parser.add_argument("--auth", choices=AUTH_CHOICES, help="token (default), api_key (key + URL), oauth, aws (keys or IAM role)")
+    parser.add_argument("--base-url", help="base URL of the service's API")
+    parser.add_argument("--schedule", help="cron schedule of the CronJob (default '*/15 * * * *')")
+    parser.add_argument("--category", dest="metric_category", help="first metric category, e.g. incidents (default items)")
+    parser.add_argument("--defaults", action="store_true", help="never prompt: take flags, then the template's defaults")
+    parser.add_argument("--force", action="store_true", help="regenerate an existing collector's files")
+    parser.add_argument("--root", type=Path, help="the project to write into (default: found from the current directory)")
+
+
+def handle(args: argparse.Namespace) -> int:
+    from .._scaffold import ScaffoldError, new_collector, next_steps
+    from .._template import TemplateError, find_project_root
+
+    # A CronJob or CI has no terminal: prompting there would hang, so only a TTY is asked.
+    interactive = not args.defaults and sys.stdin.isatty()
+    data = {
+        "service_name": args.service_name,
+        "auth": args.auth,
+        "base_url": args.base_url,
+        "schedule": args.schedule,
+        "metric_category": args.metric_category,
+    }
+    try:
+        root = args.root.resolve() if args.root else find_project_root()
+        result = new_collector(root, args.name, data, force=args.force, interactive=interactive)
+    except (ScaffoldError, TemplateError) as exc:
+        raise CliError(str(exc)) from None
+    print(next_steps(result))
+    return EXIT_OK
