@@ -136,3 +136,13 @@ def test_exhausted_rate_limit_window_is_not_retried(run_context):
         with http_client(server.url) as client, pytest.raises(httpx.HTTPStatusError, match="not retried"):
             client.get("/x")
     assert len(server.requests) == 1
+
+
+def test_retry_if_vetoes_a_final_answer(run_context):
+    final = Reply(500, {"detail": {"error": "ClusterNotUpError"}})
+    with Loopback({"/job": final, "/flaky": [Reply(500, {"detail": "oops"}), Reply(200, {"ok": 1})]}) as server:
+        with http_client(server.url, retry_if=lambda r: "error" not in r.json().get("detail", {})) as client:
+            answer = client.get("/job")
+            assert answer.status_code == 500 and answer.json()["detail"]["error"] == "ClusterNotUpError"
+            assert client.get("/flaky").json() == {"ok": 1}  # other 500s are still retried
+    assert [r.path for r in server.requests] == ["/job", "/flaky", "/flaky"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -88,6 +89,30 @@ def requested_wait(headers: httpx.Headers) -> float | None:
     return None
 
 
+class _FinalAnswer(Exception):
+    """A retryable status the caller's ``retry_if`` says is final (not a retryable exception)."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+class _ReturnFinalAnswers(httpx.BaseTransport):
+    """Above the retry layer: hands a ``_FinalAnswer`` back as the response it is."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self._inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return self._inner.handle_request(request)
+        except _FinalAnswer as final:
+            return final.response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 class _HopelessRetryGuard(httpx.BaseTransport):
     """Stops a retry the server has already ruled out.
 
@@ -96,13 +121,18 @@ class _HopelessRetryGuard(httpx.BaseTransport):
     raised at once as ``HTTPStatusError``, body read, so a collector can still say why.
     """
 
-    def __init__(self, inner: httpx.BaseTransport) -> None:
+    def __init__(self, inner: httpx.BaseTransport, retry_if: Callable[[httpx.Response], bool] | None = None) -> None:
         self._inner = inner
+        self._retry_if = retry_if
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = self._inner.handle_request(request)
         if response.status_code not in RETRY_STATUSES:
             return response
+        if self._retry_if is not None:
+            response.read()
+            if not self._retry_if(response):
+                raise _FinalAnswer(response)  # carried past the retry layer, returned as is
         wait = requested_wait(response.headers)
         if wait is None:
             return response
@@ -150,17 +180,23 @@ def http_client(
     auth: Any = None,
     timeout: float = 30.0,
     params: dict[str, Any] | None = None,
+    retry_if: Callable[[httpx.Response], bool] | None = None,
 ) -> httpx.Client:
-    """An ``httpx.Client`` with retries, pooled across the current run."""
+    """An ``httpx.Client`` with retries, pooled across the current run.
+
+    ``retry_if(response)`` (body read) can veto retrying a 429/5xx that the API documents as
+    final, such as a failed job reported with a 500.
+    """
     run = current_run()
     transport: httpx.BaseTransport = _Unclosable(run.transport) if run is not None else httpx.HTTPTransport()
+    retrying = RetryTransport(transport=_HopelessRetryGuard(transport, retry_if), retry=retry_policy())
     return httpx.Client(
         base_url=base_url,
         headers=headers,
         auth=auth,
         params=params,
         timeout=timeout,
-        transport=RetryTransport(transport=_HopelessRetryGuard(transport), retry=retry_policy()),
+        transport=_ReturnFinalAnswers(retrying) if retry_if is not None else retrying,
         # Proxies come from the pooled transport; env-mounted proxy transports would bypass the
         # pool, the retries and an offline replay.
         trust_env=False,

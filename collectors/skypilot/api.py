@@ -46,7 +46,19 @@ def client() -> httpx.Client:
         base_url,
         headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
         timeout=RESULT_TIMEOUT,
+        # a 500 carrying a request payload is a finished request that failed (ClusterNotUpError
+        # when no jobs controller runs): asking again gives the same answer
+        retry_if=lambda response: not _is_failed_request(response),
     )
+
+
+def _is_failed_request(response: httpx.Response) -> bool:
+    if response.status_code != 500 or response.request.url.path != "/api/get":
+        return False
+    try:
+        return "error" in response.json()["detail"]
+    except (ValueError, KeyError, TypeError):
+        return False
 
 
 def query(http: httpx.Client, endpoint: str, body: dict[str, Any]) -> Any:

@@ -110,8 +110,11 @@ def test_each_query_runs_once_per_run_and_never_asks_for_credentials():
 
 
 def test_no_jobs_controller_means_zero_jobs():
-    result = SkypilotCollector().run(cassettes=CASSETTES / "empty-server")
+    transport = load_replay(CASSETTES / "empty-server").transport()
+    result = SkypilotCollector().run(cassettes=CASSETTES / "empty-server", transport=transport)
     assert result.errors == []
+    # the ClusterNotUpError 500 is a final answer: asked once, not retried
+    assert [r.url.path for r in transport.requests].count("/api/get") == 3
     m = result.metrics
     for name in ("running", "pending", "recovering", "succeeded_7d", "failed_7d", "cancelled_7d", "recoveries_7d"):
         assert m[f"skypilot.jobs.{name}"] == 0.0, name
