@@ -18,6 +18,7 @@ from ._common import EXIT_USAGE, CliError, fail
 COMMANDS: list[tuple[str, str, str]] = [
     ("list", "_list", "list the collectors, their metrics and the secrets they need"),
     ("run", "_run", "collect once (dry run unless --push), as the CronJob does"),
+    ("dashboard", "_dashboard", "a live terminal dashboard: run collectors, browse metrics and errors"),
 ]
 
 
