@@ -6,10 +6,12 @@ dashboard command's ``handle()`` only.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from .._redact import register_secret
 from .._registry import CollectorRef, UnknownCollector, discover
 from .._result import CollectionResult
 from .app import DashboardApp
@@ -40,6 +42,9 @@ def create_app(
     """
     from .._runner import run_collector
 
+    # Known to the redactor from the start, so no error text can show the key (push would
+    # register it too, but only when it happens).
+    register_secret(os.environ.get("DD_API_KEY", "").strip())
     available = list(refs) if refs is not None else list(discover().values())
     if names:
         by_name = {r.name: r for r in available}
