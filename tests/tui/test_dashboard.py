@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 import zlib
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -416,3 +417,60 @@ def test_trend_without_values(make_app):
             assert "no values yet" in str(app.query_one(TrendPanel).query_one("#trend-label").render())
 
     run(scenario)
+
+
+def test_quitting_does_not_wait_for_a_hanging_collector(make_app):
+    sample_metrics.release.clear()
+    app = make_app("sample", offline=False, timeout=60.0)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r")
+            await pilot.pause()
+            assert app.states["sample"].running
+            await pilot.press("q")
+
+    began = time.monotonic()
+    try:
+        run(scenario)  # asyncio.run joins the executor the thread workers ran on
+    finally:
+        sample_metrics.release.set()
+    assert time.monotonic() - began < 10  # not the run's 60 s deadline
+
+
+def test_the_mouse_selects_a_collector_and_expands_an_error(make_app):
+    app = make_app("shop", "sample", offline=False, timeout=2.0)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("R")
+            await settle(pilot)
+            await pilot.click("#collectors", offset=(3, 3))  # border, header row, shop, sample
+            await pilot.pause()
+            assert app.selected.name == "sample"
+            assert str(app.query_one(MetricsTable).border_title).startswith("metrics · sample")
+            from textual.widgets import Collapsible
+
+            first = app.query_one(ErrorsPanel).query(Collapsible).first()
+            await pilot.click(first.query_one("CollapsibleTitle"))
+            await pilot.pause()
+            assert not first.collapsed
+            app.action_run_selected()  # a rerun keeps the opened traceback open
+            await settle(pilot)
+            again = app.query_one(ErrorsPanel).query(Collapsible).first()
+            assert again is not first and not again.collapsed
+
+    run(scenario)
+
+
+def test_no_collectors_is_not_a_crash(make_app):
+    app = make_app()
+    messages = record_notifications(app)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r", "R", "p", "c")
+            assert app.is_running
+
+    run(scenario)
+    assert messages[0].startswith("no collectors found")

@@ -107,6 +107,8 @@ class DashboardApp(App[None]):
         if self.auto_run:
             self._plan_all()
         self.refresh_all()
+        if not self.states:
+            self.notify("no collectors found: add one under collectors/ (see `dd-toolkit list`)", severity="warning", timeout=30)
         if self.run_on_start:
             self.action_run_all()
 
@@ -143,18 +145,22 @@ class DashboardApp(App[None]):
         )
 
     def refresh_selected(self) -> None:
+        """The metrics, the trend and the errors of the highlighted collector."""
+        state = self.selected
+        self.refresh_table()
+        self.query_one(ErrorsPanel).show(state.name if state else None, state.errors if state else [], load_failed=bool(state and state.load_error))
+
+    def refresh_table(self) -> None:
         state = self.selected
         table = self.query_one(MetricsTable)
         text = self.query_one(FilterBar).value
-        rows = filter_rows(state.rows(), text) if state else []
-        table.show(rows)
+        table.show(filter_rows(state.rows(), text) if state else [])
         title = f"metrics · {state.name}" if state else "metrics"
         if state and state.last is not None:
             title += " (offline replay)" if state.last.offline else " (live)"
         if text.strip():
             title += f" · filter: {text.strip()}"
         table.border_title = title
-        self.query_one(ErrorsPanel).show(state.name if state else None, state.errors if state else [], load_failed=bool(state and state.load_error))
         self.refresh_trend()
 
     def refresh_trend(self) -> None:
@@ -203,7 +209,7 @@ class DashboardApp(App[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:
-        self.refresh_selected()
+        self.refresh_table()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:

@@ -20,6 +20,8 @@ class ErrorsPanel(VerticalScroll):
 
     def show(self, collector: str | None, errors: list[MetricError], *, load_failed: bool = False) -> None:
         self.border_title = f"errors · {collector} ({len(errors)})" if collector else "errors"
+        # a rerun of the same collector keeps the tracebacks the user opened open
+        expanded = {str(c.title) for c in self.query(Collapsible) if not c.collapsed}
         self.remove_children()
         if not errors:
             self.mount(Static(Text("no errors", style="dim"), classes="empty"))
@@ -30,7 +32,7 @@ class ErrorsPanel(VerticalScroll):
             first_line = redact(error.message).splitlines()[0] if error.message else ""
             title = Content(f"{where} · {error.type}: {first_line}")
             body = Static(Text(redact(error.traceback or error.message)), classes="traceback")
-            items.append(Collapsible(body, title=title, collapsed=True, classes="error"))
+            items.append(Collapsible(body, title=title, collapsed=str(title) not in expanded, classes="error"))
         self.mount_all(items)
 
     @property

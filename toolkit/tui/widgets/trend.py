@@ -8,6 +8,7 @@ from textual.containers import Horizontal
 from textual.widgets import Label, Sparkline
 
 from .. import format as fmt
+from ..model import HISTORY
 
 
 class TrendPanel(Horizontal):
@@ -27,4 +28,6 @@ class TrendPanel(Horizontal):
         text.append(key, style="bold")
         text.append(f"  {runs} · min {fmt.value(min(values))} · max {fmt.value(max(values))}", style="dim")
         label.update(text)
+        # two cells per run: stretched over the whole width, a few points become wide blocks
+        line.styles.width = min(2 * len(values), 2 * HISTORY)
         line.data = values
