@@ -24,11 +24,11 @@ def highlight_first_change(app) -> None:
     from toolkit.tui.widgets import MetricsTable
 
     table = app.query_one(MetricsTable)
-    for index in range(table.row_count):
-        change = str(table.get_row_at(index)[-1])
-        if change[:1] in "+-" and change:
-            table.move_cursor(row=index)
-            return
+    moved = [i for i in range(table.row_count) if str(table.get_row_at(i)[-1])[:1] in ("+", "-")]
+    # a collector's own metrics before its meta-metrics (collector.<name>.duration_seconds moves every run)
+    moved.sort(key=lambda i: str(table.get_row_at(i)[0]).startswith("collector."))
+    if moved:
+        table.move_cursor(row=moved[0])
 
 
 def main(argv: list[str] | None = None) -> int:
