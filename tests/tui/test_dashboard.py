@@ -294,10 +294,11 @@ def test_command_palette_offers_the_actions(make_app):
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
             titles = {c.title for c in app.get_system_commands(app.screen)}
-            assert {"Run", "Run all", "Auto", "Filter", "Offline/live", "Push", "Copy name", "Quit"} <= titles
+            assert {"Run selected collector", "Run all collectors", "Toggle auto-refresh", "Filter metrics",
+                    "Switch offline/live", "Push to Datadog", "Copy metric name", "Quit"} <= titles
             await pilot.press("ctrl+p")
             await pilot.pause()
-            await pilot.press(*"Run all")
+            await pilot.press(*"Run all collectors")
             await pilot.pause(0.3)
             await pilot.press("enter")
             await settle(pilot)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from textual import on, work
@@ -41,20 +41,21 @@ Runner = Callable[..., CollectionResult]
 class Key(NamedTuple):
     key: str
     action: str
-    label: str
+    label: str  # the footer's
+    title: str  # the command palette's
     help: str
 
 
 # One list feeds the footer and the command palette.
 KEYS = [
-    Key("r", "run_selected", "Run", "Run the selected collector now"),
-    Key("R", "run_all", "Run all", "Run every collector now (at once, each in its own worker)"),
-    Key("a", "toggle_auto", "Auto", "Toggle auto-refresh: each collector on its Helm schedule (or every N s with --every)"),
-    Key("slash", "filter", "Filter", "Filter the metrics table by metric name"),
-    Key("o", "toggle_mode", "Offline/live", "Switch between offline replay (cassettes) and live collecting"),
-    Key("p", "push", "Push", "Push the selected collector's last result to Datadog (asks first)"),
-    Key("c", "copy_name", "Copy name", "Copy the highlighted metric's name to the clipboard"),
-    Key("q", "quit", "Quit", "Quit the dashboard"),
+    Key("r", "run_selected", "Run", "Run selected collector", "Run the highlighted collector now"),
+    Key("R", "run_all", "Run all", "Run all collectors", "Run every collector now, at once, each in its own worker"),
+    Key("a", "toggle_auto", "Auto", "Toggle auto-refresh", "Run each collector on its Helm schedule (or every N s with --every)"),
+    Key("slash", "filter", "Filter", "Filter metrics", "Filter the metrics table by metric name"),
+    Key("o", "toggle_mode", "Offline/live", "Switch offline/live", "Switch between offline replay (cassettes) and live collecting"),
+    Key("p", "push", "Push", "Push to Datadog", "Push the selected collector's last result to Datadog (asks first)"),
+    Key("c", "copy_name", "Copy name", "Copy metric name", "Copy the highlighted metric's name to the clipboard"),
+    Key("q", "quit", "Quit", "Quit", "Quit the dashboard"),
 ]
 
 
@@ -116,7 +117,7 @@ class DashboardApp(App[None]):
         yield from super().get_system_commands(screen)
         for key in KEYS:
             if key.action != "quit":  # the base class already offers Quit
-                yield SystemCommand(key.label, key.help, getattr(self, f"action_{key.action}"))
+                yield SystemCommand(key.title, key.help, getattr(self, f"action_{key.action}"))
 
     # --- rendering --------------------------------------------------------------------------
     @property
@@ -184,8 +185,6 @@ class DashboardApp(App[None]):
         self.refresh_list()
 
     def _plan(self, state: CollectorState, now: datetime) -> None:
-        from datetime import timedelta
-
         when = now + timedelta(seconds=self.every) if self.every else state.next_run(now)
         if when is None:
             self.due.pop(state.name, None)
