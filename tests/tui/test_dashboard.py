@@ -361,6 +361,7 @@ def test_push_asks_then_reports_and_never_shows_the_key(make_app, monkeypatch, i
 
 def test_push_can_be_declined_and_refuses_offline_results(make_app, monkeypatch, intake):
     monkeypatch.setenv("DD_API_KEY", "dd-key-0123456789abcdef")
+    monkeypatch.setenv("DD_URL", "http://proxyuser:proxypass@127.0.0.1:9")
     app = make_app("shop", "sample", timeout=2.0)
     messages = record_notifications(app)
 
@@ -376,6 +377,7 @@ def test_push_can_be_declined_and_refuses_offline_results(make_app, monkeypatch,
             await pilot.press("p")
             await pilot.pause()
             assert isinstance(app.screen, ConfirmScreen)
+            assert "http://***@127.0.0.1:9" in app.screen.question and "proxypass" not in app.screen.question
             await pilot.press("n")
             await pilot.pause()
             assert messages[0].startswith("nothing to push")

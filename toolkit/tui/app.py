@@ -8,6 +8,7 @@ thread workers calling the same engine entry point as ``dd-toolkit run``
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
@@ -305,7 +306,8 @@ class DashboardApp(App[None]):
         except PushConfigError as exc:
             self.notify(redact(str(exc)), title="push", severity="error")
             return
-        question = f"Push {len(result.series)} series of {state.name} (run of {result.started_at:%H:%M:%S} UTC) to {redact(settings.endpoint)}?"
+        endpoint = re.sub(r"//[^/@]*@", "//***@", redact(settings.endpoint))  # a proxy URL may carry user:password
+        question = f"Push {len(result.series)} series of {state.name} (run of {result.started_at:%H:%M:%S} UTC) to {endpoint}?"
 
         def answered(yes: bool | None) -> None:
             if yes:
