@@ -28,7 +28,8 @@ def run(capsys, *argv):
 def test_list(capsys):
     code, out, _ = run(capsys, "list", "--json")
     rows = {r["name"]: r for r in json.loads(out)}
-    assert code == 0
+    assert code == 1  # tests/fixtures/broken fails to import, and says so
+    assert "shop_sdk_not_installed" in rows["broken"]["error"]
     assert rows["replayed"]["metrics"] == 3 and rows["replayed"]["secrets"] == ["replayed/token"]
     assert rows["sample"]["metrics"] == 9
 

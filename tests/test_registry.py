@@ -27,7 +27,7 @@ def third_party(tmp_path, monkeypatch):
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-collectors\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text(
-        "[dd_toolkit.collectors]\nacme = acme_collectors.collector:AcmeCollector\nbroken = acme_collectors.broken\n"
+        "[dd_toolkit.collectors]\nacme = acme_collectors.collector:AcmeCollector\nacme_broken = acme_collectors.broken\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     importlib.invalidate_caches()
@@ -46,10 +46,10 @@ def test_entry_point_collectors_are_found_and_run(third_party):
 
 
 def test_load_error_is_data(third_party):
-    collector, error = load(discover()["broken"])
+    collector, error = load(discover()["acme_broken"])
     assert collector is None and error.type == "RuntimeError" and "acme import failed" in error.message
     assert "broken.py" in error.traceback
-    result = run_collector(discover()["broken"])
+    result = run_collector(discover()["acme_broken"])
     assert result.failed and result.fatal.message == "acme import failed"
 
 
@@ -57,7 +57,7 @@ def test_list_shows_load_failures_and_exits_non_zero(third_party, capsys):
     code = main(["list", "--json"])
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
     assert code == 1
-    assert rows["acme"]["metrics"] == 1 and "acme import failed" in rows["broken"]["error"]
+    assert rows["acme"]["metrics"] == 1 and "acme import failed" in rows["acme_broken"]["error"]
 
 
 def test_resolve_unknown():

@@ -18,11 +18,12 @@ from ._common import EXIT_USAGE, CliError, fail
 COMMANDS: list[tuple[str, str, str]] = [
     ("list", "_list", "list the collectors, their metrics and the secrets they need"),
     ("run", "_run", "collect once (dry run unless --push), as the CronJob does"),
+    ("dashboard", "_dashboard", "a live terminal dashboard: run collectors, browse metrics and errors"),
     ("new", "_new", "generate a working collector (code, README, tests, cassettes, Helm entry) from the template"),
-    ("update", "_update", "pull template changes into a generated collector, keeping your edits"),
+    ("record", "_record", "run a collector live and record its HTTP as scrubbed test cassettes"),
     ("docs", "_docs", "regenerate a collector's README metrics table (--check: fail on drift)"),
     ("doctor", "_doctor", "check a collector against the new-collector checklist"),
-    ("record", "_record", "run a collector live and record its HTTP as scrubbed test cassettes"),
+    ("update", "_update", "pull template changes into a generated collector, keeping your edits"),
     ("monitors", "_monitors", "print the Datadog monitors of collectors as JSON, or --apply them"),
 ]
 

@@ -1,0 +1,479 @@
+"""The dashboard driven headless through Textual's Pilot, with fixture collectors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import zlib
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from fixtures.dashboard import SIZE, FakeClock, cells, settle
+from fixtures.sample import metrics as sample_metrics
+
+from toolkit.tui.widgets import CollectorList, ConfirmScreen, ErrorsPanel, FilterBar, MetricsTable, TrendPanel
+
+
+def run(scenario):
+    """Textual's test harness is async; these tests stay plain functions."""
+    return asyncio.run(scenario())
+
+
+def record_notifications(app) -> list[str]:
+    """The messages of every notification the app shows from now on."""
+    seen: list[str] = []
+    notify = app.notify
+
+    def recording(message, *args, **kwargs):
+        seen.append(str(message))
+        return notify(message, *args, **kwargs)
+
+    app.notify = recording
+    return seen
+
+
+def state_label(app, name: str) -> str:
+    return str(app.query_one(CollectorList).get_row(name)[1])
+
+
+def test_running_a_collector_fills_the_table(make_app):
+    app = make_app("shop")
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.query_one(MetricsTable)
+            assert cells(table, "shop.orders.open")[1] == "-"  # known metrics before any run
+            await pilot.press("r")
+            await settle(pilot)
+            assert cells(table, "shop.orders.open")[:4] == ["shop.orders.open", "1,284", "count", "gauge"]
+            regions = {cells(table, f"shop.orders.by_region{{region:{r}}}")[4]: cells(table, f"shop.orders.by_region{{region:{r}}}")[1]
+                       for r in ("eu", "us", "apac")}
+            assert regions == {"region:eu": "512", "region:us": "640", "region:apac": "132"}
+            assert cells(table, "shop.api.latency_p95")[1:3] == ["0.188", "seconds"]
+            assert cells(table, "shop.refunds.pending")[1] == "error"
+            assert cells(table, "collector.shop.metric_count")[1] == "4"
+            assert cells(table, "shop.orders.open")[5] == "4ms"  # the metric's own duration
+            assert state_label(app, "shop") == "1 error"
+            assert str(app.query_one(CollectorList).get_row("shop")[2]) == "125ms"
+
+    run(scenario)
+
+
+def test_change_since_previous_run_and_trend(make_app):
+    app = make_app("shop")
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.query_one(MetricsTable)
+            await pilot.press("r")
+            await settle(pilot)
+            assert cells(table, "shop.queue.depth")[6] == ""  # no previous run yet
+            await pilot.press("r")
+            await settle(pilot)
+            assert cells(table, "shop.queue.depth")[1] == "15"
+            assert cells(table, "shop.queue.depth")[6] == "+3"
+            assert cells(table, "shop.orders.open")[6] == "="
+            await pilot.press("r")
+            await settle(pilot)
+            assert cells(table, "shop.queue.depth")[6] == "-6"
+            table.focus()
+            table.move_cursor(row=table.get_row_index("shop.queue.depth"))
+            await pilot.pause()
+            assert app.query_one("#trend-line").data == [12.0, 15.0, 9.0]
+            assert "shop.queue.depth" in str(app.query_one("#trend-label").render())
+
+    run(scenario)
+
+
+def test_failing_metric_shows_in_errors_panel_with_its_message(make_app):
+    app = make_app("sample", offline=False, timeout=2.0)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r")
+            await settle(pilot)
+            panel = app.query_one(ErrorsPanel)
+            titles = panel.titles
+            assert any("sample.items.boom · RuntimeError: API said no at https://api.example.com/x?token=***" in t for t in titles)
+            assert any("sample.items.nan · InvalidMetricValue" in t for t in titles)
+            assert state_label(app, "sample") == "4 errors"
+            assert "s3cr3tvalue" not in " ".join(titles)
+            # the traceback is there, collapsed; a click expands it
+            from textual.widgets import Collapsible
+
+            boom = next(c for c in panel.query(Collapsible) if "boom" in str(c.title))
+            assert boom.collapsed
+            await pilot.click(boom.query_one("CollapsibleTitle"))
+            await pilot.pause()
+            assert not boom.collapsed
+            traceback = str(boom.query_one(".traceback").render())
+            assert "Traceback (most recent call last)" in traceback and "s3cr3tvalue" not in traceback
+
+    run(scenario)
+
+
+def test_a_collector_that_fails_to_load_shows_its_traceback(make_app):
+    app = make_app("broken", "shop")
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            assert state_label(app, "broken") == "failed to load"
+            titles = app.query_one(ErrorsPanel).titles
+            assert titles == ["failed to load · ModuleNotFoundError: No module named 'shop_sdk_not_installed'"]
+            await pilot.press("R")  # run all: the broken one is skipped, the others run
+            await settle(pilot)
+            assert state_label(app, "shop") == "1 error"
+            assert app.is_running
+
+    run(scenario)
+
+
+def test_a_hanging_collector_leaves_the_ui_responsive(make_app):
+    sample_metrics.release.clear()
+    app = make_app("sample", "shop", offline=False, timeout=60.0)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r")  # sample: its hang metric waits for `release`
+            await pilot.pause()
+            assert app.states["sample"].running
+            assert "running" in state_label(app, "sample")
+            await pilot.press("slash")  # a key press is handled while it runs
+            await pilot.press(*"total")
+            await pilot.pause()
+            assert app.query_one(FilterBar).value == "total"
+            assert [str(r[0]) for r in (app.query_one(MetricsTable).get_row_at(i) for i in range(app.query_one(MetricsTable).row_count))] == ["sample.items.total"]
+            await pilot.press("escape", "down")  # and the other collector runs meanwhile
+            app.action_run_selected()
+            for _ in range(200):
+                await pilot.pause(0.02)
+                if app.states["shop"].last is not None:
+                    break
+            assert app.states["shop"].last is not None and app.states["sample"].running
+            sample_metrics.release.set()
+            await settle(pilot)
+            assert not app.states["sample"].running and state_label(app, "sample") == "4 errors"
+
+    run(scenario)
+
+
+def test_the_filter_keeps_matching_metric_names(make_app):
+    app = make_app("shop")
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r")
+            await settle(pilot)
+            table = app.query_one(MetricsTable)
+            everything = table.row_count
+            await pilot.press("slash", *"ORDERS")
+            await pilot.pause()
+            names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+            assert names == ["shop.orders.open"] + ["shop.orders.by_region"] * 3
+            assert "filter: ORDERS" in str(table.border_title)
+            await pilot.press("enter")
+            assert app.focused is table
+            await pilot.press("slash", "escape")
+            await pilot.pause()
+            assert table.row_count == everything and not app.query_one(FilterBar).display
+
+    run(scenario)
+
+
+def test_offline_mode_is_the_default_without_credentials_and_needs_none(make_app, monkeypatch):
+    app = make_app("shop", offline=None)  # conftest cleared every credential variable
+    assert app.offline
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r")
+            await settle(pilot)
+            result = app.states["shop"].last
+            assert result.offline and result.fatal is None
+            assert result.metrics["shop.orders.open"] == 1284
+            assert "offline replay" in str(app.query_one(MetricsTable).border_title)
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("variable", ["DD_API_KEY", "SHOP_TOKEN", "AWS_PROFILE"])
+def test_a_configured_credential_makes_live_the_default(make_app, monkeypatch, variable):
+    monkeypatch.setenv(variable, "configured-value")
+    assert make_app("shop", offline=None).offline is False
+
+
+def test_switching_mode(make_app):
+    app = make_app("shop")
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("o")
+            assert app.offline is False
+            assert " live " in str(app.query_one("#header").render())
+            await pilot.press("o")
+            assert app.offline is True
+
+    run(scenario)
+
+
+def test_next_run_follows_the_helm_schedule(make_app):
+    app = make_app("shop", "sample", "broken")
+
+    async def scenario():
+        async with app.run_test(size=SIZE):
+            rows = app.query_one(CollectorList)
+            # 09:31:20 -> shop */15 at 09:45, sample hourly at 10:00, broken disabled
+            assert [str(rows.get_row(n)[3]) for n in ("shop", "sample", "broken")] == ["13m40s", "28m40s", "-"]
+
+    run(scenario)
+
+
+def test_auto_refresh_runs_collectors_when_due(make_app):
+    clock = FakeClock()
+    app = make_app("shop", "sample", clock=clock)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("a")
+            assert app.auto_run and "on schedule" in str(app.query_one("#header").render())
+            app.tick()
+            assert not any(s.running for s in app.states.values())
+            clock.now += timedelta(minutes=14)  # 09:45:20: shop is due, sample (10:00) is not
+            app.tick()
+            assert app.states["shop"].running and not app.states["sample"].running
+            await settle(pilot)
+            assert app.states["shop"].last is not None and app.states["sample"].last is None
+            await pilot.press("a")
+            clock.now += timedelta(hours=1)
+            app.tick()
+            assert not any(s.running for s in app.states.values())
+
+    run(scenario)
+
+
+def test_dev_mode_refreshes_every_n_seconds(make_app):
+    clock = FakeClock()
+    app = make_app("shop", clock=clock, every=5)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            assert app.auto_run and "every 5s" in str(app.query_one("#header").render())
+            clock.now += timedelta(seconds=5)
+            app.tick()
+            await settle(pilot)
+            clock.now += timedelta(seconds=5)
+            app.tick()
+            await settle(pilot)
+            assert len(app.states["shop"].results) == 2
+
+    run(scenario)
+
+
+def test_copy_metric_name(make_app):
+    app = make_app("shop")
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r")
+            await settle(pilot)
+            table = app.query_one(MetricsTable)
+            table.focus()
+            table.move_cursor(row=table.get_row_index("shop.orders.by_region{region:us}"))
+            await pilot.press("c")
+            assert app.clipboard == "shop.orders.by_region"
+
+    run(scenario)
+
+
+def test_command_palette_offers_the_actions(make_app):
+    app = make_app("shop", "sample")
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            titles = {c.title for c in app.get_system_commands(app.screen)}
+            assert {"Run selected collector", "Run all collectors", "Toggle auto-refresh", "Filter metrics",
+                    "Switch offline/live", "Push to Datadog", "Copy metric name", "Quit"} <= titles
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"Run all collectors")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert all(s.last is not None for s in app.states.values())
+
+    run(scenario)
+
+
+class _Intake(BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.headers.get("Content-Encoding") == "deflate":
+            body = zlib.decompress(body)
+        self.received.append((self.path, dict(self.headers), json.loads(body)))
+        self.send_response(202)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"errors": []}')
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def intake(monkeypatch):
+    _Intake.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Intake)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("DD_URL", f"http://127.0.0.1:{server.server_port}")
+    yield _Intake.received
+    server.shutdown()
+
+
+def test_push_asks_then_reports_and_never_shows_the_key(make_app, monkeypatch, intake):
+    monkeypatch.setenv("DD_API_KEY", "dd-key-0123456789abcdef")
+    app = make_app("sample", offline=False, timeout=2.0)
+    messages = record_notifications(app)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r")
+            await settle(pilot)
+            await pilot.press("p")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            assert "Push 8 series of sample" in app.screen.question
+            await pilot.press("y")
+            await settle(pilot)
+            assert messages == ["pushed 8 series in 1 request(s)"]
+            assert "DD_API_KEY set" in str(app.query_one("#header").render())
+            assert "dd-key-0123456789abcdef" not in app.export_screenshot()
+
+    run(scenario)
+    (path, headers, payload), = intake
+    assert path == "/api/v2/series" and headers["DD-API-KEY"] == "dd-key-0123456789abcdef"
+    assert {s["metric"] for s in payload["series"]} >= {"sample.items.total", "collector.sample.error_count"}
+
+
+def test_push_can_be_declined_and_refuses_offline_results(make_app, monkeypatch, intake):
+    monkeypatch.setenv("DD_API_KEY", "dd-key-0123456789abcdef")
+    monkeypatch.setenv("DD_URL", "http://proxyuser:proxypass@127.0.0.1:9")
+    app = make_app("shop", "sample", timeout=2.0)
+    messages = record_notifications(app)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("p")  # nothing run yet
+            await pilot.press("R")
+            await settle(pilot)
+            await pilot.press("p")  # shop's result is an offline replay
+            assert not isinstance(app.screen, ConfirmScreen)
+            await pilot.press("o", "down", "r")
+            await settle(pilot)
+            await pilot.press("p")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            assert "http://***@127.0.0.1:9" in app.screen.question and "proxypass" not in app.screen.question
+            await pilot.press("n")
+            await pilot.pause()
+            assert messages[0].startswith("nothing to push")
+            assert any("offline replay" in m for m in messages)
+            assert messages[-1] == "push cancelled"
+
+    run(scenario)
+    assert intake == []
+
+
+def test_secrets_never_reach_the_screen(make_app, monkeypatch):
+    key = "dd-key-fedcba9876543210"
+    monkeypatch.setenv("DD_API_KEY", key)
+    app = make_app("leaky", offline=False)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r")
+            await settle(pilot)
+            panel = app.query_one(ErrorsPanel)
+            from textual.widgets import Collapsible
+
+            for item in panel.query(Collapsible):
+                item.collapsed = False
+            await pilot.pause()
+            shown = " ".join(panel.titles) + " ".join(str(s.render()) for s in panel.query(".traceback"))
+            assert "rejected key *** for this org" in shown and "api_key=***" in shown
+            assert key not in shown and "abcdef123456" not in shown
+            svg = app.export_screenshot()
+            assert key not in svg and "abcdef123456" not in svg
+
+    run(scenario)
+
+
+def test_trend_without_values(make_app):
+    app = make_app("shop")
+
+    async def scenario():
+        async with app.run_test(size=SIZE):
+            assert "no values yet" in str(app.query_one(TrendPanel).query_one("#trend-label").render())
+
+    run(scenario)
+
+
+def test_quitting_does_not_wait_for_a_hanging_collector(make_app):
+    sample_metrics.release.clear()
+    app = make_app("sample", offline=False, timeout=60.0)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r")
+            await pilot.pause()
+            assert app.states["sample"].running
+            await pilot.press("q")
+
+    began = time.monotonic()
+    try:
+        run(scenario)  # asyncio.run joins the executor the thread workers ran on
+    finally:
+        sample_metrics.release.set()
+    assert time.monotonic() - began < 10  # not the run's 60 s deadline
+
+
+def test_the_mouse_selects_a_collector_and_expands_an_error(make_app):
+    app = make_app("shop", "sample", offline=False, timeout=2.0)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("R")
+            await settle(pilot)
+            await pilot.click("#collectors", offset=(3, 3))  # border, header row, shop, sample
+            await pilot.pause()
+            assert app.selected.name == "sample"
+            assert str(app.query_one(MetricsTable).border_title).startswith("metrics · sample")
+            from textual.widgets import Collapsible
+
+            first = app.query_one(ErrorsPanel).query(Collapsible).first()
+            await pilot.click(first.query_one("CollapsibleTitle"))
+            await pilot.pause()
+            assert not first.collapsed
+            app.action_run_selected()  # a rerun keeps the opened traceback open
+            await settle(pilot)
+            again = app.query_one(ErrorsPanel).query(Collapsible).first()
+            assert again is not first and not again.collapsed
+
+    run(scenario)
+
+
+def test_no_collectors_is_not_a_crash(make_app):
+    app = make_app()
+    messages = record_notifications(app)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r", "R", "p", "c")
+            assert app.is_running
+
+    run(scenario)
+    assert messages[0].startswith("no collectors found")

@@ -1,0 +1,77 @@
+"""The dashboard's plain-data parts: schedules, the offline rule, formatting, rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from toolkit._result import CollectionResult, MetricOutcome, Series
+from toolkit.tui import format as fmt
+from toolkit.tui.mode import credential_vars, default_offline
+from toolkit.tui.model import filter_rows, metric_rows
+from toolkit.tui.schedule import find_values_file, next_run, read_schedules
+
+NOW = datetime(2026, 1, 15, 9, 31, 20, tzinfo=UTC)
+
+
+def test_schedules_from_helm_values(tmp_path):
+    values = tmp_path / "values.yaml"
+    values.write_text(
+        "collectors:\n"
+        "  a: {enabled: true, schedule: '*/15 * * * *'}\n"
+        "  b: {enabled: false, schedule: '*/5 * * * *'}\n"
+        "  c: {enabled: true}\n"
+        "  d: {schedule: '@hourly'}\n"
+    )
+    assert read_schedules(values) == {"a": "*/15 * * * *", "d": "@hourly"}
+    assert next_run("*/15 * * * *", NOW) == datetime(2026, 1, 15, 9, 45, tzinfo=UTC)
+    assert next_run("@hourly", NOW) == datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
+    assert next_run("every tuesday", NOW) is None and next_run(None, NOW) is None
+
+
+def test_missing_or_broken_values_mean_no_schedules(tmp_path):
+    assert read_schedules(tmp_path / "nope.yaml") == {} and read_schedules(None) == {}
+    broken = tmp_path / "values.yaml"
+    broken.write_text("collectors: [unclosed\n")
+    assert read_schedules(broken) == {}
+
+
+def test_values_file_is_found_from_a_subdirectory(tmp_path):
+    chart = tmp_path / "charts" / "datadog-collectors"
+    chart.mkdir(parents=True)
+    (chart / "values.yaml").write_text("collectors: {}\n")
+    (tmp_path / "deep" / "er").mkdir(parents=True)
+    assert find_values_file(tmp_path / "deep" / "er") == chart / "values.yaml"
+
+
+def test_offline_rule_names_variables_never_values():
+    env = {"GITHUB_TOKEN": "placeholder-token", "AWS_PROFILE": " ", "DD_API_KEY": ""}
+    assert credential_vars(["github/token"], env) == ["GITHUB_TOKEN"]
+    assert default_offline(["github/token"], env) is False
+    assert default_offline(["wandb/api-key"], env) is True  # another collector's token does not count
+
+
+def test_formatting():
+    assert [fmt.value(v) for v in (1284.0, 0.1875, 2.5, -3.0)] == ["1,284", "0.188", "2.5", "-3"]
+    assert [fmt.duration(s) for s in (None, 0.0004, 0.125, 2.5, 125)] == ["-", "<1ms", "125ms", "2.50s", "2m05s"]
+    assert [fmt.change(n, o) for n, o in ((15, 12), (9, 15), (4, 4), (1, None))] == ["+3", "-6", "=", "new"]
+    from datetime import timedelta
+
+    assert [fmt.until(NOW + timedelta(seconds=s), NOW) for s in (45, 820, 7500, 200000)] == ["45s", "13m40s", "2h05m", "2d7h"]
+
+
+def _result(value: float) -> CollectionResult:
+    tagged = (Series("x.y.by", value, ("k:a",)), Series("x.y.by", 1.0, ("k:b",)))
+    outcomes = [
+        MetricOutcome("x.y.total", "count", "gauge", "", "ok", 0.01, value, (Series("x.y.total", value),)),
+        MetricOutcome("x.y.by", "count", "gauge", "", "ok", 0.02, None, tagged),
+    ]
+    return CollectionResult("x", NOW, 0.1, outcomes)
+
+
+def test_rows_one_per_series_with_change():
+    rows = metric_rows(_result(5), _result(3))
+    by_key = {r.key: r for r in rows}
+    assert by_key["x.y.total"].change == "+2" and by_key["x.y.by{k:a}"].change == "+2" and by_key["x.y.by{k:b}"].change == "="
+    assert by_key["x.y.by{k:a}"].tags == "k:a"
+    assert [r.key for r in filter_rows(rows, "BY")] == ["x.y.by{k:a}", "x.y.by{k:b}"]
+    assert {r.change for r in metric_rows(_result(5))} == {""}  # no previous run, no change

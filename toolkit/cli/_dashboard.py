@@ -1,0 +1,46 @@
+"""``dd-toolkit dashboard [NAME...] [--offline | --live] [--every N] [--timeout S] [--values PATH]``.
+
+Textual is imported inside ``handle()`` only: building the parser for any command imports this
+module, and ``dd-toolkit run`` must stay free of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ._common import EXIT_OK, CliError
+from ._run import _positive
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("names", nargs="*", metavar="NAME", help="show only these collectors (default: all of `dd-toolkit list`)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--offline", dest="offline", action="store_true", default=None,
+                      help="replay recorded cassettes (default when no credentials are configured; see docs/dashboard.md)")
+    mode.add_argument("--live", dest="offline", action="store_false", help="collect from the real APIs with your credentials")
+    parser.add_argument("--every", type=_positive, default=None, metavar="N",
+                        help="dev mode: auto-refresh every collector every N seconds instead of on its Helm schedule")
+    parser.add_argument("--timeout", type=_positive, default=None, metavar="S", help="deadline of each run in seconds (default 120)")
+    parser.add_argument("--values", type=Path, default=None, metavar="PATH",
+                        help="Helm values file with the schedules (default: charts/datadog-collectors/values.yaml found from here)")
+    parser.add_argument("--no-run", dest="run_on_start", action="store_false", help="open without running every collector first")
+
+
+def handle(args: argparse.Namespace) -> int:
+    from .._registry import UnknownCollector
+    from ..tui import create_app
+
+    try:
+        app = create_app(
+            names=list(args.names),
+            offline=args.offline,
+            timeout=args.timeout,
+            every=args.every,
+            values=args.values,
+            run_on_start=args.run_on_start,
+        )
+    except UnknownCollector as exc:
+        raise CliError(str(exc)) from None
+    app.run()
+    return EXIT_OK

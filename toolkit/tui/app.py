@@ -1,0 +1,328 @@
+"""The dashboard app: layout, keys, and the hand-off between worker threads and widgets.
+
+State lives in ``model.CollectorState`` objects; widgets render them. Collecting happens only in
+thread workers calling the same engine entry point as ``dd-toolkit run``
+(``toolkit._runner.run_collector``), which post a ``RunFinished`` message back to the UI thread.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input
+from textual.worker import get_current_worker
+
+from .._redact import redact
+from .._result import CollectionResult, MetricError
+from .messages import PushFinished, RunFinished
+from .model import CollectorState, filter_rows, totals
+from .runs import Cancelled, call_abandonable
+from .widgets import (
+    CollectorList,
+    ConfirmScreen,
+    ErrorsPanel,
+    FilterBar,
+    MetricsTable,
+    StatusHeader,
+    TrendPanel,
+)
+
+Runner = Callable[..., CollectionResult]
+
+
+class Key(NamedTuple):
+    key: str
+    action: str
+    label: str  # the footer's
+    title: str  # the command palette's
+    help: str
+
+
+# One list feeds the footer and the command palette.
+KEYS = [
+    Key("r", "run_selected", "Run", "Run selected collector", "Run the highlighted collector now"),
+    Key("R", "run_all", "Run all", "Run all collectors", "Run every collector now, at once, each in its own worker"),
+    Key("a", "toggle_auto", "Auto", "Toggle auto-refresh", "Run each collector on its Helm schedule (or every N s with --every)"),
+    Key("slash", "filter", "Filter", "Filter metrics", "Filter the metrics table by metric name"),
+    Key("o", "toggle_mode", "Offline/live", "Switch offline/live", "Switch between offline replay (cassettes) and live collecting"),
+    Key("p", "push", "Push", "Push to Datadog", "Push the selected collector's last result to Datadog (asks first)"),
+    Key("c", "copy_name", "Copy name", "Copy metric name", "Copy the highlighted metric's name to the clipboard"),
+    Key("q", "quit", "Quit", "Quit", "Quit the dashboard"),
+]
+
+
+class DashboardApp(App[None]):
+    CSS_PATH = "dashboard.tcss"
+    TITLE = "dd-toolkit dashboard"
+    BINDINGS = [Binding(k.key, k.action, k.label, tooltip=k.help) for k in KEYS]
+
+    def __init__(
+        self,
+        states: list[CollectorState],
+        *,
+        offline: bool,
+        runner: Runner,
+        timeout: float | None = None,
+        every: float | None = None,
+        clock: Callable[[], datetime] | None = None,
+        run_on_start: bool = True,
+    ) -> None:
+        super().__init__()
+        self.states = {s.name: s for s in states}
+        self.offline = offline
+        self.runner = runner
+        self.timeout = timeout
+        self.every = every
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.run_on_start = run_on_start
+        self.auto_run = every is not None  # dev mode starts refreshing; schedules wait for `a`
+        self.due: dict[str, datetime] = {}
+        self._frame = 0
+
+    # --- layout ---------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(id="header")
+        with Horizontal(id="body"):
+            yield CollectorList(id="collectors")
+            with Vertical(id="main"):
+                yield FilterBar(id="filter")
+                yield MetricsTable(id="metrics")
+                yield TrendPanel(id="trend")
+        yield ErrorsPanel(id="errors")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(FilterBar).display = False
+        self.query_one(CollectorList).border_title = "collectors"
+        self._spinner = self.set_interval(0.1, self._spin, pause=True)
+        self.set_interval(1.0, self.tick)
+        self.query_one(CollectorList).focus()
+        if self.auto_run:
+            self._plan_all()
+        self.refresh_all()
+        if not self.states:
+            self.notify("no collectors found: add one under collectors/ (see `dd-toolkit list`)", severity="warning", timeout=30)
+        if self.run_on_start:
+            self.action_run_all()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for key in KEYS:
+            if key.action != "quit":  # the base class already offers Quit
+                yield SystemCommand(key.title, key.help, getattr(self, f"action_{key.action}"))
+
+    # --- rendering --------------------------------------------------------------------------
+    @property
+    def selected(self) -> CollectorState | None:
+        name = self.query_one(CollectorList).selected
+        return self.states.get(name) if name else None
+
+    def refresh_all(self) -> None:
+        self.refresh_list()
+        self.refresh_selected()
+
+    def refresh_list(self) -> None:
+        self.query_one(CollectorList).show(list(self.states.values()), self.clock(), self._frame)
+        self.refresh_header()
+
+    def refresh_header(self) -> None:
+        if self.auto_run:
+            auto = f"every {self.every:g}s" if self.every else "on schedule"
+        else:
+            auto = "off"
+        self.query_one(StatusHeader).show(
+            offline=self.offline,
+            api_key_set=bool(os.environ.get("DD_API_KEY", "").strip()),
+            totals=totals(list(self.states.values())),
+            auto_refresh=auto,
+        )
+
+    def refresh_selected(self) -> None:
+        """The metrics, the trend and the errors of the highlighted collector."""
+        state = self.selected
+        self.refresh_table()
+        self.query_one(ErrorsPanel).show(state.name if state else None, state.errors if state else [], load_failed=bool(state and state.load_error))
+
+    def refresh_table(self) -> None:
+        state = self.selected
+        table = self.query_one(MetricsTable)
+        text = self.query_one(FilterBar).value
+        table.show(filter_rows(state.rows(), text) if state else [])
+        title = f"metrics · {state.name}" if state else "metrics"
+        if state and state.last is not None:
+            title += " (offline replay)" if state.last.offline else " (live)"
+        if text.strip():
+            title += f" · filter: {text.strip()}"
+        table.border_title = title
+        self.refresh_trend()
+
+    def refresh_trend(self) -> None:
+        state = self.selected
+        key = self.query_one(MetricsTable).highlighted_key
+        self.query_one(TrendPanel).show(key, state.history(key) if state and key else [])
+
+    def _spin(self) -> None:
+        self._frame += 1
+        self.refresh_list()
+
+    def tick(self) -> None:
+        """Every second: refresh "next run" times and start collectors that are due."""
+        now = self.clock()
+        if self.auto_run:
+            for name, when in list(self.due.items()):
+                state = self.states[name]
+                if now >= when and not state.running:
+                    self.start_run(state)
+                    self._plan(state, now)
+        self.refresh_list()
+
+    def _plan(self, state: CollectorState, now: datetime) -> None:
+        when = now + timedelta(seconds=self.every) if self.every else state.next_run(now)
+        if when is None:
+            self.due.pop(state.name, None)
+        else:
+            self.due[state.name] = when
+
+    def _plan_all(self) -> None:
+        now = self.clock()
+        for state in self.states.values():
+            if state.load_error is None:
+                self._plan(state, now)
+
+    # --- events -----------------------------------------------------------------------------
+    @on(DataTable.RowHighlighted, "#collectors")
+    def _collector_highlighted(self) -> None:
+        self.refresh_selected()
+
+    @on(DataTable.RowHighlighted, "#metrics")
+    def _metric_highlighted(self) -> None:
+        self.refresh_trend()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self.refresh_table()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.query_one(MetricsTable).focus()
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        state = self.states[message.collector]
+        state.running = False
+        state.results.append(message.result)
+        if not any(s.running for s in self.states.values()):
+            self._spinner.pause()
+        self.refresh_list()
+        if self.selected is state:
+            self.refresh_selected()
+
+    def on_push_finished(self, message: PushFinished) -> None:
+        self.notify(message.summary, title=f"push · {message.collector}", severity="information" if message.ok else "error", timeout=8)
+
+    # --- collecting -------------------------------------------------------------------------
+    def start_run(self, state: CollectorState) -> bool:
+        if state.running or state.load_error is not None:
+            return False
+        state.running = True
+        self._spinner.resume()
+        self._collect(state.name, self.offline)
+        self.refresh_list()
+        return True
+
+    @work(thread=True, group="collect", exit_on_error=False)
+    def _collect(self, name: str, offline: bool) -> None:
+        worker = get_current_worker()
+        ref = self.states[name].ref
+        try:
+            result = call_abandonable(lambda: self.runner(ref, timeout=self.timeout, offline=offline), lambda: worker.is_cancelled)
+        except Cancelled:
+            return
+        except Exception as exc:  # run_collector never raises; a custom runner might
+            result = CollectionResult(name, datetime.now(UTC), 0.0, [], fatal=MetricError.from_exception(None, exc), offline=offline)
+        self.post_message(RunFinished(name, result))
+
+    def action_run_selected(self) -> None:
+        state = self.selected
+        if state is None:
+            return
+        if state.load_error is not None:
+            self.notify(f"{state.name} failed to load; fix it and restart the dashboard", severity="error")
+        elif not self.start_run(state):
+            self.notify(f"{state.name} is already running")
+
+    def action_run_all(self) -> None:
+        for state in self.states.values():
+            self.start_run(state)
+
+    def action_toggle_auto(self) -> None:
+        self.auto_run = not self.auto_run
+        self.due.clear()
+        if self.auto_run:
+            self._plan_all()
+            if not self.due:
+                self.notify("no collector has a schedule in the Helm values; use --every N for a dev interval", severity="warning")
+        self.refresh_header()
+
+    def action_toggle_mode(self) -> None:
+        self.offline = not self.offline
+        self.refresh_header()
+        self.notify("offline replay: cassettes, no credentials" if self.offline else "live: real APIs with your credentials", title="mode")
+
+    def action_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    def action_copy_name(self) -> None:
+        table = self.query_one(MetricsTable)
+        key = table.highlighted_key
+        if key is None:
+            return
+        name = key.split("{", 1)[0]
+        self.copy_to_clipboard(name)
+        self.notify(f"copied {name}")
+
+    # --- pushing ----------------------------------------------------------------------------
+    def action_push(self) -> None:
+        from .._push import PushConfigError, PushSettings
+
+        state = self.selected
+        if state is None or state.last is None:
+            self.notify("nothing to push: run the collector first (r)", severity="warning")
+            return
+        result = state.last
+        if result.offline:
+            self.notify("this result is an offline replay of recorded data and is not pushed; switch to live (o) and run again", severity="warning")
+            return
+        try:
+            settings = PushSettings.from_env()
+        except PushConfigError as exc:
+            self.notify(redact(str(exc)), title="push", severity="error")
+            return
+        endpoint = re.sub(r"//[^/@]*@", "//***@", redact(settings.endpoint))  # a proxy URL may carry user:password
+        question = f"Push {len(result.series)} series of {state.name} (run of {result.started_at:%H:%M:%S} UTC) to {endpoint}?"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._push(state.name, result, settings)
+            else:
+                self.notify("push cancelled")
+
+        self.push_screen(ConfirmScreen(question), answered)
+
+    @work(thread=True, group="push", exit_on_error=False)
+    def _push(self, name: str, result: CollectionResult, settings) -> None:
+        from .._push import push
+
+        try:
+            report = push([result], settings)
+            self.post_message(PushFinished(name, report.ok, report.summary()))
+        except Exception as exc:  # a bug or a setting the client rejects: say so, keep running
+            self.post_message(PushFinished(name, False, redact(f"push failed: {type(exc).__name__}: {exc}")))

@@ -1,0 +1,26 @@
+"""Messages the worker threads post to the app (dataclasses; ``post_message`` is thread-safe)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from .._result import CollectionResult
+
+
+@dataclass
+class RunFinished(Message):
+    """A collector's run returned (successful or not): the one result ``dd-toolkit run`` gets too."""
+
+    collector: str
+    result: CollectionResult
+
+
+@dataclass
+class PushFinished(Message):
+    """A push of a collector's last result is over; ``summary`` is already redacted."""
+
+    collector: str
+    ok: bool
+    summary: str

@@ -1,0 +1,189 @@
+"""What the dashboard knows about each collector, as plain data (no Textual).
+
+Widgets render from these objects; the app changes them only on the UI thread (results come
+back as messages from the worker threads), so nothing here needs a lock.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .._metric import MetricSpec
+from .._redact import redact
+from .._registry import CollectorRef, load
+from .._result import ERROR, NO_DATA, CollectionResult, MetricError
+from . import format as fmt
+from .schedule import next_run
+
+HISTORY = 30  # runs kept per collector: the sparkline's length and the change's baseline
+
+IDLE = "idle"
+RUNNING = "running"
+OK = "ok"
+ERRORS = "errors"
+FAILED = "failed"
+LOAD_FAILED = "failed to load"
+
+META = "meta"  # row status of the collector.<name>.* meta-metrics
+
+
+def series_key(metric: str, tags: tuple[str, ...] = ()) -> str:
+    return f"{metric}{{{','.join(tags)}}}" if tags else metric
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    """One line of the metrics table: a metric, or one tagged series of it."""
+
+    key: str
+    name: str
+    value: str
+    unit: str
+    type: str
+    tags: str
+    duration: str
+    change: str
+    status: str
+
+
+@dataclass
+class CollectorState:
+    ref: CollectorRef
+    schedule: str | None = None
+    secrets: tuple[str, ...] = ()
+    specs: list[MetricSpec] = field(default_factory=list)
+    load_error: MetricError | None = None
+    running: bool = False
+    results: deque[CollectionResult] = field(default_factory=lambda: deque(maxlen=HISTORY))
+
+    @classmethod
+    def load(cls, ref: CollectorRef, schedule: str | None = None) -> CollectorState:
+        """Import the collector to learn its metrics and secrets; a failure is kept as data."""
+        state = cls(ref, schedule)
+        collector, error = load(ref)
+        if collector is None:
+            state.load_error = error
+            return state
+        state.secrets = tuple(collector.secrets)
+        try:
+            state.specs = collector.metric_specs()
+        except Exception as exc:  # a bad metrics module fails this collector, not the dashboard
+            state.load_error = MetricError.from_exception(None, exc)
+        return state
+
+    @property
+    def name(self) -> str:
+        return self.ref.name
+
+    @property
+    def last(self) -> CollectionResult | None:
+        return self.results[-1] if self.results else None
+
+    @property
+    def previous(self) -> CollectionResult | None:
+        return self.results[-2] if len(self.results) > 1 else None
+
+    @property
+    def status(self) -> str:
+        if self.load_error is not None:
+            return LOAD_FAILED
+        if self.running:
+            return RUNNING
+        last = self.last
+        if last is None:
+            return IDLE
+        if last.fatal is not None:
+            return FAILED
+        return ERRORS if last.errors else OK
+
+    @property
+    def label(self) -> str:
+        status = self.status
+        if status == ERRORS:
+            count = len(self.last.errors)
+            return f"{count} error{'s' if count != 1 else ''}"
+        return status
+
+    @property
+    def errors(self) -> list[MetricError]:
+        if self.load_error is not None:
+            return [self.load_error]
+        return self.last.errors if self.last else []
+
+    def next_run(self, now: datetime) -> datetime | None:
+        return None if self.load_error else next_run(self.schedule, now)
+
+    def rows(self) -> list[MetricRow]:
+        if self.last is None:
+            return [_spec_row(spec) for spec in self.specs]
+        return metric_rows(self.last, self.previous)
+
+    def history(self, key: str) -> list[float]:
+        """The values of one series over the kept runs, oldest first (runs without it skipped)."""
+        values = []
+        for result in self.results:
+            found = series_values(result).get(key)
+            if found is not None:
+                values.append(found)
+        return values
+
+
+def series_values(result: CollectionResult) -> dict[str, float]:
+    values = {series_key(s.metric, s.tags): s.value for o in result.outcomes for s in o.series}
+    values.update(result.meta_metrics)
+    return values
+
+
+def metric_rows(result: CollectionResult, previous: CollectionResult | None = None) -> list[MetricRow]:
+    """Every outcome of ``result`` (one row per tagged series), then the meta-metrics."""
+    before = series_values(previous) if previous is not None else None
+
+    def changed(key: str, number: float) -> str:
+        return "" if before is None else fmt.change(number, before.get(key))
+
+    rows = []
+    for o in result.outcomes:
+        took = fmt.duration(o.duration_seconds)
+        if o.status == ERROR:
+            rows.append(MetricRow(o.name, o.name, "error", o.unit, o.type, "", took, "", ERROR))
+        elif o.status == NO_DATA:
+            rows.append(MetricRow(o.name, o.name, "no data", o.unit, o.type, "", took, "", NO_DATA))
+        for s in o.series:
+            key = series_key(s.metric, s.tags)
+            # tags come from a metric's return value: scrub them like any other text we show
+            rows.append(MetricRow(key, s.metric, fmt.value(s.value), s.unit, s.type, redact(",".join(s.tags)), took, changed(key, s.value), OK))
+    units = {"duration_seconds": "seconds"}
+    for name, number in result.meta_metrics.items():
+        rows.append(MetricRow(name, name, fmt.value(number), units.get(name.rsplit(".", 1)[1], "count"), "gauge", "", "", changed(name, number), META))
+    return rows
+
+
+def _spec_row(spec: MetricSpec) -> MetricRow:
+    return MetricRow(spec.name, spec.name, "-", spec.unit, spec.type, "", "", "", IDLE)
+
+
+def filter_rows(rows: list[MetricRow], text: str) -> list[MetricRow]:
+    """Rows whose metric name contains ``text`` (case-insensitive); all rows for no text."""
+    needle = text.strip().lower()
+    return [r for r in rows if needle in r.name.lower()] if needle else rows
+
+
+@dataclass(frozen=True)
+class Totals:
+    collectors: int
+    running: int
+    series: int
+    errors: int
+    failed: int
+
+
+def totals(states: list[CollectorState]) -> Totals:
+    return Totals(
+        collectors=len(states),
+        running=sum(1 for s in states if s.running),
+        series=sum(len(s.last.series) for s in states if s.last is not None),
+        errors=sum(len(s.errors) for s in states),
+        failed=sum(1 for s in states if s.status in (FAILED, LOAD_FAILED)),
+    )

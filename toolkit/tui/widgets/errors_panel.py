@@ -1,0 +1,40 @@
+"""Bottom: the selected collector's errors (type, message; traceback expandable), or its load
+error. Messages and tracebacks arrive redacted from the engine; they are redacted again here
+because the registered secrets may have grown since (a push registers DD_API_KEY)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Collapsible, Static
+
+from ..._redact import redact
+from ..._result import MetricError
+
+
+class ErrorsPanel(VerticalScroll):
+    def compose(self) -> ComposeResult:
+        yield Static(Text("no errors", style="dim"), classes="empty")
+
+    def show(self, collector: str | None, errors: list[MetricError], *, load_failed: bool = False) -> None:
+        self.border_title = f"errors · {collector} ({len(errors)})" if collector else "errors"
+        # a rerun of the same collector keeps the tracebacks the user opened open
+        expanded = {str(c.title) for c in self.query(Collapsible) if not c.collapsed}
+        self.remove_children()
+        if not errors:
+            self.mount(Static(Text("no errors", style="dim"), classes="empty"))
+            return
+        items = []
+        for error in errors:
+            where = "failed to load" if load_failed else error.metric or "collector"
+            first_line = redact(error.message).splitlines()[0] if error.message else ""
+            title = Content(f"{where} · {error.type}: {first_line}")
+            body = Static(Text(redact(error.traceback or error.message)), classes="traceback")
+            items.append(Collapsible(body, title=title, collapsed=str(title) not in expanded, classes="error"))
+        self.mount_all(items)
+
+    @property
+    def titles(self) -> list[str]:
+        return [str(c.title) for c in self.query(Collapsible)]

@@ -1,0 +1,46 @@
+"""Main: the selected collector's metrics, one row per tagged series, with the change since the
+previous run."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from ..._result import ERROR, NO_DATA
+from ..model import META, MetricRow
+
+COLUMNS = (("metric", "name"), ("value", "value"), ("unit", "unit"), ("type", "type"), ("tags", "tags"), ("took", "duration"), ("change", "change"))
+VALUE_STYLES = {ERROR: "bold red", NO_DATA: "dim", META: "dim"}
+
+
+class MetricsTable(DataTable):
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        for label, key in COLUMNS:
+            self.add_column(label, key=key)
+
+    def show(self, rows: list[MetricRow]) -> None:
+        """Replace the rows, keeping the highlighted series highlighted when it is still there."""
+        keep = self.highlighted_key
+        self.clear()
+        for row in rows:
+            dim = "dim" if row.status == META else ""
+            change_style = "green" if row.change.startswith("+") else "red" if row.change.startswith("-") else "dim"
+            self.add_row(
+                Text(row.name, style=dim),
+                Text(row.value, style=VALUE_STYLES.get(row.status, ""), justify="right"),
+                Text(row.unit, style="dim"),
+                Text(row.type, style="dim"),
+                Text(row.tags),
+                Text(row.duration, justify="right"),
+                Text(row.change, style=change_style, justify="right"),
+                key=row.key,
+            )
+        if keep is not None and keep in self.rows:
+            self.move_cursor(row=self.get_row_index(keep), animate=False)
+
+    @property
+    def highlighted_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value

@@ -1,0 +1,33 @@
+"""A sparkline of the highlighted series over the last runs."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label, Sparkline
+
+from .. import format as fmt
+from ..model import HISTORY
+
+
+class TrendPanel(Horizontal):
+    def compose(self) -> ComposeResult:
+        yield Label(id="trend-label")
+        yield Sparkline([], id="trend-line")
+
+    def show(self, key: str | None, values: list[float]) -> None:
+        label = self.query_one("#trend-label", Label)
+        line = self.query_one("#trend-line", Sparkline)
+        if key is None or not values:
+            label.update(Text("trend: no values yet", style="dim"))
+            line.data = []
+            return
+        runs = f"{len(values)} run{'s' if len(values) != 1 else ''}"
+        text = Text("trend ", style="dim")
+        text.append(key, style="bold")
+        text.append(f"  {runs} · min {fmt.value(min(values))} · max {fmt.value(max(values))}", style="dim")
+        label.update(text)
+        # two cells per run: stretched over the whole width, a few points become wide blocks
+        line.styles.width = min(2 * len(values), 2 * HISTORY)
+        line.data = values
