@@ -3,11 +3,7 @@ scenarios, and a live run against a loopback server that checks what the collect
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -15,10 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 from loopback import Loopback, Reply
+from offline_cli import offline_json, series_by_tags
 
 from collectors.asana import metrics as asana_metrics
 from collectors.asana.collector import AsanaCollector
-from toolkit import metric_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = ROOT / "tests" / "cassettes" / "asana"
@@ -149,19 +145,7 @@ def test_live_request_shape_and_offset_pagination(monkeypatch):
 
 
 def test_cli_offline_json_subprocess():
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "toolkit.cli", "run", "asana", "--offline", "--json"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    payload = json.loads(done.stdout)
-    assert payload["errors"] == []
-    got = {(s["metric"], tuple(s["tags"])): s["value"] for s in payload["series"]}
+    got = series_by_tags(offline_json("asana"))
     assert got[("asana.tasks.open", P1331)] == 4 and got[("asana.tasks.overdue", P1331)] == 2
 
 
-def test_readme_table_matches_the_metric_definitions():
-    readme = (ROOT / "collectors" / "asana" / "README.md").read_text()
-    table = readme.split("<!-- metrics-table:start -->")[1].split("<!-- metrics-table:end -->")[0]
-    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in table.strip().splitlines()[2:]]
-    documented = {r[0].strip("`"): (r[2], r[3].lower()) for r in rows}
-    assert documented == {s.name: (s.unit, s.type) for s in metric_specs(asana_metrics)}

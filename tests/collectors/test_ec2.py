@@ -4,19 +4,16 @@ scenarios, the boto3 replay itself, and the same collector live against moto's s
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import yaml
+from offline_cli import offline_json, series_by_tags
 
 from collectors.ec2 import metrics as ec2_metrics
 from collectors.ec2.collector import Ec2Collector
-from toolkit import metric_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = ROOT / "tests" / "cassettes" / "ec2"
@@ -148,26 +145,9 @@ def test_price_table_is_documented_and_sane():
 
 
 def test_cli_offline_json_subprocess():
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-m", "toolkit.cli", "run", "ec2", "--offline", "--json"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    payload = json.loads(done.stdout)
-    assert payload["collector"] == "ec2" and payload["errors"] == []
-    got = {(s["metric"], tuple(s["tags"])): s["value"] for s in payload["series"]}
+    got = series_by_tags(offline_json("ec2"))
     assert got[("ec2.instances.running", (E1,))] == 3
     assert got[("ec2.volumes.unattached_size", (E1,))] == 600
-
-
-def test_readme_table_matches_the_metric_definitions():
-    readme = (ROOT / "collectors" / "ec2" / "README.md").read_text()
-    table = readme.split("<!-- metrics-table:start -->")[1].split("<!-- metrics-table:end -->")[0]
-    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in table.strip().splitlines()[2:]]
-    documented = {r[0].strip("`"): (r[2], r[3].lower()) for r in rows}
-    declared = {s.name: (s.unit, s.type) for s in metric_specs(ec2_metrics)}
-    assert documented == declared
 
 
 # --- live, against moto's server mode (a real local EC2 API over HTTP) -------------------------

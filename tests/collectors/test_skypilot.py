@@ -7,13 +7,10 @@ tests/cassettes/skypilot/README.md); the clock is frozen at 2026-11-28T04:20:00Z
 from __future__ import annotations
 
 import json
-import os
-import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from offline_cli import offline_json
 
 from collectors.skypilot import metrics
 from collectors.skypilot.collector import SkypilotCollector
@@ -191,24 +188,9 @@ def test_pipeline_tasks_fold_into_one_job():
     assert jobs["FAILED"].end_at == 150.0
 
 
-def test_readme_table_matches_metric_definitions():
-    readme = (ROOT / "collectors" / "skypilot" / "README.md").read_text()
-    table = readme.split("<!-- metrics-table:start -->")[1].split("<!-- metrics-table:end -->")[0]
-    rows = set(re.findall(r"^\| `([a-z0-9_.]+)` \| [^|]+ \| (\w+) \| (\w+) \|$", table, re.M))
-    specs = {(s.name, s.unit, s.type.upper()) for s in SkypilotCollector().metric_specs()}
-    assert rows == specs
-
-
 @pytest.mark.slow
 def test_cli_offline_json_in_a_subprocess():
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-m", "toolkit.cli", "run", "skypilot", "--offline", "--json"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    data = json.loads(done.stdout)
-    assert data["errors"] == []
+    data = offline_json("skypilot")
     assert data["metrics"]["skypilot.jobs.failed_7d"] == 2.0
     assert data["metrics"]["skypilot.cost.compute_7d"] == pytest.approx(447.498)
     assert {"metric": "skypilot.gpus.in_use", "value": 16.0, "tags": ["accelerator:a100"]} in data["series"]

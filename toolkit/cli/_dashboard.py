@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import EXIT_OK, CliError
-from ._run import _positive
+from ._common import EXIT_OK, CliError, positive_seconds
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -19,9 +18,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     mode.add_argument("--offline", dest="offline", action="store_true", default=None,
                       help="replay recorded cassettes (default when no credentials are configured; see docs/dashboard.md)")
     mode.add_argument("--live", dest="offline", action="store_false", help="collect from the real APIs with your credentials")
-    parser.add_argument("--every", type=_positive, default=None, metavar="N",
+    parser.add_argument("--every", type=positive_seconds, default=None, metavar="N",
                         help="dev mode: auto-refresh every collector every N seconds instead of on its Helm schedule")
-    parser.add_argument("--timeout", type=_positive, default=None, metavar="S", help="deadline of each run in seconds (default 120)")
+    parser.add_argument("--timeout", type=positive_seconds, default=None, metavar="S", help="deadline of each run in seconds (default 120)")
     parser.add_argument("--values", type=Path, default=None, metavar="PATH",
                         help="Helm values file with the schedules (default: charts/datadog-collectors/values.yaml found from here)")
     parser.add_argument("--no-run", dest="run_on_start", action="store_false", help="open without running every collector first")

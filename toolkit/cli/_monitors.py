@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ._common import EXIT_FAILED, EXIT_OK, CliError
+from ._common import EXIT_FAILED, EXIT_OK, CliError, positive_seconds
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -20,21 +20,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--values", type=Path, metavar="PATH",
                         help="the chart's values file (default: $DD_TOOLKIT_VALUES, else charts/datadog-collectors/values.yaml here or above)")
     parser.add_argument("--schedule", metavar="CRON", help="use this cron schedule instead of the values file's")
-    parser.add_argument("--timeout", type=_positive, metavar="S", help="the run's --timeout in seconds (default: the values file's)")
+    parser.add_argument("--timeout", type=positive_seconds, metavar="S", help="the run's --timeout in seconds (default: the values file's)")
     parser.add_argument("--env", metavar="ENV", help="scope to env:ENV (default: the values file's datadog.env; '' for none)")
     parser.add_argument("--notify", action="append", default=[], metavar="@HANDLE", help="add to every message, e.g. @slack-infra (repeatable)")
     parser.add_argument("--max-errors", type=float, default=None, metavar="N", help="error monitor threshold: failed metrics per run (default 3)")
     parser.add_argument("--apply", action="store_true", help="create or update them in Datadog (needs DD_API_KEY and DD_APP_KEY)")
 
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_PUSH, CliError
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_PUSH, CliError, positive_seconds
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -15,20 +15,11 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--push", action="store_true", help="submit to Datadog (needs DD_API_KEY); default is a dry run")
     parser.add_argument("--offline", action="store_true", help="replay recorded cassettes: no network, no credentials")
     parser.add_argument("--json", action="store_true", help="print JSON only (an object for one collector, an array for several)")
-    parser.add_argument("--timeout", type=_positive, default=None, metavar="S", help="deadline for the whole run in seconds (default 120)")
+    parser.add_argument("--timeout", type=positive_seconds, default=None, metavar="S", help="deadline for the whole run in seconds (default 120)")
     parser.add_argument("--strict", action="store_true", help="exit non-zero when any metric fails")
     parser.add_argument("--verbose", "-v", action="store_true", help="show tagged series and error tracebacks")
     parser.add_argument("--tag", action="append", default=[], metavar="KEY:VALUE", help="extra tag on every pushed series (repeatable)")
 
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
 
 
 def handle(args: argparse.Namespace) -> int:
