@@ -26,7 +26,8 @@ def print_results(results: list[CollectionResult], *, verbose: bool = False, pus
         console.print(
             f"[bold]{result.collector}[/]{mode}: collected {result.metric_count} metrics, "
             f"{result.error_count} errors in {result.duration_seconds:.2f}s"
-            + ("" if pushing else " (dry run: nothing sent; --push to send)")
+            + ("" if pushing else " (dry run: nothing sent; --push to send)"),
+            soft_wrap=True,  # one line per collector, whatever the terminal's width
         )
         table = Table("metric", "value", "unit", "tags", "time", box=None, pad_edge=False)
         for o in result.outcomes:
