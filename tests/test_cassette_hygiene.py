@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from toolkit._redact import CREDENTIAL_SHAPES
+
 TESTS = Path(__file__).resolve().parent
 CASSETTES = TESTS / "cassettes"
 
@@ -23,8 +25,7 @@ PLACEHOLDER_VALUES = {"***", "<token>", "token", "xxx", "..."}
 
 # (what, pattern, group holding the credential)
 PATTERNS: list[tuple[str, re.Pattern, int]] = [
-    ("GitHub token", re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"), 1),
-    ("AWS access key id", re.compile(r"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b"), 1),
+    *((what, re.compile(f"({shape.pattern})"), 1) for what, shape in CREDENTIAL_SHAPES),
     ("AWS secret access key", re.compile(
         r"(?i)(?:aws_secret_access_key|secret_access_key|secretaccesskey)[\"'\s:=>\-]*([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"), 1),
     ("AWS SigV4 signature", re.compile(r"(AWS4-HMAC-SHA256\s+Credential=\S+)"), 1),
@@ -33,7 +34,6 @@ PATTERNS: list[tuple[str, re.Pattern, int]] = [
     ("Datadog API key", re.compile(r"(?i)(?:dd[-_]?api[-_]?key|api[-_]?key)[\"'\s:=\-]+([0-9a-f]{32})(?![0-9a-f])"), 1),
     ("Datadog application key", re.compile(
         r"(?i)(?:dd[-_]?application[-_]?key|app(?:lication)?[-_]?key)[\"'\s:=\-]+([0-9a-f]{40})(?![0-9a-f])"), 1),
-    ("Slack token", re.compile(r"\b(xox[abposr]-[0-9A-Za-z-]{10,})"), 1),
     ("private key", re.compile(r"(-----BEGIN (?:RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----)"), 1),
 ]
 

@@ -82,7 +82,7 @@ def test_no_names(capsys):
 def test_push_without_key_fails_before_collecting(capsys, monkeypatch):
     called = []
     monkeypatch.setattr("toolkit._runner.run_collectors", lambda *a, **k: called.append(1))
-    code, out, err = run(capsys, "run", "replayed", "--push", "--offline")
+    code, out, err = run(capsys, "run", "replayed", "--push")
     assert code == 2 and not called and "DD_API_KEY is not set" in err
 
 
@@ -90,8 +90,9 @@ def test_push_sends_and_reports(capsys, monkeypatch):
     with Loopback({"POST /api/v2/series": Reply(202, {"errors": []})}) as intake:
         monkeypatch.setenv("DD_API_KEY", "0123456789abcdef0123456789abcdef")
         monkeypatch.setenv("DD_URL", intake.url)
-        code, out, err = run(capsys, "run", "replayed", "--push", "--offline")
-    assert code == 0 and "pushed 6 series in 1 request" in err
+        code, out, err = run(capsys, "run", "sample", "--push", "--timeout", "5")
+    # sample: total, ratio, hang, two by_repo series, three meta-metrics; its errors are not sent
+    assert code == 0 and "pushed 8 series in 1 request" in err
     assert len(intake.requests) == 1
 
 
@@ -99,8 +100,8 @@ def test_failed_push_exits_non_zero(capsys, monkeypatch):
     with Loopback({"POST /api/v2/series": Reply(400, {"errors": ["bad"]})}) as intake:
         monkeypatch.setenv("DD_API_KEY", "0123456789abcdef0123456789abcdef")
         monkeypatch.setenv("DD_URL", intake.url)
-        code, _, err = run(capsys, "run", "replayed", "--push", "--offline")
-    assert code == 3 and "push failed: 6 series not sent" in err and "replayed.items.total" in err
+        code, _, err = run(capsys, "run", "sample", "--push", "--timeout", "5")
+    assert code == 3 and "push failed: 8 series not sent" in err and "sample.items.total" in err
 
 
 def test_all_metrics_failing_exits_non_zero(capsys, tmp_path, monkeypatch):
@@ -113,3 +114,9 @@ def test_bad_timeout(capsys):
     with pytest.raises(SystemExit) as info:
         main(["run", "sample", "--timeout", "-1"])
     assert info.value.code == 2
+
+
+def test_offline_push_is_refused(capsys, monkeypatch):
+    monkeypatch.setenv("DD_API_KEY", "0123456789abcdef0123456789abcdef")
+    code, out, err = run(capsys, "run", "replayed", "--offline", "--push")
+    assert code == 2 and out == "" and "drop --push or --offline" in err and err.count("\n") == 1

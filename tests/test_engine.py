@@ -188,3 +188,41 @@ def test_a_broken_metrics_module_fails_the_collector_not_the_caller():
 
     result = Broken().run(timeout=1)
     assert result.failed and result.fatal.type == "ModuleNotFoundError"
+
+
+def test_seed_override_calling_super_does_not_recurse():
+    sample_metrics.release.set()
+
+    class Wrapping(BaseCollector):
+        name = "wrapping"
+        metrics_module = sample_metrics
+
+        def collect_metrics(self):
+            values = super().collect_metrics()  # the engine, on this run's context
+            values["wrapping.extra.value"] = 1
+            return values
+
+    result = Wrapping().run(timeout=5)
+    assert result.fatal is None
+    assert result.metrics["sample.items.total"] == 42.0 and result.metrics["wrapping.extra.value"] == 1.0
+    assert "sample.items.boom" in {e.metric for e in result.errors}
+
+
+def test_seed_loop_past_the_deadline_reports_timeouts_not_no_data():
+    stop = threading.Event()
+
+    class SlowLoop(BaseCollector):
+        name = "slowloop"
+        metrics_module = sample_metrics
+
+        def collect_metrics(self):
+            stop.wait(10)
+            return {}
+
+    try:
+        result = SlowLoop().run(timeout=0.3)
+    finally:
+        stop.set()
+    assert result.fatal.type == "MetricTimeout"
+    assert {o.status for o in result.outcomes} == {"error"}
+    assert by_name(result)["sample.items.total"].error.type == "MetricTimeout"

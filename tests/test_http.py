@@ -146,3 +146,12 @@ def test_retry_if_vetoes_a_final_answer(run_context):
             assert answer.status_code == 500 and answer.json()["detail"]["error"] == "ClusterNotUpError"
             assert client.get("/flaky").json() == {"ok": 1}  # other 500s are still retried
     assert [r.path for r in server.requests] == ["/job", "/flaky", "/flaky"]
+
+
+def test_short_rate_limit_reset_is_waited_for(run_context):
+    _, slept = run_context
+    headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "10"}  # seconds left in the window
+    with Loopback({"/x": [Reply(429, {"m": "limited"}, headers), Reply(200, {"ok": 1})]}) as server:
+        with http_client(server.url) as client:
+            assert client.get("/x").json() == {"ok": 1}
+    assert len(slept) == 1 and slept[0] >= 9.0

@@ -63,3 +63,13 @@ def test_list_shows_load_failures_and_exits_non_zero(third_party, capsys):
 def test_resolve_unknown():
     with pytest.raises(_registry.UnknownCollector, match="unknown collector 'zzz'; known collectors:"):
         resolve(["zzz"])
+
+
+def test_a_collector_calling_sys_exit_is_reported_not_dropped(third_party, tmp_path):
+    from toolkit._runner import run_collectors
+
+    (tmp_path / "acme_collectors" / "exits.py").write_text("import sys\nsys.exit('missing dependency')\n")
+    refs = [discover()["acme"], _registry.CollectorRef("exits", "acme_collectors.exits", "test")]
+    results = run_collectors(refs, timeout=5)
+    assert [r.collector for r in results] == ["acme", "exits"]
+    assert results[1].failed and results[1].fatal.type == "SystemExit" and "missing dependency" in results[1].fatal.message

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import types
+
 import boto3
 import pytest
 
-from toolkit import SecretNotFoundError, get_secret, redact
+from toolkit import BaseCollector, SecretNotFoundError, get_secret, metric, redact
 from toolkit._secrets import env_var_for
 
 
@@ -60,3 +62,24 @@ def test_unreachable_secrets_manager_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     with pytest.raises(SecretNotFoundError, match="unreachable.*UNREACH_TOKEN"):
         get_secret("unreach/token")
+
+
+
+def test_concurrent_metrics_share_one_lookup_and_one_failure(aws_env, monkeypatch):
+    """Sixteen metrics asking for a missing secret cost one Secrets Manager call, not sixteen."""
+    import toolkit._secrets as secrets_module
+
+    calls = []
+    real = secrets_module._from_secrets_manager
+    monkeypatch.setattr(secrets_module, "_from_secrets_manager", lambda *a: calls.append(a[0]) or real(*a))
+    module = types.ModuleType("many_metrics")
+    for i in range(16):
+        setattr(module, f"f{i}", metric(f"svc.cat.m{i}")(lambda: len(get_secret("svc/missing"))))
+
+    class ManySecretReaders(BaseCollector):
+        name = "many"
+        metrics_module = module
+
+    result = ManySecretReaders().run(timeout=30)
+    assert calls == ["svc/missing"]
+    assert len(result.errors) == 16 and {e.type for e in result.errors} == {"SecretNotFoundError"}

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar
 
-from ._context import RunContext, enter_run, leave_run
+from ._context import RunContext, current_run, enter_run, leave_run
 from ._discovery import metric_specs
 from ._engine import MetricTimeout, outcome_for, run_metrics
 from ._http import pooled_transport
@@ -70,7 +70,16 @@ class BaseCollector:
 
     def collect_metrics(self) -> dict[str, float]:
         """Collect every metric; return the untagged values by name (errors in ``_errors``)."""
-        result = self.run()
+        context = current_run()
+        if context is not None:
+            # Already inside a run: a seed-style override calling super().collect_metrics().
+            # Starting another run here would call the override again, without end.
+            result = run_metrics(self.name, self.metric_specs(), context, max_workers=self.max_workers, metric_timeout=self.metric_timeout)
+            for outcome in result.outcomes:
+                if outcome.error is not None:
+                    self._errors.setdefault(outcome.name, _ErrorFromData(outcome.error))
+        else:
+            result = self.run()
         return {o.name: o.value for o in result.outcomes if o.value is not None}
 
     def _record_error(self, key: str, exc: Exception) -> None:
@@ -142,7 +151,9 @@ class BaseCollector:
         return result
 
     def _context(self, timeout, started, offline, cassettes, transport, sleep) -> RunContext:
-        context = RunContext(collector=self.name, deadline=started + timeout, transport=transport or pooled_transport(self.max_workers * 2))
+        if transport is None and not offline:
+            transport = pooled_transport(self.max_workers * 2)
+        context = RunContext(collector=self.name, deadline=started + timeout, transport=transport)
         if sleep is not None:
             context.sleep = sleep
         if offline:
@@ -178,14 +189,18 @@ class BaseCollector:
         worker.start()
         worker.join(max(0.0, context.remaining()))
         duration = time.perf_counter() - began
-        if worker.is_alive():
+        timed_out = worker.is_alive()
+        if timed_out:
             box["exc"] = MetricTimeout(f"{self.name}.collect_metrics() did not return before the run's deadline")
         values = box.get("value") or {}
+        errors = dict(self._errors)
         by_name = {spec.name: spec for spec in specs}
         outcomes = []
-        for name in list(by_name) + [n for n in values if n not in by_name] + [n for n in self._errors if n not in by_name and n not in values]:
+        for name in list(by_name) + [n for n in values if n not in by_name] + [n for n in errors if n not in by_name and n not in values]:
             spec = by_name.get(name) or MetricSpec(name=name, unit="count", type="gauge", description="", function=lambda: None)
-            exc = self._errors.get(name)
+            exc = errors.get(name)
+            if exc is None and timed_out and name not in values:
+                exc = MetricTimeout(f"{name}: the collector's loop had not reached it by the run's deadline")
             outcomes.append(outcome_for(spec, values.get(name), exc, 0.0))
         result = CollectionResult(self.name, started_at, duration, outcomes, offline=context.offline)
         if "exc" in box:

@@ -39,6 +39,10 @@ class _RunRetry(Retry):
     def sleep(self, response: httpx.Response | Exception) -> None:
         headers = response.headers if isinstance(response, httpx.Response) else {}
         wait = self._calculate_sleep(headers)
+        if isinstance(response, httpx.Response):
+            # an exhausted rate-limit window (X-RateLimit-Reset) counts like a Retry-After:
+            # retrying inside it would only be refused again
+            wait = max(wait, min(requested_wait(response.headers) or 0.0, MAX_BACKOFF))
         run = current_run()
         if run is not None:
             remaining = run.remaining()

@@ -58,10 +58,6 @@ class MetricSpec:
     def category(self) -> str:
         return self.name.split(".")[1]
 
-    @property
-    def datadog_unit(self) -> str | None:
-        return UNITS[self.unit]
-
 
 def validate_metric_name(name: str) -> str | None:
     """Return why ``name`` is not a valid metric name, or None when it is."""

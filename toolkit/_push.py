@@ -138,7 +138,7 @@ def push(results: Iterable[CollectionResult], settings: PushSettings) -> PushRep
     items = build_series(results, settings)
     if not items:
         return report
-    api, config = _metrics_api(settings)
+    api = _metrics_api(settings)
     try:
         for batch in batches(items):
             _submit(api, batch, report)
@@ -207,4 +207,4 @@ def _metrics_api(settings: PushSettings):
     config = Configuration(host=settings.endpoint, api_key={"apiKeyAuth": settings.api_key})
     config.enable_retry = True  # off by default: retries 429 (X-Ratelimit-Reset) and 5xx
     config.max_retries = 3
-    return MetricsApi(ApiClient(config)), config
+    return MetricsApi(ApiClient(config))

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit
 
-from ._redact import known_secrets, register_secret
+from ._redact import CREDENTIAL_SHAPES, known_secrets, register_secret
 
 PLACEHOLDER = "placeholder"
 MODES = ("new", "all")
@@ -67,9 +67,7 @@ _SECRET_KEYS = {
 _XML_SECRET = re.compile(r"(<(SecretAccessKey|SessionToken|AccessKeyId|Token)>)[^<]*(</\2>)")
 # Credential shapes that may appear without having passed through get_secret.
 _SHAPES = [
-    ("GitHub token", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}|\bgithub_pat_[A-Za-z0-9_]{20,}")),
-    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("Slack token", re.compile(r"\bxox[abposr]-[0-9A-Za-z-]{10,}")),
+    *CREDENTIAL_SHAPES,
     ("bearer value", re.compile(r"(?<=Bearer )(?!placeholder\b)[A-Za-z0-9._~+/=-]{8,}")),
 ]
 # Hosts whose exchanges are credentials themselves: never recorded.

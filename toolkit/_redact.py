@@ -13,6 +13,14 @@ _lock = threading.Lock()
 # Secrets shorter than this are too likely to collide with ordinary words to scrub blindly.
 _MIN_SECRET_LENGTH = 6
 
+# Credentials recognisable by their shape alone; one list for redaction, the recorder's scrubber
+# and the cassette hygiene test, so the three never drift apart.
+CREDENTIAL_SHAPES: list[tuple[str, re.Pattern]] = [
+    ("GitHub token", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}|\bgithub_pat_[A-Za-z0-9_]{20,}")),
+    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("Slack token", re.compile(r"\bxox[abposr]-[0-9A-Za-z-]{10,}")),
+]
+
 # Shapes of credentials that may reach an error message without passing through get_secret
 # (a token in a URL a server echoes back, an Authorization header in a traceback).
 _PATTERNS = [
@@ -23,10 +31,7 @@ _PATTERNS = [
     re.compile(r"(?i)(\bBearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"(?i)(\bBasic\s+)[A-Za-z0-9+/=]{8,}"),
     re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(?!Bearer|Basic)[^'\"\s,}]+"),
-    re.compile(r"()\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}"),
-    re.compile(r"()\bgithub_pat_[A-Za-z0-9_]{20,}"),
-    re.compile(r"()\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    re.compile(r"()\bxox[abpr]-[0-9A-Za-z-]{10,}"),
+    *(re.compile(f"()(?:{shape.pattern})") for _, shape in CREDENTIAL_SHAPES),
 ]
 
 

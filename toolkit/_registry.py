@@ -84,5 +84,5 @@ def load(ref: CollectorRef) -> tuple[BaseCollector | None, MetricError | None]:
     """Instantiate a collector, or return its load error as data."""
     try:
         return ref.load()(), None
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # an import that calls sys.exit() is a load error too
         return None, MetricError.from_exception(None, exc)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ._registry import CollectorRef, load
-from ._result import CollectionResult
+from ._result import CollectionResult, MetricError
 
 
 def run_collector(ref: CollectorRef, *, timeout: float | None = None, offline: bool = False, cassettes: Path | None = None) -> CollectionResult:
@@ -23,11 +23,15 @@ def run_collectors(refs: list[CollectorRef], *, timeout: float | None = None, of
     results: list[CollectionResult | None] = [None] * len(refs)
 
     def one(i: int, ref: CollectorRef) -> None:
-        results[i] = run_collector(ref, timeout=timeout, offline=offline)
+        try:
+            results[i] = run_collector(ref, timeout=timeout, offline=offline)
+        except BaseException as exc:  # noqa: BLE001 - a collector that kills its thread still reports
+            results[i] = CollectionResult(ref.name, datetime.now(UTC), 0.0, [], fatal=MetricError.from_exception(None, exc), offline=offline)
 
     threads = [threading.Thread(target=one, args=(i, ref), daemon=True) for i, ref in enumerate(refs)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    # every slot is filled: one() records even a SystemExit as the collector's fatal error
     return [r for r in results if r is not None]

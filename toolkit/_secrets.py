@@ -12,6 +12,7 @@ from ._redact import register_secret
 DEFAULT_REGION = "us-east-1"
 
 _cache: dict[str, str] = {}
+_name_locks: dict[str, threading.Lock] = {}
 _lock = threading.Lock()
 
 
@@ -46,11 +47,28 @@ def get_secret(name: str) -> str:
     with _lock:
         if name in _cache:
             return _cache[name]
-    value = _from_secrets_manager(name, env_name)
-    register_secret(value)
-    with _lock:
-        _cache[name] = value
-    return value
+        name_lock = _name_locks.setdefault(name, threading.Lock())
+    # Metrics of one collector ask for the same secret at once: one of them looks it up, the
+    # others wait for its answer. A failure is remembered for the rest of the run, so a missing
+    # secret costs one lookup and one clear error per metric, not one AWS call each.
+    with name_lock:
+        with _lock:
+            if name in _cache:
+                return _cache[name]
+        failure_key = ("get_secret failed", name)
+        if run is not None and failure_key in run.cache:
+            raise run.cache[failure_key]
+        try:
+            value = _from_secrets_manager(name, env_name)
+        except SecretNotFoundError as exc:
+            if run is not None:
+                with run.cache_lock:
+                    run.cache[failure_key] = exc
+            raise
+        register_secret(value)
+        with _lock:
+            _cache[name] = value
+        return value
 
 
 def clear_secret_cache() -> None:
@@ -59,9 +77,10 @@ def clear_secret_cache() -> None:
 
 
 def _from_secrets_manager(name: str, env_name: str) -> str:
-    # boto3 costs ~20 MiB and ~0.3 s to import: only pay for it when a secret really needs AWS.
-    import boto3
+    # botocore costs ~20 MiB and ~0.3 s to import: only pay for it when a secret really needs AWS.
     from botocore.exceptions import BotoCoreError, ClientError
+
+    from ._aws import _session_lock, _shared_session
 
     region = aws_region()
     how = (
@@ -69,7 +88,10 @@ def _from_secrets_manager(name: str, env_name: str) -> str:
         f"`aws secretsmanager create-secret --name {name} --secret-string ... --region {region}`"
     )
     try:
-        client = boto3.client("secretsmanager", region_name=region)
+        # botocore sessions are not safe for concurrent client creation (boto/boto3#1592)
+        session = _shared_session()
+        with _session_lock:
+            client = session.create_client("secretsmanager", region_name=region)
         response = client.get_secret_value(SecretId=name)
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import EXIT_FAILED, EXIT_OK, CliError
+from ._common import EXIT_FAILED, EXIT_OK, CliError, positive_seconds
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -16,7 +16,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--dir", type=Path, default=None, metavar="PATH",
                         help="cassette directory (default: tests/cassettes/NAME of the collector's project)")
-    parser.add_argument("--timeout", type=float, default=None, metavar="S", help="deadline for the live run in seconds")
+    parser.add_argument("--timeout", type=positive_seconds, default=None, metavar="S", help="deadline for the live run in seconds")
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -18,8 +18,8 @@ def print_results(results: list[CollectionResult], *, verbose: bool = False, pus
     console = stdout_console()
     for result in results:
         mode = " (offline replay)" if result.offline else ""
-        if result.fatal is not None:
-            console.print(f"[bold]{result.collector}[/]{mode}: [red]failed: {result.fatal.type}: {escape(result.fatal.message)}[/]")
+        if result.fatal is not None and not result.outcomes:
+            console.print(f"[bold]{result.collector}[/]{mode}: [red]failed: {result.fatal.type}: {escape(result.fatal.message)}[/]", soft_wrap=True)
             if verbose and result.fatal.traceback:
                 console.print(result.fatal.traceback, markup=False)
             continue
@@ -48,6 +48,6 @@ def print_results(results: list[CollectionResult], *, verbose: bool = False, pus
             table.add_row(f"[dim]{name}[/]", f"[dim]{format_value(value)}[/]", "", "", "")
         console.print(table)
         for error in result.errors:
-            console.print(f"  [red]✗ {error.metric}: {error.type}: {escape(error.message)}[/]")
+            console.print(f"  [red]✗ {error.metric or result.collector}: {error.type}: {escape(error.message)}[/]", soft_wrap=True)
             if verbose and error.traceback:
                 console.print(error.traceback, markup=False)

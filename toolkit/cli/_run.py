@@ -34,6 +34,8 @@ def handle(args: argparse.Namespace) -> int:
         refs = list(discover().values()) if args.all else resolve(list(dict.fromkeys(args.names)))
     except UnknownCollector as exc:
         raise CliError(str(exc)) from None
+    if args.push and args.offline:
+        raise CliError("--offline replays recorded data, which must never reach Datadog as live points; drop --push or --offline")
     settings = None
     if args.push:
         from .._push import PushConfigError, PushSettings
