@@ -18,7 +18,7 @@ from toolkit._engine import run_metrics
 def result() -> CollectionResult:
     sample_metrics.release.clear()
     try:
-        return SampleCollector().run(timeout=1.0)
+        return SampleCollector().run(timeout=0.3)
     finally:
         sample_metrics.release.set()
 
