@@ -62,6 +62,31 @@ def test_each_default_can_be_overridden_per_collector():
             assert node["properties"][key] == SCHEMA["properties"]["defaults"]["properties"][key], key
 
 
+CHART_SET_ENV = {"DD_API_KEY", "DD_APP_KEY", "DD_SITE", "DD_ENV", "DD_TAGS", "AWS_REGION", "HOME"}
+
+
+def test_env_the_chart_sets_is_refused_in_values():
+    env = SCHEMA["$defs"]["env"]
+    assert {k for k, v in env["properties"].items() if v is False} == CHART_SET_ENV
+    for where in ("defaults", "collector"):
+        node = SCHEMA["properties"]["defaults"] if where == "defaults" else SCHEMA["$defs"]["collector"]
+        assert node["properties"]["env"] == {"$ref": "#/$defs/env"}, where
+    for name in CHART_SET_ENV:
+        bad = {**VALUES, "collectors": {**VALUES["collectors"], "github": {**VALUES["collectors"]["github"], "env": {name: "x"}}}}
+        assert not validator().is_valid(bad), name
+    assert validator().is_valid({**VALUES, "defaults": {**VALUES["defaults"], "env": {"DD_TOOLKIT_LOG": "debug"}}})
+
+
+def test_only_github_is_enabled_as_shipped():
+    """The others need settings or secrets first (WANDB_ENTITY, ASANA_PROJECT_GIDS...); each says which."""
+    text = (CHART / "values.yaml").read_text()
+    assert {name for name, entry in VALUES["collectors"].items() if entry["enabled"]} == {"github"}
+    for name, entry in VALUES["collectors"].items():
+        if not entry["enabled"]:
+            comment = text.split(f"\n  {name}:\n    enabled: false", 1)[1].splitlines()[0]
+            assert comment.strip().startswith("#") and comment.rstrip().endswith("and enable"), (name, comment)
+
+
 GOOD_SCHEDULES = ["*/15 * * * *", "*/5 * * * *", "0 * * * *", "0 */6 * * *", "0 9 * * MON-FRI", "15,45 8-18 * * 1-5",
                   "@hourly", "@daily", "0 0 1 jan *", "30 2 1-7/2 * *"]
 BAD_SCHEDULES = ["* * * *", "every hour", "*/5 * * * * *", "@every 5m", "*/15 * * * * ", "CRON_TZ=UTC 0 * * * *", ""]
@@ -101,6 +126,14 @@ def helm() -> str:
         (["--set-string", "collectors.github.timeout=120"], "at '/collectors/github/timeout': got string, want integer"),
         (["--set", "image.digest=sha256:abc"], "at '/image/digest'"),
         (["--set", "collectors.github.enabled=yes"], "at '/collectors/github/enabled': got string, want boolean"),
+        # what the chart sets itself: a key here would sit in values and override the secretKeyRef
+        (["--set", "collectors.github.env.DD_API_KEY=abc"], "at '/collectors/github/env/DD_API_KEY': false schema"),
+        (["--set", "defaults.env.DD_API_KEY=abc"], "at '/defaults/env/DD_API_KEY': false schema"),
+        (["--set", "collectors.github.env.DD_APP_KEY=abc"], "at '/collectors/github/env/DD_APP_KEY': false schema"),
+        (["--set", "defaults.env.DD_SITE=datadoghq.eu"], "at '/defaults/env/DD_SITE': false schema"),
+        (["--set", "collectors.github.env.DD_ENV=prod"], "at '/collectors/github/env/DD_ENV': false schema"),
+        (["--set", "collectors.github.env.AWS_REGION=eu-west-1"], "at '/collectors/github/env/AWS_REGION': false schema"),
+        (["--set", "defaults.env.HOME=/root"], "at '/defaults/env/HOME': false schema"),
     ],
 )
 def test_bad_values_fail_with_a_clear_message(helm, args, message):
