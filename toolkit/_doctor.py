@@ -42,7 +42,7 @@ def diagnose(ref: CollectorRef, fallback_root: Path, *, secrets: bool = False) -
         checks.append(Check("collector class", OK, f"{cls.__module__}.{cls.__name__}"))
     except Exception as exc:
         checks.append(Check("collector class", MISSING, f"{ref.target} does not import: {type(exc).__name__}: {exc}"))
-        rest = ("metrics", "README metrics table", "tests", "cassettes", "Helm values entry", "secrets")
+        rest = ("metrics", "README metrics table", "tests", "cassettes", "Helm values entry", "values.schema.json", "secrets")
         return fallback_root, checks + [Check(label, MISSING, "needs the collector class") for label in rest]
     root = project_root_of(collector, fallback_root)
     specs = _check_metrics(collector, checks)
@@ -50,6 +50,7 @@ def diagnose(ref: CollectorRef, fallback_root: Path, *, secrets: bool = False) -
     _check_tests(root, name, checks)
     _check_cassettes(collector, name, checks)
     _check_helm(root, name, checks)
+    _check_schema(root, checks)
     _check_secrets(collector, name, secrets, checks)
     return root, checks
 
@@ -137,6 +138,51 @@ def _check_helm(root: Path, name: str, checks: list[Check]) -> None:
     checks.append(Check("Helm values entry", OK, f"collectors.{name}, schedule {schedule!r}"))
     sync = check_sync(collector_packages(root / "collectors"), load_values(path))
     checks.append(Check("Helm values match collectors/", OK if sync.ok else MISSING, "; ".join(sync.problems()) or "every package has an entry"))
+
+
+def _check_schema(root: Path, checks: list[Check], *, shown: int = 3) -> None:
+    """The whole values file against the chart's values.schema.json, as `helm template` checks it:
+    one bad key there (any collector's) fails every collector's deploy."""
+    import json
+
+    from ._helm_values import CHART_PATH, VALUES_PATH, ValuesError, load_values
+
+    label = "values.schema.json"
+    schema_path = root / CHART_PATH / "values.schema.json"
+    if not schema_path.is_file():
+        checks.append(Check(label, SKIPPED, f"no {schema_path.relative_to(root)} to check {VALUES_PATH} against"))
+        return
+    import jsonschema  # a runtime dependency for this check (pyproject.toml)
+
+    try:
+        schema = json.loads(schema_path.read_text(encoding="utf-8"))
+        values = load_values(root / VALUES_PATH)
+    except (OSError, ValueError) as exc:  # ValuesError and json's JSONDecodeError are ValueErrors
+        checks.append(Check(label, MISSING, str(exc) if isinstance(exc, ValuesError) else f"{schema_path}: {exc}"))
+        return
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(values), key=lambda e: list(map(str, e.absolute_path)))
+    if not errors:
+        checks.append(Check(label, OK, f"{VALUES_PATH} matches {schema_path.relative_to(root)}"))
+        return
+    problems = [_schema_problem(values, e) for e in errors[:shown]]
+    more = f" (and {len(errors) - shown} more)" if len(errors) > shown else ""
+    checks.append(Check(label, MISSING, "; ".join(problems) + more + f"; `helm template` would refuse {VALUES_PATH}"))
+
+
+def _schema_problem(values, error) -> str:
+    """One schema error as a line that never shows a value (it may be a key put in the wrong place)."""
+    path = list(error.absolute_path)
+    where = "/" + "/".join(map(str, path))
+    if error.validator is None:  # a `false` schema: a key that may not be set (jsonschema reports its parent)
+        node = values
+        for part in path:
+            node = node[part]
+        keys = [str(k) for k, v in node.items() if v is error.instance] if isinstance(node, dict) else []
+        return f"{where.rstrip('/')}/{keys[0] if keys else '?'} may not be set in values (see the schema's description)"
+    message = error.message
+    if isinstance(error.instance, str):
+        message = message.replace(repr(error.instance), "the value")
+    return f"{where}: {message}"
 
 
 def _deadline_problems(path: Path, name: str) -> list[str]:

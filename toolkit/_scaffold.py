@@ -26,8 +26,16 @@ AUTH_KINDS = {
     "aws": ("access-key-id", "secret-access-key"),
 }
 DEFAULT_SCHEDULE = "*/15 * * * *"
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s?#]*)?$")
+# A collector's name, exactly as the chart's values.schema.json `$defs.collectorName` has it (a test
+# keeps them equal): a Python package name, a metric prefix and a Kubernetes label value at once.
+NAME_PATTERN = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
+NAME_MAX_LENGTH = 63
+NAME_RE = re.compile(NAME_PATTERN)
+CATEGORY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+# The path keeps to RFC 3986's path characters minus quotes: the URL is written into Python and
+# YAML string literals, where a quote or a backslash would end or escape them.
+URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%!$&()*+,;=:@/-]*)?$")
+URL_HINT = "an http(s) URL without query, fragment, spaces, quotes or backslashes; e.g. https://api.example.com/v1"
 # Names the project itself imports at the top level besides what is installed.
 PROJECT_MODULES = frozenset({"toolkit", "collectors", "tests", "templates", "charts", "docs", "bench", "scripts", "fixtures", "conftest"})
 
@@ -47,8 +55,13 @@ def shadowed_modules() -> frozenset[str]:
 def check_name(name: str) -> None:
     if not NAME_RE.match(name):
         raise ScaffoldError(
-            f"collector name {name!r} is not a lowercase identifier; use lowercase letters, digits and underscores, "
-            "starting with a letter (e.g. pagerduty)"
+            f"collector name {name!r} is not valid; use lowercase letters and digits, starting with a letter, "
+            "words joined by single underscores (e.g. pagerduty or pager_duty)"
+        )
+    if len(name) > NAME_MAX_LENGTH:
+        raise ScaffoldError(
+            f"collector name {name!r} is {len(name)} characters; pick another name of at most {NAME_MAX_LENGTH} "
+            "(it is a Kubernetes label value)"
         )
     if keyword.iskeyword(name):
         raise ScaffoldError(f"collector name {name!r} is a Python keyword; pick another name (e.g. {name}_api)")
@@ -67,10 +80,10 @@ def check_answers(answers: dict) -> None:
     if answers.get("auth") not in AUTH_KINDS:
         raise ScaffoldError(f"auth {answers.get('auth')!r} is not one of {', '.join(AUTH_KINDS)}")
     if not URL_RE.match(str(answers.get("base_url", ""))):
-        raise ScaffoldError(f"base URL {answers.get('base_url')!r} is not an http(s) URL without query; e.g. https://api.example.com/v1")
+        raise ScaffoldError(f"base URL {answers.get('base_url')!r} is not {URL_HINT}")
     check_schedule(str(answers.get("schedule", "")))
     category = str(answers.get("metric_category", ""))
-    if not NAME_RE.match(category):
+    if not CATEGORY_RE.match(category):
         raise ScaffoldError(f"metric category {category!r} must be lowercase letters, digits and underscores, starting with a letter (e.g. incidents)")
 
 
@@ -116,6 +129,7 @@ def new_collector(
     if existing and not force:
         where = ", ".join(str(p.relative_to(root)) for p in existing)
         raise ScaffoldError(f"collector {name!r} already exists ({where}); pick another name or pass --force to regenerate it")
+    check_values_file(root)
     template = template or _template.find_template(root)
     data = {k: v for k, v in data.items() if v is not None}
     data["collector_name"] = name
@@ -139,6 +153,18 @@ def new_collector(
     )
 
 
+def check_values_file(root: Path) -> None:
+    """A chart without its values file is a broken checkout, not a new project: writing a values
+    file holding only ``collectors:`` there would drop image, datadog and defaults."""
+    values = root / _helm_values.VALUES_PATH
+    chart = root / _helm_values.CHART_PATH / "Chart.yaml"
+    if not values.is_file() and chart.is_file():
+        raise ScaffoldError(
+            f"{chart.relative_to(root)} exists but {_helm_values.VALUES_PATH} does not; restore it "
+            f"(e.g. git checkout -- {_helm_values.VALUES_PATH}) and run `dd-toolkit new` again"
+        )
+
+
 def check_given(data: dict) -> None:
     """Flags are checked before copier runs, so a bad one fails fast with our message."""
     if "schedule" in data:
@@ -146,7 +172,7 @@ def check_given(data: dict) -> None:
     if "auth" in data and data["auth"] not in AUTH_KINDS:
         raise ScaffoldError(f"auth {data['auth']!r} is not one of {', '.join(AUTH_KINDS)}")
     if "base_url" in data and not URL_RE.match(str(data["base_url"])):
-        raise ScaffoldError(f"base URL {data['base_url']!r} is not an http(s) URL without query; e.g. https://api.example.com/v1")
+        raise ScaffoldError(f"base URL {data['base_url']!r} is not {URL_HINT}")
 
 
 def render(template: Path, dst: Path, data: dict, *, interactive: bool) -> dict:

@@ -23,8 +23,15 @@ NEW_FILE_HEADER = (
 
 def _yaml():
     from ruamel.yaml import YAML
+    from ruamel.yaml.representer import RoundTripRepresenter
 
+    class Representer(RoundTripRepresenter):
+        """Writes None as ``null``: the round-trip default (nothing after the colon) would turn
+        ``activeDeadlineSeconds: null`` into ``activeDeadlineSeconds:``."""
+
+    Representer.add_representer(type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
     yaml = YAML()  # round-trip: comments, order and quotes survive
+    yaml.Representer = Representer
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096  # never re-wrap a long comment or string
@@ -32,12 +39,20 @@ def _yaml():
 
 
 def load(path: Path) -> Any:
-    from ruamel.yaml.error import YAMLError
+    return _parse(_yaml(), path.read_text(encoding="utf-8"), str(path))
+
+
+def _parse(yaml, text: str, where: str) -> Any:
+    """``text`` loaded round-trip; broken YAML is a ValuesError naming ``where`` and the line."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        return _yaml().load(path.read_text(encoding="utf-8"))
+        return yaml.load(text)
     except YAMLError as exc:
-        raise ValuesError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
+        mark = getattr(exc, "problem_mark", None) if isinstance(exc, MarkedYAMLError) else None
+        at = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = (getattr(exc, "problem", None) or str(exc)).strip().splitlines()[0]
+        raise ValuesError(f"{where} is not valid YAML{at}: {problem}; fix it, then run the command again") from None
 
 
 def read_entry(path: Path, name: str) -> dict | None:
@@ -50,7 +65,7 @@ def read_entry(path: Path, name: str) -> dict | None:
     return entry if isinstance(entry, dict) else None
 
 
-def render_with_entry(current: str | None, name: str, fragment: str) -> str | None:
+def render_with_entry(current: str | None, name: str, fragment: str, *, where: str = "values.yaml") -> str | None:
     """The values file's text with ``fragment`` (``name: {...}``) under ``collectors:``.
 
     ``current`` None means the file does not exist yet. Returns None when the entry is already
@@ -59,8 +74,8 @@ def render_with_entry(current: str | None, name: str, fragment: str) -> str | No
     from ruamel.yaml.comments import CommentedMap
 
     yaml = _yaml()
-    entry = yaml.load(fragment)[name]
-    data = yaml.load(NEW_FILE_HEADER + "collectors: {}\n") if current is None else yaml.load(current)
+    entry = _parse(yaml, fragment, "the template's Helm values entry")[name]
+    data = _parse(yaml, NEW_FILE_HEADER + "collectors: {}\n" if current is None else current, where)
     if data is None:
         data = CommentedMap()
     if not isinstance(data, dict):
@@ -127,7 +142,7 @@ def _move_trailing_comment(previous: Any, entry: Any) -> None:
 def add_entry(path: Path, name: str, fragment: str) -> bool:
     """Add the entry to the values file (created if absent); False when it already existed."""
     current = path.read_text(encoding="utf-8") if path.is_file() else None
-    text = render_with_entry(current, name, fragment)
+    text = render_with_entry(current, name, fragment, where=str(path))
     if text is None:
         return False
     write_atomically(path, text)

@@ -18,11 +18,15 @@ def new(root, *args):
 @pytest.mark.parametrize(
     "name, fragment",
     [
-        ("PagerDuty", "not a lowercase identifier"),
-        ("pager-duty", "not a lowercase identifier"),
-        ("9lives", "not a lowercase identifier"),
-        ("_private", "not a lowercase identifier"),
-        ("../escape", "not a lowercase identifier"),
+        ("PagerDuty", "is not valid"),
+        ("pager-duty", "is not valid"),
+        ("9lives", "is not valid"),
+        ("_private", "is not valid"),
+        ("../escape", "is not valid"),
+        # the chart's schema (collectorName) refuses these, so helm would fail for every collector
+        ("foo_", "is not valid"),
+        ("a__b", "is not valid"),
+        ("a" * 64, "is 64 characters"),
         ("class", "is a Python keyword"),
         ("import", "is a Python keyword"),
         ("json", "would shadow the module 'json'"),
@@ -49,6 +53,10 @@ def test_bad_names_are_refused(project, capsys, name, fragment):
         (["--schedule", "61 * * * *"], "five-field cron"),
         (["--schedule", "0 0 * * * *"], "five-field cron"),  # six fields: Kubernetes takes five
         (["--base-url", "api.example.com"], "http(s) URL"),
+        # written into Python and YAML string literals: a quote or backslash would break them
+        (["--base-url", 'https://api.example.com/v1"x'], "quotes or backslashes"),
+        (["--base-url", "https://api.example.com/v1'x"], "quotes or backslashes"),
+        (["--base-url", "https://api.example.com/v1\\x"], "quotes or backslashes"),
         (["--category", "Jobs"], "metric_category"),
         (["--service-name", "Pager|Duty"], "service_name"),
     ],

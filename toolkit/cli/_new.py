@@ -24,6 +24,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from .._helm_values import ValuesError
     from .._scaffold import ScaffoldError, new_collector, next_steps
     from .._template import TemplateError, find_project_root
 
@@ -39,7 +40,7 @@ def handle(args: argparse.Namespace) -> int:
     try:
         root = args.root.resolve() if args.root else find_project_root()
         result = new_collector(root, args.name, data, force=args.force, interactive=interactive)
-    except (ScaffoldError, TemplateError) as exc:
+    except (ScaffoldError, TemplateError, ValuesError) as exc:  # nothing was written: one line naming the fix
         raise CliError(str(exc)) from None
     print(next_steps(result))
     return EXIT_OK
