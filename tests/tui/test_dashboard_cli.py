@@ -58,8 +58,32 @@ def test_dashboard_command_builds_the_app_from_its_flags(monkeypatch, tmp_path):
 
     ran = []
     monkeypatch.setattr(DashboardApp, "run", lambda self: ran.append(self))
+    monkeypatch.setattr("toolkit.cli._dashboard._isatty", lambda stream: True)  # as in a terminal
     values = tmp_path / "values.yaml"
     values.write_text("collectors: {}\n")
     assert main(["dashboard", "--live", "--every", "5", "--timeout", "7", "--values", str(values), "--no-run"]) == 0
     (app,) = ran
     assert (app.offline, app.every, app.timeout, app.run_on_start, app.auto_run) == (False, 5.0, 7.0, False, True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stdin", [subprocess.DEVNULL, None], ids=["no-terminal-at-all", "stdout-piped"])
+def test_without_a_terminal_it_refuses_in_one_line(stdin):
+    """Piped or in CI, Textual would print escape codes and wait for keys forever."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "toolkit.cli", "dashboard", "--offline", "--no-run"], cwd=ROOT, env=env,
+                          stdin=stdin, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout == "" and "\x1b" not in done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert "needs a terminal" in line and "stdout" in line and "dd-toolkit run --all --offline" in line
+
+
+def test_stdin_alone_not_a_terminal_is_refused(monkeypatch, capsys):
+    from toolkit.tui.app import DashboardApp
+
+    monkeypatch.setattr(DashboardApp, "run", lambda self: pytest.fail("the app must not start"))
+    monkeypatch.setattr("toolkit.cli._dashboard._isatty", lambda stream: stream is not sys.stdin)
+    assert main(["dashboard", "--offline", "--no-run"]) == 2
+    err = capsys.readouterr().err
+    assert "but stdin is not one" in err and "dd-toolkit run --all --offline" in err

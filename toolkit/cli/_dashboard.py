@@ -7,6 +7,7 @@ module, and ``dd-toolkit run`` must stay free of it.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ._common import EXIT_OK, CliError, positive_seconds
@@ -41,5 +42,25 @@ def handle(args: argparse.Namespace) -> int:
         )
     except UnknownCollector as exc:
         raise CliError(str(exc)) from None
+    check_terminal()  # after the names are checked, so a typo is reported as such
     app.run()
     return EXIT_OK
+
+
+def check_terminal() -> None:
+    """The dashboard draws on a terminal; without one (a pipe, CI, a CronJob) Textual would write
+    escape codes into the pipe and wait for keys that never come."""
+    missing = [name for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout)) if not _isatty(stream)]
+    if missing:
+        raise CliError(
+            f"dd-toolkit dashboard needs a terminal, but {' and '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not one; for plain output use `dd-toolkit run --all --offline` "
+            "(or `dd-toolkit run NAME --offline`)"
+        )
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (AttributeError, ValueError):  # replaced or closed streams
+        return False
