@@ -267,9 +267,9 @@ def next_steps(result: NewResult) -> str:
         f"  [ ] Tested locally (dry run): dd-toolkit run {name} --offline, then against the API: dd-toolkit run {name}"
         f" and dd-toolkit record {name}",
         f"  [x] README.md created (collectors/{name}/README.md; dd-toolkit docs {name} keeps its metrics table true)",
-        "  [ ] Deployed to staging (if available)",
+        "  [ ] Deployed to staging (if available): helm upgrade --install (docs/deploying.md)",
         "  [ ] Verified metrics in Datadog",
-        "  [ ] Datadog monitors created",
+        f"  [ ] Datadog monitors created: dd-toolkit monitors {name} --apply",
         "  [ ] Documentation updated",
         f"Check it any time with: dd-toolkit doctor {name}",
     ]
