@@ -3,7 +3,7 @@
 Every file under tests/cassettes (recursively: cassettes, replay.json, READMEs) is scanned for
 known token formats and for every secret value the test suite itself sets. Placeholders are
 tolerated when they follow the convention: the words ``placeholder`` or ``REDACTED``, ``***``,
-and AWS's documented example keys (``AKIAIOSFODNN7EXAMPLE``, ``...EXAMPLEKEY``). The scanner is
+and AWS's documented example keys (``AKIA...EXAMPLE``, ``...EXAMPLEKEY``). The scanner is
 unit-tested on bad samples below, so a green run means something.
 """
 
@@ -95,12 +95,12 @@ def test_cassette_holds_no_credential(path: Path):
 
 @pytest.mark.parametrize("sample", [
     "token: ghp_" + "A1b2C3d4E5" * 4,
-    "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz",
+    "github_pat_" + "11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz",
     "Credential=AKIA" + "Q3EGRTYZ7NBV4LWX" + "/20261128/us-east-1/ec2/aws4_request",
     "aws_secret_access_key = " + "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQWERTYUIO",
     "<SecretAccessKey>" + "Zx9/yW8+vU7tS6rQ5pO4nM3lK2jI1hG0fEdCbA9z" + "</SecretAccessKey>",
     "Authorization: AWS4-HMAC-SHA256 Credential=foo/20261128/us-east-1/ec2/aws4_request",
-    "authorization:\n      - Bearer sk-live-a8f7d6e5c4b3",
+    "authorization:\n      - Bearer " + "sk-live-a8f7d6e5c4b3",
     "Authorization: Basic dXNlcjpodW50ZXIy",
     "dd-api-key:\n      - " + "3f9a" * 8,
     '{"application_key": "' + "a1b2c3d4e5" * 4 + '"}',
@@ -115,7 +115,7 @@ def test_scanner_flags_credentials(sample):
     "Authorization: Bearer placeholder",
     "authorization:\n  - Bearer ***",
     "Bearer REDACTED",
-    "AKIAIOSFODNN7EXAMPLE",
+    "AKIA" + "IOSFODNN7EXAMPLE",
     "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     '{"secrets": {"asana/access-token": "placeholder"}}',
     "commit 8aaabae450d0865f30a505ff223cf481f130a14c and etag 0123456789abcdef0123456789abcdef",

