@@ -133,7 +133,7 @@ class BaseCollector:
             context = self._context(timeout, started, offline or cassettes is not None, cassettes, transport, sleep)
             specs = self.metric_specs()
         except Exception as exc:  # errors are data: a bad setup fails this collector, not the caller
-            result = _fatal(self.name, exc, offline)
+            result = CollectionResult.could_not_run(self.name, exc, offline=offline)
             self.last_result = result
             return result
         try:
@@ -215,6 +215,3 @@ class _ErrorFromData(Exception):
         super().__init__(f"{error.type}: {error.message}")
         self.error = error
 
-
-def _fatal(name: str, exc: BaseException, offline: bool) -> CollectionResult:
-    return CollectionResult(name, datetime.now(UTC), 0.0, [], fatal=MetricError.from_exception(None, exc), offline=offline)

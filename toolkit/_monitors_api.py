@@ -15,14 +15,13 @@ model of the v1 API, which takes over a second.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from ._datadog import api_client, endpoint_from_env
 from ._monitors import MANAGED_TAG, monitor_key
 from ._redact import redact, register_secret
 
-DEFAULT_SITE = "datadoghq.com"
 PAGE_SIZE = 100
 # Datadog stores a "metric alert" as a "query alert"; the two are one type for comparing.
 _SAME_TYPES = {"metric alert": "query alert"}
@@ -40,8 +39,7 @@ class MonitorsApiError(RuntimeError):
 class ApiSettings:
     api_key: str
     app_key: str
-    site: str = DEFAULT_SITE
-    url: str | None = None
+    endpoint: str  # the API base URL, from DD_URL or DD_SITE
 
     @classmethod
     def from_env(cls) -> ApiSettings:
@@ -55,14 +53,7 @@ class ApiSettings:
             )
         register_secret(api_key)
         register_secret(app_key)
-        url = os.environ.get("DD_URL", "").strip() or None
-        if url and not re.match(r"^https?://", url):
-            raise MonitorsConfigError(f"DD_URL={url!r} is not a URL; set it to a full base URL such as https://api.datadoghq.eu")
-        return cls(api_key, app_key, os.environ.get("DD_SITE", "").strip() or DEFAULT_SITE, url)
-
-    @property
-    def endpoint(self) -> str:
-        return self.url or f"https://api.{self.site}"
+        return cls(api_key, app_key, endpoint_from_env(MonitorsConfigError))
 
 
 @dataclass(frozen=True)
@@ -220,16 +211,6 @@ def _body_text(body) -> str:
 
 
 def _monitors_api(settings: ApiSettings):
-    from datadog_api_client.api_client import ApiClient
-    from datadog_api_client.configuration import Configuration
     from datadog_api_client.v1.api.monitors_api import MonitorsApi
 
-    # The resolved endpoint as the host: DD_SITE in the environment would otherwise override an
-    # explicit site, and DD_URL must win over both (as in _push).
-    config = Configuration(
-        host=settings.endpoint,
-        api_key={"apiKeyAuth": settings.api_key, "appKeyAuth": settings.app_key},
-    )
-    config.enable_retry = True  # retries 429 (X-Ratelimit-Reset) and 5xx
-    config.max_retries = 3
-    return MonitorsApi(ApiClient(config))
+    return MonitorsApi(api_client(settings.endpoint, settings.api_key, settings.app_key))

@@ -17,11 +17,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ._datadog import api_client, endpoint_from_env
 from ._metric import UNITS
 from ._redact import redact, register_secret
 from ._result import CollectionResult, Series
 
-DEFAULT_SITE = "datadoghq.com"
 # The intake accepts 5 MB uncompressed per payload; stay well under it (tags make series vary).
 MAX_PAYLOAD_BYTES = 3_000_000
 MAX_SERIES_PER_REQUEST = 1000
@@ -35,8 +35,7 @@ class PushConfigError(RuntimeError):
 @dataclass(frozen=True)
 class PushSettings:
     api_key: str
-    site: str = DEFAULT_SITE
-    url: str | None = None
+    endpoint: str  # the API base URL, from DD_URL or DD_SITE
     env: str | None = None
     tags: tuple[str, ...] = ()
 
@@ -48,21 +47,14 @@ class PushSettings:
                 "DD_API_KEY is not set; export it (in Kubernetes: the chart's datadog.apiKeySecret) or run without --push"
             )
         register_secret(api_key)
-        url = os.environ.get("DD_URL", "").strip() or None
-        if url and not re.match(r"^https?://", url):
-            raise PushConfigError(f"DD_URL={url!r} is not a URL; set it to a full base URL such as https://api.datadoghq.eu")
+        endpoint = endpoint_from_env(PushConfigError)
         user_tags = tuple(t for t in re.split(r"[,\s]+", os.environ.get("DD_TAGS", "")) if t) + tuple(extra_tags)
         return cls(
             api_key=api_key,
-            site=os.environ.get("DD_SITE", "").strip() or DEFAULT_SITE,
-            url=url,
+            endpoint=endpoint,
             env=os.environ.get("DD_ENV", "").strip() or None,
             tags=user_tags,
         )
-
-    @property
-    def endpoint(self) -> str:
-        return self.url or f"https://api.{self.site}"
 
 
 @dataclass
@@ -198,13 +190,6 @@ def _payload(batch: list[tuple[Series, dict]]):
 
 
 def _metrics_api(settings: PushSettings):
-    from datadog_api_client.api_client import ApiClient
-    from datadog_api_client.configuration import Configuration
     from datadog_api_client.v2.api.metrics_api import MetricsApi
 
-    # DD_SITE in the environment would override an explicit site server variable; passing the
-    # resolved endpoint as the host makes DD_URL and DD_SITE behave as documented.
-    config = Configuration(host=settings.endpoint, api_key={"apiKeyAuth": settings.api_key})
-    config.enable_retry = True  # off by default: retries 429 (X-Ratelimit-Reset) and 5xx
-    config.max_retries = 3
-    return MetricsApi(ApiClient(config))
+    return MetricsApi(api_client(settings.endpoint, settings.api_key))

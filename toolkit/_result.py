@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import traceback as _traceback
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ._redact import redact
@@ -76,6 +76,13 @@ class CollectionResult:
     outcomes: list[MetricOutcome] = field(default_factory=list)
     fatal: MetricError | None = None
     offline: bool = False
+
+    @classmethod
+    def could_not_run(cls, collector: str, error: MetricError | BaseException, *, offline: bool = False) -> CollectionResult:
+        """The result of a collector that failed before collecting (import, setup, a dead thread)."""
+        if isinstance(error, BaseException):
+            error = MetricError.from_exception(None, error)
+        return cls(collector, datetime.now(UTC), 0.0, [], fatal=error, offline=offline)
 
     @property
     def source_tag(self) -> str:

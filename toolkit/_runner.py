@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ._registry import CollectorRef, load
-from ._result import CollectionResult, MetricError
+from ._result import CollectionResult
 
 
 def run_collector(ref: CollectorRef, *, timeout: float | None = None, offline: bool = False, cassettes: Path | None = None) -> CollectionResult:
     """Load and run one collector; a load failure comes back as a result with ``fatal`` set."""
     collector, error = load(ref)
     if collector is None:
-        return CollectionResult(ref.name, datetime.now(UTC), 0.0, [], fatal=error, offline=offline)
+        return CollectionResult.could_not_run(ref.name, error, offline=offline)
     return collector.run(timeout, offline=offline, cassettes=cassettes)
 
 
@@ -26,7 +25,7 @@ def run_collectors(refs: list[CollectorRef], *, timeout: float | None = None, of
         try:
             results[i] = run_collector(ref, timeout=timeout, offline=offline)
         except BaseException as exc:  # noqa: BLE001 - a collector that kills its thread still reports
-            results[i] = CollectionResult(ref.name, datetime.now(UTC), 0.0, [], fatal=MetricError.from_exception(None, exc), offline=offline)
+            results[i] = CollectionResult.could_not_run(ref.name, exc, offline=offline)
 
     threads = [threading.Thread(target=one, args=(i, ref), daemon=True) for i, ref in enumerate(refs)]
     for t in threads:

@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Input
 from textual.worker import get_current_worker
 
 from .._redact import redact
-from .._result import CollectionResult, MetricError
+from .._result import CollectionResult
 from .messages import PushFinished, RunFinished
 from .model import CollectorState, filter_rows, totals
 from .runs import Cancelled, call_abandonable
@@ -247,7 +247,7 @@ class DashboardApp(App[None]):
         except Cancelled:
             return
         except Exception as exc:  # run_collector never raises; a custom runner might
-            result = CollectionResult(name, datetime.now(UTC), 0.0, [], fatal=MetricError.from_exception(None, exc), offline=offline)
+            result = CollectionResult.could_not_run(name, exc, offline=offline)
         self.post_message(RunFinished(name, result))
 
     def action_run_selected(self) -> None:
