@@ -89,7 +89,7 @@ def test_change_since_previous_run_and_trend(make_app):
 
 
 def test_failing_metric_shows_in_errors_panel_with_its_message(make_app):
-    app = make_app("sample", offline=False, timeout=2.0)
+    app = make_app("sample", offline=False, timeout=30.0)
 
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
@@ -336,7 +336,7 @@ def intake(monkeypatch):
 
 def test_push_asks_then_reports_and_never_shows_the_key(make_app, monkeypatch, intake):
     monkeypatch.setenv("DD_API_KEY", "dd-key-0123456789abcdef")
-    app = make_app("sample", offline=False, timeout=2.0)
+    app = make_app("sample", offline=False, timeout=30.0)
     messages = record_notifications(app)
 
     async def scenario():
@@ -362,7 +362,7 @@ def test_push_asks_then_reports_and_never_shows_the_key(make_app, monkeypatch, i
 def test_push_can_be_declined_and_refuses_offline_results(make_app, monkeypatch, intake):
     monkeypatch.setenv("DD_API_KEY", "dd-key-0123456789abcdef")
     monkeypatch.setenv("DD_URL", "http://proxyuser:proxypass@127.0.0.1:9")
-    app = make_app("shop", "sample", timeout=2.0)
+    app = make_app("shop", "sample", timeout=30.0)
     messages = record_notifications(app)
 
     async def scenario():
@@ -442,7 +442,7 @@ def test_quitting_does_not_wait_for_a_hanging_collector(make_app):
 
 
 def test_the_mouse_selects_a_collector_and_expands_an_error(make_app):
-    app = make_app("shop", "sample", offline=False, timeout=2.0)
+    app = make_app("shop", "sample", offline=False, timeout=30.0)
 
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
