@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit._redact import CREDENTIAL_SHAPES
+from toolkit.model import CREDENTIAL_SHAPES
 
 TESTS = Path(__file__).resolve().parent
 CASSETTES = TESTS / "cassettes"

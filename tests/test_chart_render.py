@@ -10,7 +10,8 @@ import pytest
 import yaml
 from realtools import ROOT, require_tool
 
-from toolkit._helm_values import ACTIVE_DEADLINE_MARGIN, check_values, load_values, schedule_gaps
+from toolkit.project import ACTIVE_DEADLINE_MARGIN, check_values, load_values
+from toolkit.model import schedule_gaps
 
 CHART = ROOT / "charts" / "datadog-collectors"
 # Strict validation (unknown fields fail) against a current release (1.34, as EKS runs it) and the

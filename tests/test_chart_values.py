@@ -10,7 +10,7 @@ import pytest
 from croniter import croniter
 from realtools import ROOT, require_tool
 
-from toolkit._helm_values import load_values
+from toolkit.project import load_values
 
 CHART = ROOT / "charts" / "datadog-collectors"
 SCHEMA = json.loads((CHART / "values.schema.json").read_text())

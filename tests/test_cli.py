@@ -8,7 +8,7 @@ import pytest
 from fixtures.sample import metrics as sample_metrics
 from loopback import Loopback, Reply
 
-from toolkit import _registry
+from toolkit.engine import registry as _registry
 from toolkit.cli import main
 
 
@@ -81,7 +81,7 @@ def test_no_names(capsys):
 
 def test_push_without_key_fails_before_collecting(capsys, monkeypatch):
     called = []
-    monkeypatch.setattr("toolkit._runner.run_collectors", lambda *a, **k: called.append(1))
+    monkeypatch.setattr("toolkit.engine.run_collectors", lambda *a, **k: called.append(1))
     code, out, err = run(capsys, "run", "replayed", "--push")
     assert code == 2 and not called and "DD_API_KEY is not set" in err
 

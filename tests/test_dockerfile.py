@@ -33,7 +33,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from realtools import ROOT, require_tool
 
-from toolkit._helm_values import collector_packages
+from toolkit.project.values import collector_packages
 
 DOCKERFILE = ROOT / "Dockerfile"
 

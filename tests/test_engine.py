@@ -10,8 +10,8 @@ from fixtures.sample import metrics as sample_metrics
 from fixtures.sample.collector import SampleCollector
 
 from toolkit import BaseCollector, CollectionResult, metric
-from toolkit._context import RunContext
-from toolkit._engine import run_metrics
+from toolkit.model import RunContext
+from toolkit.engine import run_metrics
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +130,7 @@ def test_per_metric_timeout_frees_the_pool():
 
 
 def metric_specs_of(func):
-    from toolkit._metric import spec_of
+    from toolkit.model import spec_of
 
     return spec_of(func)
 

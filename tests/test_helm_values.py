@@ -1,4 +1,4 @@
-"""toolkit._helm_values: the values/collectors sync check, schedules, deadlines."""
+"""toolkit.project.Values: the values/collectors sync check, schedules, deadlines, read with the chart's rules."""
 
 from __future__ import annotations
 
@@ -7,17 +7,11 @@ from pathlib import Path
 import pytest
 from realtools import ROOT
 
-from toolkit._helm_values import (
-    ValuesError,
-    check_sync,
-    check_values,
-    collector_packages,
-    collector_values,
-    find_values_file,
-    load_values,
-    schedule_gaps,
-    values_problems,
-)
+from toolkit.errors import ValuesError
+from toolkit.project import check_sync, check_values, collector_values, load_values
+from toolkit.project.values import collector_packages
+from toolkit.project import Project, Values
+from toolkit.model import schedule_gaps
 
 VALUES_FILE = ROOT / "charts" / "datadog-collectors" / "values.yaml"
 def make_collectors(tmp_path: Path, *names: str) -> Path:
@@ -110,15 +104,30 @@ def test_check_values_reports_deadlines_that_do_not_fit():
     ]
 
 
-def test_find_values_file(tmp_path, monkeypatch):
-    nested = tmp_path / "project" / "a" / "b"
+def test_the_project_finds_its_values_file(tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    nested = root / "a" / "b"
     nested.mkdir(parents=True)
-    chart = tmp_path / "project" / "charts" / "datadog-collectors"
+    (root / "collectors").mkdir()
+    (root / "collectors" / "__init__.py").write_text("")
+    chart = root / "charts" / "datadog-collectors"
     chart.mkdir(parents=True)
     (chart / "values.yaml").write_text("collectors: {}\n")
-    assert find_values_file(nested) == chart / "values.yaml"
+    project = Project.find(nested)
+    assert project.root == root.resolve() and project.values_path == chart.resolve() / "values.yaml"
     monkeypatch.setenv("DD_TOOLKIT_VALUES", str(tmp_path / "elsewhere.yaml"))
-    assert find_values_file(nested) == tmp_path / "elsewhere.yaml"
+    assert Project.find(nested).values_path == tmp_path / "elsewhere.yaml"
+
+
+def test_schedules_follow_the_charts_rules():
+    """Only enabled collectors are scheduled (a missing `enabled` is off, as in the chart), and
+    `defaults.schedule` applies to an entry without its own."""
+    values = Values({
+        "defaults": {"schedule": "0 * * * *"},
+        "collectors": {"a": {"enabled": True}, "b": {"enabled": True, "schedule": "*/5 * * * *"}, "c": {}, "d": {"enabled": False}},
+    })
+    assert values.schedules() == {"a": "0 * * * *", "b": "*/5 * * * *"}
+    assert values.enabled == ["a", "b"]
 
 
 def test_load_values_errors(tmp_path):
@@ -134,23 +143,27 @@ def test_load_values_errors(tmp_path):
 
 
 def test_values_problems_for_doctor(tmp_path):
-    values = tmp_path / "values.yaml"
-    values.write_text(
+    path = tmp_path / "values.yaml"
+    path.write_text(
         "defaults: {schedule: '*/15 * * * *', timeout: 120}\n"
         "collectors:\n  github: {enabled: true}\n  ec2: {enabled: true, schedule: '*/2 * * * *'}\n"
     )
-    assert values_problems({"github", "wandb"}, values) == [
+    values = Values.load(path)
+    assert values.sync({"github", "wandb"}).problems() + values.problems() == [
         "collector 'wandb' has no entry collectors.wandb in the Helm values; add one (see docs/deploying.md)",
         "the Helm values have an entry collectors.ec2 but there is no collector 'ec2'; remove the entry or add collectors/ec2/",
         "collectors.ec2: activeDeadlineSeconds (180) must be below the schedule's interval (120s for '*/2 * * * *')",
     ]
-    assert values_problems({"github", "ec2"}, tmp_path / "missing.yaml")[0].startswith("cannot read")
+    assert values.problems(only="github") == []
+    with pytest.raises(ValuesError, match="cannot read"):
+        Values.load(tmp_path / "missing.yaml")
 
 
 def test_fallback_defaults_match_the_chart():
-    from toolkit._helm_values import CHART_DEFAULT_TIMEOUT
+    from toolkit.model import defaults as run_defaults
+    from toolkit.project import CHART_DEFAULT_TIMEOUT
 
     defaults = load_values(VALUES_FILE)["defaults"]
-    assert defaults["timeout"] == CHART_DEFAULT_TIMEOUT
+    assert defaults["timeout"] == CHART_DEFAULT_TIMEOUT == run_defaults.RUN_TIMEOUT
     bare = collector_values({"collectors": {"x": {"enabled": True}}})["x"]
     assert (bare.timeout, bare.schedule) == (CHART_DEFAULT_TIMEOUT, defaults["schedule"])

@@ -11,8 +11,8 @@ import pytest
 from loopback import Loopback, Reply
 
 from toolkit import http_client, paginate_cursor, paginate_links, paginate_pages
-from toolkit._context import RunContext, enter_run, leave_run
-from toolkit._http import pooled_transport
+from toolkit.model import RunContext, enter_run, leave_run
+from toolkit.sources import pooled_transport
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ def test_description_defaults_to_docstring_first_paragraph():
 
         Details nobody needs in a table."""
 
-    from toolkit._metric import spec_of
+    from toolkit.model import spec_of
 
     assert spec_of(f).description == "Open pull requests across repositories."
     assert spec_of(metric("svc.cat.y", description="given")(lambda: 1)).description == "given"

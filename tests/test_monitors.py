@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from toolkit._monitors import KINDS, MonitorInputs, monitor_key, monitors_for, window_text
-from toolkit._monitors_api import differences, plan
+from toolkit.datadog import KINDS, MonitorInputs, monitor_key, monitors_for, window_text
+from toolkit.datadog import differences, plan
 from toolkit.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,7 +141,7 @@ def test_cli_overrides(capsys):
 
 def test_cli_schedule_without_values_file(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("toolkit._helm_values.find_values_file", lambda start=None: None)
+    monkeypatch.setenv("DD_TOOLKIT_VALUES", str(tmp_path / "no-values.yaml"))  # the project has no values file
     code, out, _ = run_cli(capsys, "newone", "--schedule", "*/10 * * * *")
     assert code == 0 and len(json.loads(out)) == 3
     code, _, err = run_cli(capsys, "newone")

@@ -143,7 +143,7 @@ def test_applying_again_changes_nothing(replay, capsys):
 
 
 def test_updates_in_place_creates_what_is_missing_and_leaves_duplicates(replay, capsys, monkeypatch):
-    monkeypatch.setattr("toolkit._monitors_api.PAGE_SIZE", 2)  # the recorded listing comes in pages of 2
+    monkeypatch.setattr("toolkit.datadog.monitors_api.PAGE_SIZE", 2)  # the recorded listing comes in pages of 2
     server = replay("update")
     code, lines, err = apply(capsys)
     assert code == 0, err

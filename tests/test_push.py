@@ -12,7 +12,8 @@ import yaml
 from loopback import Loopback, Reply
 
 from toolkit import CollectionResult, MetricOutcome, Series
-from toolkit._push import PushConfigError, PushSettings, push
+from toolkit.errors import SettingsError
+from toolkit.datadog import PushSettings, push
 
 API_KEY = "0123456789abcdef0123456789abcdef"  # a fake key in Datadog's shape (32 hex)
 CASSETTE = Path(__file__).parent / "cassettes" / "datadog" / "submit-metrics.yaml"
@@ -109,5 +110,5 @@ def test_site_selects_the_endpoint(monkeypatch):
 
 
 def test_missing_key_is_a_clear_error():
-    with pytest.raises(PushConfigError, match="DD_API_KEY is not set"):
+    with pytest.raises(SettingsError, match="DD_API_KEY is not set"):
         PushSettings.from_env()

@@ -13,7 +13,9 @@ import pytest
 import yaml
 from fixtures.echo.collector import EchoCollector
 
-from toolkit._record import PLACEHOLDER, RecordError, Scrubber, is_plain_url, record
+from toolkit.cassettes import PLACEHOLDER, Scrubber, is_plain_url
+from toolkit.errors import RecordError
+from toolkit.engine import record_collector as record
 from toolkit.cli import main
 
 TOKEN = "echo-s3cret-TOKEN-4242"
@@ -85,7 +87,7 @@ class EchoServer:
 @pytest.fixture(autouse=True)
 def fixture_collectors(monkeypatch):
     """`dd-toolkit record echo` finds the collector in tests/fixtures."""
-    from toolkit import _registry
+    from toolkit.engine import registry as _registry
 
     monkeypatch.setattr(_registry, "BUILTIN_PACKAGE", "fixtures")
 
@@ -155,7 +157,7 @@ def test_new_mode_keeps_recorded_interactions(echo, tmp_path, capsys):
 
 
 def test_a_leak_deletes_the_cassette(tmp_path):
-    from toolkit import _record
+    from toolkit.cassettes import recorder as _record
 
     cassette = tmp_path / "x.yaml"
     cassette.write_text(f"body: {TOKEN}\n")
@@ -184,7 +186,7 @@ def test_record_ec2_from_moto_then_replay(moto_server, monkeypatch, tmp_path):
     import httpx
 
     from collectors.ec2.collector import Ec2Collector
-    from toolkit._aws import reset_session
+    from toolkit.sources import reset_session
 
     key_id, secret = "AKIA" + "EXAMPLEEXAMPLE7Q", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", key_id)

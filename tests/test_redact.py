@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from toolkit import redact
-from toolkit._redact import register_secret
+from toolkit.model import register_secret
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from toolkit import _registry
-from toolkit._registry import discover, load, resolve
-from toolkit._runner import run_collector
+from toolkit.engine import registry as _registry
+from toolkit.engine import discover, load, resolve
+from toolkit.engine import run_collector
 from toolkit.cli import main
 
 
@@ -66,7 +66,7 @@ def test_resolve_unknown():
 
 
 def test_a_collector_calling_sys_exit_is_reported_not_dropped(third_party, tmp_path):
-    from toolkit._runner import run_collectors
+    from toolkit.engine import run_collectors
 
     (tmp_path / "acme_collectors" / "exits.py").write_text("import sys\nsys.exit('missing dependency')\n")
     refs = [discover()["acme"], _registry.CollectorRef("exits", "acme_collectors.exits", "test")]

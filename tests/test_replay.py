@@ -12,7 +12,7 @@ import pytest
 from fixtures.replayed.collector import ReplayedCollector
 
 from toolkit import ReplayError
-from toolkit._replay import load_replay
+from toolkit.cassettes import load_replay
 
 CASSETTES = Path(__file__).parent / "cassettes" / "replayed"
 
@@ -64,7 +64,7 @@ def test_bad_replay_json(tmp_path):
 
 
 def test_body_matching_compares_meaning():
-    from toolkit._matching import Recorded, matches
+    from toolkit.cassettes import Recorded, matches
 
     def req(body):
         return Recorded("POST", "https://ec2.us-east-1.amazonaws.com/", body, {})

@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from toolkit import BaseCollector, SecretNotFoundError, get_secret, metric, redact
-from toolkit._secrets import env_var_for
+from toolkit.sources import env_var_for
 
 
 def put_secret(name: str, value: str, region: str = "us-east-1") -> None:
@@ -67,7 +67,7 @@ def test_unreachable_secrets_manager_is_a_clear_error(monkeypatch):
 
 def test_concurrent_metrics_share_one_lookup_and_one_failure(aws_env, monkeypatch):
     """Sixteen metrics asking for a missing secret cost one Secrets Manager call, not sixteen."""
-    import toolkit._secrets as secrets_module
+    import toolkit.sources.secrets as secrets_module
 
     calls = []
     real = secrets_module._from_secrets_manager

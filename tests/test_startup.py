@@ -15,7 +15,7 @@ def imported_after(argv: list[str], package: str = "fixtures", env_extra: dict[s
     code = f"""
 import json, sys
 sys.path.insert(0, {str(ROOT / 'tests')!r})
-from toolkit import _registry
+from toolkit.engine import registry as _registry
 _registry.BUILTIN_PACKAGE = {package!r}
 from toolkit.cli import main
 try:

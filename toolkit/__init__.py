@@ -1,59 +1,102 @@
 """dd-toolkit: write, test, run and deploy Datadog metric collectors.
 
-The public surface is what ``__all__`` lists; the ``_``-modules behind it are private.
-Importing ``toolkit`` stays light: no textual, copier, boto3 or datadog-api-client.
+The public surface is ``__all__``: what a collector and its tests use. Names resolve on first
+use (PEP 562), so ``import toolkit`` and ``dd-toolkit --help`` cost nothing: httpx alone takes
+~120 ms to import, and only a run needs it. The layers behind it (model, sources, engine,
+cassettes, datadog, project, and the faces cli and tui) are described in docs/architecture.md.
 """
 
 from typing import TYPE_CHECKING
 
-# Names resolve on first use (PEP 562), so `dd-toolkit --help` and `import toolkit` cost
-# nothing: httpx alone takes ~120 ms to import, and only a run needs it.
-_EXPORTS = {
-    "BaseCollector": "_collector",
-    "CollectionResult": "_result",
-    "ConfigError": "_config",
-    "DEFAULT_TIMEOUT": "_collector",
-    "InvalidMetricValue": "_engine",
-    "MetricDefinitionError": "_metric",
-    "MetricError": "_result",
-    "MetricOutcome": "_result",
-    "MetricSpec": "_metric",
-    "MetricTimeout": "_engine",
-    "ReplayError": "_replay",
-    "RetryDeadlineExceeded": "_http",
-    "SecretNotFoundError": "_secrets",
-    "Series": "_result",
-    "UNITS": "_metric",
-    "auto_discover_metrics": "_discovery",
-    "aws_client": "_aws",
-    "get_config": "_config",
-    "get_config_list": "_config",
-    "get_secret": "_secrets",
-    "http_client": "_http",
-    "metric": "_metric",
-    "metric_specs": "_discovery",
-    "now": "_config",
-    "paginate_cursor": "_paginate",
-    "paginate_links": "_paginate",
-    "paginate_pages": "_paginate",
-    "per_run": "_cache",
-    "redact": "_redact",
-}
+from ._version import __version__
 
-if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
-    from ._aws import aws_client
-    from ._cache import per_run
-    from ._collector import DEFAULT_TIMEOUT, BaseCollector
-    from ._config import ConfigError, get_config, get_config_list, now
-    from ._discovery import auto_discover_metrics, metric_specs
-    from ._engine import InvalidMetricValue, MetricTimeout
-    from ._http import RetryDeadlineExceeded, http_client
-    from ._metric import UNITS, MetricDefinitionError, MetricSpec, metric
-    from ._paginate import paginate_cursor, paginate_links, paginate_pages
-    from ._redact import redact
-    from ._replay import ReplayError
-    from ._result import CollectionResult, MetricError, MetricOutcome, Series
-    from ._secrets import SecretNotFoundError, get_secret
+# The one list of public names: name -> the subpackage that exports it.
+_EXPORTS = {
+    "BaseCollector": "engine",
+    "CollectionResult": "model",
+    "CollectorLoadError": "errors",
+    "ConfigError": "errors",
+    "DEFAULT_TIMEOUT": "model.defaults",
+    "DatadogApiError": "errors",
+    "DocsError": "errors",
+    "ExtraMissing": "errors",
+    "InvalidMetricValue": "errors",
+    "MetricDefinitionError": "errors",
+    "MetricError": "model",
+    "MetricOutcome": "model",
+    "MetricSpec": "model",
+    "MetricTimeout": "errors",
+    "ProjectError": "errors",
+    "RecordError": "errors",
+    "ReplayError": "errors",
+    "RetryDeadlineExceeded": "sources",
+    "RunOptions": "engine",
+    "ScaffoldError": "errors",
+    "SecretNotFoundError": "errors",
+    "Series": "model",
+    "SettingsError": "errors",
+    "TemplateError": "errors",
+    "ToolkitError": "errors",
+    "UNITS": "model",
+    "UnknownCollector": "errors",
+    "UsageError": "errors",
+    "ValuesError": "errors",
+    "auto_discover_metrics": "model",
+    "aws_client": "sources",
+    "collect": "engine",
+    "get_config": "sources",
+    "get_config_list": "sources",
+    "get_secret": "sources",
+    "http_client": "sources",
+    "metric": "model",
+    "metric_specs": "model",
+    "now": "sources",
+    "paginate_cursor": "sources",
+    "paginate_links": "sources",
+    "paginate_pages": "sources",
+    "per_run": "sources",
+    "redact": "model",
+}
+_RENAMED = {"DEFAULT_TIMEOUT": "RUN_TIMEOUT"}  # public name -> its name in the subpackage
+
+if TYPE_CHECKING:  # for type checkers and IDEs; tests/test_public_api.py keeps it equal to _EXPORTS
+    from .engine import BaseCollector, RunOptions, collect
+    from .errors import (
+        CollectorLoadError,
+        ConfigError,
+        DatadogApiError,
+        DocsError,
+        ExtraMissing,
+        InvalidMetricValue,
+        MetricDefinitionError,
+        MetricTimeout,
+        ProjectError,
+        RecordError,
+        ReplayError,
+        ScaffoldError,
+        SecretNotFoundError,
+        SettingsError,
+        TemplateError,
+        ToolkitError,
+        UnknownCollector,
+        UsageError,
+        ValuesError,
+    )
+    from .model import UNITS, CollectionResult, MetricError, MetricOutcome, MetricSpec, Series, auto_discover_metrics, metric, metric_specs, redact
+    from .model.defaults import RUN_TIMEOUT as DEFAULT_TIMEOUT
+    from .sources import (
+        RetryDeadlineExceeded,
+        aws_client,
+        get_config,
+        get_config_list,
+        get_secret,
+        http_client,
+        now,
+        paginate_cursor,
+        paginate_links,
+        paginate_pages,
+        per_run,
+    )
 
 
 def __getattr__(name: str):
@@ -62,7 +105,7 @@ def __getattr__(name: str):
         raise AttributeError(f"module 'toolkit' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), _RENAMED.get(name, name))
     globals()[name] = value
     return value
 
@@ -71,36 +114,4 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
-__version__ = "0.1.0"
-
-__all__ = [
-    "DEFAULT_TIMEOUT",
-    "UNITS",
-    "BaseCollector",
-    "CollectionResult",
-    "ConfigError",
-    "InvalidMetricValue",
-    "MetricDefinitionError",
-    "MetricError",
-    "MetricOutcome",
-    "MetricSpec",
-    "MetricTimeout",
-    "ReplayError",
-    "RetryDeadlineExceeded",
-    "SecretNotFoundError",
-    "Series",
-    "auto_discover_metrics",
-    "aws_client",
-    "get_config",
-    "get_config_list",
-    "get_secret",
-    "http_client",
-    "metric",
-    "metric_specs",
-    "now",
-    "paginate_cursor",
-    "paginate_links",
-    "paginate_pages",
-    "per_run",
-    "redact",
-]
+__all__ = sorted(_EXPORTS)

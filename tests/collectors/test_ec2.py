@@ -28,7 +28,7 @@ def series(result, name: str) -> dict[tuple[str, ...], float]:
 
 @pytest.fixture(autouse=True)
 def _fresh_boto_session():
-    from toolkit._aws import reset_session
+    from toolkit.sources import reset_session
 
     reset_session()
     yield
@@ -117,8 +117,8 @@ def test_offline_ignores_a_configured_endpoint(monkeypatch):
 
 
 def test_one_client_per_region_is_shared_within_a_run():
-    from toolkit._context import RunContext, enter_run, leave_run
-    from toolkit._replay import load_replay
+    from toolkit.model import RunContext, enter_run, leave_run
+    from toolkit.cassettes import load_replay
 
     context = RunContext(collector="ec2", deadline=time.monotonic() + 30, transport=None, offline=True)
     context.replay = load_replay(CASSETTES).transport()

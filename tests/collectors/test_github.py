@@ -19,7 +19,7 @@ import yaml
 from collectors.github import api, metrics
 from collectors.github.collector import GithubCollector
 from toolkit import ConfigError
-from toolkit._replay import load_replay
+from toolkit.cassettes import load_replay
 from toolkit.cli import main
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "github"

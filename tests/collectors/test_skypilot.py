@@ -14,7 +14,7 @@ from offline_cli import offline_json
 
 from collectors.skypilot import metrics
 from collectors.skypilot.collector import SkypilotCollector
-from toolkit._replay import load_replay
+from toolkit.cassettes import load_replay
 
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = ROOT / "tests" / "cassettes" / "skypilot"

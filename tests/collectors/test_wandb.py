@@ -18,7 +18,7 @@ from offline_cli import offline_json
 
 from collectors.wandb import metrics
 from collectors.wandb.collector import WandbCollector
-from toolkit._replay import load_replay
+from toolkit.cassettes import load_replay
 
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = ROOT / "tests" / "cassettes" / "wandb"

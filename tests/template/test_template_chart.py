@@ -13,8 +13,8 @@ import yaml
 from project_helpers import REPO, cli, make_project, snapshot
 from realtools import require_tool
 
-from toolkit import _scaffold
-from toolkit._helm_values import CHART_PATH, VALUES_PATH
+from toolkit.project import scaffold as _scaffold
+from toolkit.project import CHART_PATH, VALUES_PATH
 from toolkit.cli import main
 
 SCHEMA = json.loads((REPO / CHART_PATH / "values.schema.json").read_text())
@@ -147,7 +147,7 @@ def test_a_malformed_values_file_is_a_one_line_error(tmp_path, capsys, text):
 
 
 def test_null_stays_null_in_the_values_file():
-    from toolkit._values_edit import render_with_entry
+    from toolkit.project import render_with_entry
 
     text = render_with_entry("defaults:\n  activeDeadlineSeconds: null\n  tz: ~\ncollectors: {}\n", "pd", "pd:\n  enabled: true\n")
     assert text == "defaults:\n  activeDeadlineSeconds: null\n  tz: null\ncollectors:\n  pd:\n    enabled: true\n"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from project_helpers import cli, make_project
 
-from toolkit._docs_table import END, START, DocsError, render_table, table_state
-from toolkit._helm_values import VALUES_PATH as VALUES_RELPATH
-from toolkit._metric import metric, spec_of
-from toolkit._values_edit import render_with_entry
+from toolkit.project import END, START, render_table, table_state
+from toolkit.errors import DocsError
+from toolkit.project import VALUES_PATH as VALUES_RELPATH
+from toolkit.model import metric, spec_of
+from toolkit.project import render_with_entry
 from toolkit.cli import main
 
 
@@ -62,7 +63,7 @@ def test_doctor_reports_missing_pieces(tmp_path):
 
     values.unlink()
     done = cli(root, "doctor", "pagerduty")
-    assert "has no collectors.pagerduty" in done.stdout
+    assert "no Helm values file at" in done.stdout
 
 
 def test_doctor_reports_a_collector_that_does_not_import(generated):

@@ -85,8 +85,8 @@ def test_docs_check_passes(generated):
 
 
 def test_helm_values_has_every_entry(generated):
-    from toolkit._helm_values import VALUES_PATH as VALUES_RELPATH
-    from toolkit._values_edit import read_entry
+    from toolkit.project import VALUES_PATH as VALUES_RELPATH
+    from toolkit.project import read_entry
 
     root, _, _ = generated
     text = (root / VALUES_RELPATH).read_text()
@@ -112,7 +112,7 @@ def test_next_steps_tick_what_is_done(generated):
 def test_answers_record_the_template_commit(generated):
     from project_helpers import git
 
-    from toolkit._template import read_answers
+    from toolkit.project import read_answers
 
     root, _, _ = generated
     answers = read_answers(root / "collectors" / "acme_aws" / ".copier-answers.yml")

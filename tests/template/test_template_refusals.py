@@ -96,7 +96,7 @@ def test_path_outside_the_project_is_refused(tmp_path, capsys):
 
 
 def test_a_failure_half_way_leaves_nothing(project, monkeypatch):
-    from toolkit import _values_edit
+    from toolkit.project import values_edit as _values_edit
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
@@ -111,7 +111,7 @@ def test_a_failure_half_way_leaves_nothing(project, monkeypatch):
 
 
 def test_a_failure_under_force_restores_the_previous_files(project, monkeypatch):
-    from toolkit import _values_edit
+    from toolkit.project import values_edit as _values_edit
 
     assert new(project, "pagerduty") == 0
     metrics = project / "collectors" / "pagerduty" / "metrics.py"

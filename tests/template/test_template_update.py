@@ -11,7 +11,7 @@ import subprocess
 import pytest
 from project_helpers import PYTHON, commit_all, env_for, git, make_project
 
-from toolkit._template import read_answers
+from toolkit.project import read_answers
 from toolkit.cli import main
 
 METRICS_TEMPLATE = "templates/collector/project/collectors/{{ collector_name }}/metrics.py.jinja"

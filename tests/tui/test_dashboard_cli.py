@@ -24,8 +24,8 @@ def _python(code: str) -> str:
 @pytest.mark.slow
 def test_cli_engine_and_push_never_import_textual():
     code = (
-        "import sys, toolkit, toolkit.cli, toolkit._runner, toolkit._registry, toolkit._push, "
-        "toolkit.cli._run, toolkit.cli._dashboard; toolkit.cli.build_parser(); print('textual' in sys.modules)"
+        "import sys, toolkit, toolkit.cli, toolkit.engine, toolkit.datadog, toolkit.project, toolkit.tui, "
+        "toolkit.cli._run, toolkit.tui.command; toolkit.cli.build_parser(); print('textual' in sys.modules)"
     )
     assert _python(code) == "False"
 
@@ -45,7 +45,7 @@ def test_run_help_does_not_import_textual():
 
 @pytest.mark.slow
 def test_the_check_can_fail():
-    assert _python("import sys, toolkit.tui; print('textual' in sys.modules)") == "True"
+    assert _python("import sys, toolkit.tui.app; print('textual' in sys.modules)") == "True"
 
 
 def test_unknown_collector_is_a_usage_error(capsys):
@@ -58,7 +58,7 @@ def test_dashboard_command_builds_the_app_from_its_flags(monkeypatch, tmp_path):
 
     ran = []
     monkeypatch.setattr(DashboardApp, "run", lambda self: ran.append(self))
-    monkeypatch.setattr("toolkit.cli._dashboard._isatty", lambda stream: True)  # as in a terminal
+    monkeypatch.setattr("toolkit.tui.command._isatty", lambda stream: True)  # as in a terminal
     values = tmp_path / "values.yaml"
     values.write_text("collectors: {}\n")
     assert main(["dashboard", "--live", "--every", "5", "--timeout", "7", "--values", str(values), "--no-run"]) == 0
@@ -83,7 +83,7 @@ def test_stdin_alone_not_a_terminal_is_refused(monkeypatch, capsys):
     from toolkit.tui.app import DashboardApp
 
     monkeypatch.setattr(DashboardApp, "run", lambda self: pytest.fail("the app must not start"))
-    monkeypatch.setattr("toolkit.cli._dashboard._isatty", lambda stream: stream is not sys.stdin)
+    monkeypatch.setattr("toolkit.tui.command._isatty", lambda stream: stream is not sys.stdin)
     assert main(["dashboard", "--offline", "--no-run"]) == 2
     err = capsys.readouterr().err
     assert "but stdin is not one" in err and "dd-toolkit run --all --offline" in err

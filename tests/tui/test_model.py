@@ -4,43 +4,51 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from toolkit._result import CollectionResult, MetricOutcome, Series
+from toolkit.model import CollectionResult, MetricOutcome, Series
 from toolkit.tui import format as fmt
 from toolkit.tui.mode import credential_vars, default_offline
 from toolkit.tui.model import filter_rows, metric_rows
-from toolkit.tui.schedule import find_values_file, next_run, read_schedules
+import pytest
+
+from toolkit.errors import ValuesError
+from toolkit.model import next_run
+from toolkit.tui import _values as dashboard_values
 
 NOW = datetime(2026, 1, 15, 9, 31, 20, tzinfo=UTC)
 
 
 def test_schedules_from_helm_values(tmp_path):
+    """The dashboard schedules what the chart deploys: enabled entries (a missing `enabled` is
+    off, as in the chart), with `defaults.schedule` for an entry without its own."""
     values = tmp_path / "values.yaml"
     values.write_text(
+        "defaults: {schedule: '0 * * * *'}\n"
         "collectors:\n"
         "  a: {enabled: true, schedule: '*/15 * * * *'}\n"
         "  b: {enabled: false, schedule: '*/5 * * * *'}\n"
         "  c: {enabled: true}\n"
         "  d: {schedule: '@hourly'}\n"
     )
-    assert read_schedules(values) == {"a": "*/15 * * * *", "d": "@hourly"}
+    assert dashboard_values(values).schedules() == {"a": "*/15 * * * *", "c": "0 * * * *"}
     assert next_run("*/15 * * * *", NOW) == datetime(2026, 1, 15, 9, 45, tzinfo=UTC)
     assert next_run("@hourly", NOW) == datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
     assert next_run("every tuesday", NOW) is None and next_run(None, NOW) is None
 
 
-def test_missing_or_broken_values_mean_no_schedules(tmp_path):
-    assert read_schedules(tmp_path / "nope.yaml") == {} and read_schedules(None) == {}
+def test_a_missing_or_broken_values_file_given_is_an_error(tmp_path):
+    with pytest.raises(ValuesError, match="cannot read"):
+        dashboard_values(tmp_path / "nope.yaml")
     broken = tmp_path / "values.yaml"
     broken.write_text("collectors: [unclosed\n")
-    assert read_schedules(broken) == {}
+    with pytest.raises(ValuesError, match="not valid YAML"):
+        dashboard_values(broken)
 
 
-def test_values_file_is_found_from_a_subdirectory(tmp_path):
-    chart = tmp_path / "charts" / "datadog-collectors"
-    chart.mkdir(parents=True)
-    (chart / "values.yaml").write_text("collectors: {}\n")
-    (tmp_path / "deep" / "er").mkdir(parents=True)
-    assert find_values_file(tmp_path / "deep" / "er") == chart / "values.yaml"
+def test_a_project_without_a_values_file_has_no_schedules(tmp_path, monkeypatch):
+    (tmp_path / "collectors").mkdir()
+    (tmp_path / "collectors" / "__init__.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    assert dashboard_values(None).schedules() == {}
 
 
 def test_offline_rule_names_variables_never_values():

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
+from ..errors import EXIT_FAILED, EXIT_USAGE, UsageError
+from ..model.defaults import positive_seconds
+
 EXIT_OK = 0
-EXIT_FAILED = 1  # a collector failed to load, every metric failed, or --strict and any error
-EXIT_USAGE = 2  # bad input: unknown collector, missing setting (argparse uses 2 as well)
 EXIT_PUSH = 3  # collected, but the push did not send everything
 
-
-class CliError(Exception):
-    """A user-facing failure: printed as one line, exits with ``code``."""
-
-    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
-        super().__init__(message)
-        self.code = code
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PUSH", "EXIT_USAGE", "UsageError", "fail", "positive_seconds", "stderr_console", "stdout_console"]
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> int:
@@ -34,14 +28,3 @@ def stderr_console():
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
-
-
-def positive_seconds(text: str) -> float:
-    """argparse type for --timeout and intervals: a number of seconds above zero."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value

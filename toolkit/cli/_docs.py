@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import EXIT_FAILED, EXIT_OK, CliError
+from ._common import EXIT_FAILED, EXIT_OK, UsageError
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -14,15 +14,13 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from .._docs import DocsError, sync_readme
-    from .._registry import UnknownCollector, discover, resolve
+    from ..engine import discover, resolve
+    from ..errors import DocsError
+    from ..project import sync_readme
 
     if args.all == bool(args.names):
-        raise CliError("name the collectors whose README to regenerate, or pass --all")
-    try:
-        refs = list(discover().values()) if args.all else resolve(list(dict.fromkeys(args.names)))
-    except UnknownCollector as exc:
-        raise CliError(str(exc)) from None
+        raise UsageError("name the collectors whose README to regenerate, or pass --all")
+    refs = list(discover().values()) if args.all else resolve(list(dict.fromkeys(args.names)))
     code = EXIT_OK
     for ref in refs:
         try:

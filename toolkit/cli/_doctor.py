@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import EXIT_FAILED, EXIT_OK, CliError
+from ._common import EXIT_FAILED, EXIT_OK
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -15,13 +15,11 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from .._doctor import MISSING, diagnose, format_checks
-    from .._registry import UnknownCollector, resolve
+    from ..engine import resolve
+    from ..project import MISSING, Project, diagnose, format_checks
 
-    try:
-        (ref,) = resolve([args.name])
-    except UnknownCollector as exc:
-        raise CliError(str(exc)) from None
-    root, checks = diagnose(ref, (args.root or Path.cwd()).resolve(), secrets=args.secrets)
+    (ref,) = resolve([args.name])
+    project = Project.at(args.root) if args.root else Project.find()
+    root, checks = diagnose(ref, project, secrets=args.secrets)
     print(format_checks(ref.name, root, checks))
     return EXIT_FAILED if any(c.status == MISSING for c in checks) else EXIT_OK

@@ -13,20 +13,15 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from .._registry import discover, load
+    from ..engine import describe, discover
 
     rows = []
     for name, ref in discover().items():
-        collector, error = load(ref)
-        if collector is None:
-            rows.append({"name": name, "origin": ref.origin, "error": f"{error.type}: {error.message}"})
-            continue
-        try:
-            specs = collector.metric_specs()
-        except Exception as exc:
-            rows.append({"name": name, "origin": ref.origin, "error": f"{type(exc).__name__}: {exc}"})
-            continue
-        rows.append({"name": name, "origin": ref.origin, "metrics": len(specs), "secrets": list(collector.secrets)})
+        described = describe(ref)
+        if described.error is not None:
+            rows.append({"name": name, "origin": ref.origin, "error": f"{described.error.type}: {described.error.message}"})
+        else:
+            rows.append({"name": name, "origin": ref.origin, "metrics": len(described.specs), "secrets": list(described.secrets)})
     if args.json:
         print(json.dumps(rows, indent=2))
     else:

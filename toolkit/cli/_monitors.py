@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ._common import EXIT_FAILED, EXIT_OK, CliError, positive_seconds
+from ._common import EXIT_FAILED, EXIT_OK, UsageError, positive_seconds
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -29,42 +29,39 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from .._helm_values import ValuesError
-    from .._monitors import DEFAULT_MAX_ERRORS, MonitorInputs, monitors_for
+    from ..datadog import MonitorInputs, monitors_for
+    from ..datadog.monitors import DEFAULT_MAX_ERRORS
+    from ..errors import ValuesError
+    from ..model import defaults
+    from ..model import settings as environment
 
     if args.all and args.names:
-        raise CliError("give collector names or --all, not both")
+        raise UsageError("give collector names or --all, not both")
     if not args.all and not args.names:
-        raise CliError("name a collector, or --all")
+        raise UsageError("name a collector, or --all")
     for handle_ in args.notify:
         if not handle_.startswith("@"):
-            raise CliError(f"--notify {handle_!r}: a notification handle starts with @ (e.g. @slack-infra)")
+            raise UsageError(f"--notify {handle_!r}: a notification handle starts with @ (e.g. @slack-infra)")
     settings = None
     if args.apply:  # before anything else: fail fast on missing credentials
-        from .._monitors_api import ApiSettings, MonitorsConfigError
+        from ..datadog import check_settings
 
-        try:
-            settings = ApiSettings.from_env()
-        except MonitorsConfigError as exc:
-            raise CliError(str(exc)) from None
+        settings = check_settings(environment())
 
-    values, entries = _values(args)
-    names = [n for n, e in entries.items() if e.enabled] if args.all else list(dict.fromkeys(args.names))
+    values = _values(args)
+    entries = values.collectors
+    names = values.enabled if args.all else list(dict.fromkeys(args.names))
     if args.all and not names:
-        raise CliError("no collector is enabled in the Helm values")
-    env = args.env if args.env is not None else (values.get("datadog") or {}).get("env")
+        raise UsageError("no collector is enabled in the Helm values")
+    env = args.env if args.env is not None else values.datadog_env
     definitions = []
     for name in names:
         entry = entries.get(name)
         if entry is None and not args.schedule:
             known = ", ".join(entries) or "none"
-            raise CliError(f"collector {name!r} has no entry in the Helm values (entries: {known}); add one or pass --schedule")
+            raise UsageError(f"collector {name!r} has no entry in the Helm values (entries: {known}); add one or pass --schedule")
         schedule = args.schedule or entry.schedule
-        timeout = args.timeout or (entry.timeout if entry else None)
-        if not timeout:
-            from .._collector import DEFAULT_TIMEOUT
-
-            timeout = DEFAULT_TIMEOUT
+        timeout = args.timeout or (entry.timeout if entry else None) or defaults.RUN_TIMEOUT
         inputs = MonitorInputs(
             collector=name, schedule=schedule, timeout=timeout, env=env or None, notify=tuple(args.notify),
             max_errors=DEFAULT_MAX_ERRORS if args.max_errors is None else args.max_errors,
@@ -72,33 +69,36 @@ def handle(args: argparse.Namespace) -> int:
         try:
             definitions += monitors_for(inputs)
         except ValuesError as exc:
-            raise CliError(f"{name}: {exc}") from None
+            raise UsageError(f"{name}: {exc}") from None
 
     if settings is None:
         print(json.dumps(definitions, indent=2))
         return EXIT_OK
-    from .._monitors_api import MonitorsApiError, apply_monitors
+    from ..datadog import apply_monitors
+    from ..errors import DatadogApiError
 
     try:
         changes = apply_monitors(definitions, settings)
-    except MonitorsApiError as exc:
-        raise CliError(f"applying monitors failed: {exc}", EXIT_FAILED) from None
+    except DatadogApiError as exc:
+        raise UsageError(f"applying monitors failed: {exc}", EXIT_FAILED) from None
     for change in changes:
         print(f"dd-toolkit: {change.line()}")
     return EXIT_OK
 
 
 def _values(args: argparse.Namespace):
-    """The values file (as a dict) and its collectors; empty when --schedule makes it optional."""
-    from .._helm_values import ValuesError, collector_values, find_values_file, load_values
+    """The project's Helm values (or --values PATH); empty ones when --schedule makes them optional."""
+    from ..errors import ProjectError
+    from ..project import Project, Values
 
-    path = args.values or find_values_file()
-    if path is None:
-        if args.schedule and not args.all:
-            return {}, {}
-        raise CliError("no Helm values file found (charts/datadog-collectors/values.yaml); pass --values PATH or --schedule CRON")
+    if args.values is not None:
+        return Values.load(args.values)
     try:
-        values = load_values(path)
-    except ValuesError as exc:
-        raise CliError(str(exc)) from None
-    return values, collector_values(values)
+        project = Project.find()
+    except ProjectError:
+        project = None
+    if project is None or not project.values_path.is_file():
+        if args.schedule and not args.all:
+            return Values({})
+        raise UsageError("no Helm values file found (charts/datadog-collectors/values.yaml); pass --values PATH or --schedule CRON")
+    return project.values()

@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from ._common import EXIT_OK, CliError
+from ..errors import ExtraMissing
+from ._common import EXIT_OK
 
-AUTH_CHOICES = ("token", "api_key", "oauth", "aws")  # kept in step with toolkit._scaffold.AUTH_KINDS
+AUTH_CHOICES = ("token", "api_key", "oauth", "aws")  # kept in step with toolkit.project.AUTH_KINDS (a test checks)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -24,9 +25,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from .._helm_values import ValuesError
-    from .._scaffold import ScaffoldError, new_collector, next_steps
-    from .._template import TemplateError, find_project_root
+    ExtraMissing.check("new", "scaffold", "copier", "ruamel.yaml")
+    from ..project import Project, new_collector, next_steps
 
     # A CronJob or CI has no terminal: prompting there would hang, so only a TTY is asked.
     interactive = not args.defaults and sys.stdin.isatty()
@@ -37,10 +37,7 @@ def handle(args: argparse.Namespace) -> int:
         "schedule": args.schedule,
         "metric_category": args.metric_category,
     }
-    try:
-        root = args.root.resolve() if args.root else find_project_root()
-        result = new_collector(root, args.name, data, force=args.force, interactive=interactive)
-    except (ScaffoldError, TemplateError, ValuesError) as exc:  # nothing was written: one line naming the fix
-        raise CliError(str(exc)) from None
+    project = Project.at(args.root) if args.root else Project.find()
+    result = new_collector(project.root, args.name, data, force=args.force, interactive=interactive)
     print(next_steps(result))
     return EXIT_OK

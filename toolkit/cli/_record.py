@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import EXIT_FAILED, EXIT_OK, CliError, positive_seconds
+from ._common import EXIT_FAILED, EXIT_OK, UsageError, positive_seconds
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -20,21 +20,17 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from .._record import RecordError, record
-    from .._registry import UnknownCollector, load, resolve
-    from .._secrets import SecretNotFoundError
+    from ..engine import load, record_collector, resolve
+    from ..errors import RecordError, SecretNotFoundError
 
-    try:
-        (ref,) = resolve([args.name])
-    except UnknownCollector as exc:
-        raise CliError(str(exc)) from None
+    (ref,) = resolve([args.name])
     collector, error = load(ref)
     if collector is None:
-        raise CliError(f"{args.name} failed to load: {error.type}: {error.message}", EXIT_FAILED)
+        raise UsageError(f"{args.name} failed to load: {error.type}: {error.message}", EXIT_FAILED)
     try:
-        report = record(collector, mode=args.mode, directory=args.dir, timeout=args.timeout)
+        report = record_collector(collector, mode=args.mode, directory=args.dir, timeout=args.timeout)
     except (RecordError, SecretNotFoundError) as exc:
-        raise CliError(f"record {args.name}: {exc}", EXIT_FAILED) from None
+        raise UsageError(f"record {args.name}: {exc}", EXIT_FAILED) from None
     print(f"dd-toolkit record {args.name}: " + "\n".join(report.lines()))
     result = report.result
     for err in result.errors:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.markup import escape
 
-from .._result import ERROR, NO_DATA, CollectionResult
+from ..model import ERROR, NO_DATA, CollectionResult
 from ._common import stdout_console
 
 

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_PUSH, CliError, positive_seconds
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_PUSH, UsageError, positive_seconds
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -23,27 +23,22 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from .._registry import UnknownCollector, discover, resolve
-    from .._runner import run_collectors
+    from ..engine import discover, resolve, run_collectors
+    from ..model import settings as environment
 
     if args.all and args.names:
-        raise CliError("give collector names or --all, not both")
+        raise UsageError("give collector names or --all, not both")
     if not args.all and not args.names:
-        raise CliError(f"name a collector to run, or --all; known collectors: {', '.join(discover()) or 'none'}")
-    try:
-        refs = list(discover().values()) if args.all else resolve(list(dict.fromkeys(args.names)))
-    except UnknownCollector as exc:
-        raise CliError(str(exc)) from None
+        raise UsageError(f"name a collector to run, or --all; known collectors: {', '.join(discover()) or 'none'}")
+    refs = list(discover().values()) if args.all else resolve(list(dict.fromkeys(args.names)))
     if args.push and args.offline:
-        raise CliError("--offline replays recorded data, which must never reach Datadog as live points; drop --push or --offline")
+        raise UsageError("--offline replays recorded data, which must never reach Datadog as live points; drop --push or --offline")
+    env = environment()  # registers DD_API_KEY / DD_APP_KEY for redaction on every run
     settings = None
     if args.push:
-        from .._push import PushConfigError, PushSettings
+        from ..datadog import PushSettings
 
-        try:
-            settings = PushSettings.from_env(args.tag)  # before collecting: fail fast
-        except PushConfigError as exc:
-            raise CliError(str(exc)) from None
+        settings = PushSettings.from_settings(env, args.tag)  # before collecting: fail fast
 
     results = run_collectors(refs, timeout=args.timeout, offline=args.offline)
 
@@ -59,7 +54,7 @@ def handle(args: argparse.Namespace) -> int:
     if any(r.failed for r in results) or (args.strict and any(r.errors for r in results)):
         code = EXIT_FAILED
     if settings is not None:
-        from .._push import push
+        from ..datadog import push
 
         report = push(results, settings)
         print(f"dd-toolkit: {report.summary()}", file=sys.stderr)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import EXIT_FAILED, EXIT_OK, CliError
+from ..errors import ExtraMissing
+from ._common import EXIT_FAILED, EXIT_OK
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -14,14 +15,11 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from .._template import TemplateError, find_project_root
-    from .._update import update_collector
+    ExtraMissing.check("update", "scaffold", "copier", "ruamel.yaml")
+    from ..project import Project, update_collector
 
-    try:
-        root = args.root.resolve() if args.root else find_project_root()
-        result = update_collector(root, args.name)
-    except TemplateError as exc:
-        raise CliError(str(exc)) from None
+    project = Project.at(args.root) if args.root else Project.find()
+    result = update_collector(project.root, args.name)
     if result.up_to_date:
         print(f"{args.name}: already at the current template version ({result.new[:12]})")
         return EXIT_OK

@@ -1,23 +1,24 @@
 """``dd-toolkit dashboard``: a Textual workbench that runs collectors and shows their metrics.
 
-This package is the only place textual is imported; ``toolkit.cli`` imports it inside the
-dashboard command's ``handle()`` only.
+This package is the only place textual is imported (import-linter checks it), and the
+``dashboard`` extra installs it. Importing the package itself stays light: ``command`` (the
+CLI's entry for ``dd-toolkit dashboard``) must load without textual to say which extra is missing.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .._redact import register_secret
-from .._registry import CollectorRef, UnknownCollector, discover
-from .._result import CollectionResult
-from .app import DashboardApp
-from .mode import default_offline
-from .model import CollectorState
-from .schedule import find_values_file, read_schedules
+from ..engine import CollectorRef, discover
+from ..errors import UnknownCollector
+from ..model import CollectionResult, settings
+from ..project import Project, Values
+
+if TYPE_CHECKING:
+    from .app import DashboardApp
 
 
 def create_app(
@@ -37,14 +38,17 @@ def create_app(
     ``refs``: the collectors (default: discovery, as ``dd-toolkit list``); ``names`` keeps only
     those (unknown names raise ``UnknownCollector``). ``offline=None`` applies the credentials
     rule of ``toolkit.tui.mode``. ``every``: dev mode, auto-refresh every N seconds instead of
-    the Helm schedules read from ``values`` (default: found from the working directory).
-    ``clock`` and ``runner`` exist for tests (a frozen clock; a runner that freezes durations).
+    the Helm schedules of the enabled collectors in ``values`` (default: the project's values
+    file; an explicit path must exist). ``clock`` and ``runner`` exist for tests (a frozen
+    clock; a runner that freezes durations).
     """
-    from .._runner import run_collector
+    from ..engine import run_collector
+    from .app import DashboardApp
+    from .mode import default_offline
+    from .model import CollectorState
 
-    # Known to the redactor from the start, so no error text can show the key (push would
-    # register it too, but only when it happens).
-    register_secret(os.environ.get("DD_API_KEY", "").strip())
+    # Known to the redactor from the start, so no error text can show the keys.
+    settings()
     available = list(refs) if refs is not None else list(discover().values())
     if names:
         by_name = {r.name: r for r in available}
@@ -53,7 +57,7 @@ def create_app(
             known = ", ".join(by_name) or "none"
             raise UnknownCollector(f"unknown collector {', '.join(map(repr, unknown))}; known collectors: {known} (see `dd-toolkit list`)")
         available = [by_name[n] for n in dict.fromkeys(names)]
-    schedules = read_schedules(values if values is not None else find_values_file())
+    schedules = _values(values).schedules()
     states = [CollectorState.load(ref, schedules.get(ref.name)) for ref in available]
     if offline is None:
         offline = default_offline(secret for state in states for secret in state.secrets)
@@ -68,4 +72,16 @@ def create_app(
     )
 
 
-__all__ = ["DashboardApp", "create_app"]
+def _values(path: Path | None) -> Values:
+    """The schedules' source: ``path`` (must exist), else the project's values file if there is one."""
+    from ..errors import ProjectError
+
+    if path is not None:
+        return Values.load(path)
+    try:
+        return Project.find().values_or_empty()
+    except ProjectError:
+        return Values({})
+
+
+__all__ = ["create_app"]

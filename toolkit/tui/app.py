@@ -2,12 +2,11 @@
 
 State lives in ``model.CollectorState`` objects; widgets render them. Collecting happens only in
 thread workers calling the same engine entry point as ``dd-toolkit run``
-(``toolkit._runner.run_collector``), which post a ``RunFinished`` message back to the UI thread.
+(``toolkit.engine.run_collector``), which post a ``RunFinished`` message back to the UI thread.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -21,8 +20,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 from textual.worker import get_current_worker
 
-from .._redact import redact
-from .._result import CollectionResult
+from ..datadog import PushSettings, push
+from ..errors import SettingsError
+from ..model import CollectionResult, redact, settings
 from .messages import PushFinished, RunFinished
 from .model import CollectorState, filter_rows, totals
 from .runs import Cancelled, call_abandonable
@@ -141,7 +141,7 @@ class DashboardApp(App[None]):
             auto = "off"
         self.query_one(StatusHeader).show(
             offline=self.offline,
-            api_key_set=bool(os.environ.get("DD_API_KEY", "").strip()),
+            api_key_set=bool(settings().api_key),
             totals=totals(list(self.states.values())),
             auto_refresh=auto,
         )
@@ -291,8 +291,6 @@ class DashboardApp(App[None]):
 
     # --- pushing ----------------------------------------------------------------------------
     def action_push(self) -> None:
-        from .._push import PushConfigError, PushSettings
-
         state = self.selected
         if state is None or state.last is None:
             self.notify("nothing to push: run the collector first (r)", severity="warning")
@@ -302,27 +300,25 @@ class DashboardApp(App[None]):
             self.notify("this result is an offline replay of recorded data and is not pushed; switch to live (o) and run again", severity="warning")
             return
         try:
-            settings = PushSettings.from_env()
-        except PushConfigError as exc:
+            push_settings = PushSettings.from_settings(settings())
+        except SettingsError as exc:
             self.notify(redact(str(exc)), title="push", severity="error")
             return
-        endpoint = re.sub(r"//[^/@]*@", "//***@", redact(settings.endpoint))  # a proxy URL may carry user:password
+        endpoint = re.sub(r"//[^/@]*@", "//***@", redact(push_settings.endpoint))  # a proxy URL may carry user:password
         question = f"Push {len(result.series)} series of {state.name} (run of {result.started_at:%H:%M:%S} UTC) to {endpoint}?"
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._push(state.name, result, settings)
+                self._push(state.name, result, push_settings)
             else:
                 self.notify("push cancelled")
 
         self.push_screen(ConfirmScreen(question), answered)
 
     @work(thread=True, group="push", exit_on_error=False)
-    def _push(self, name: str, result: CollectionResult, settings) -> None:
-        from .._push import push
-
+    def _push(self, name: str, result: CollectionResult, push_settings: PushSettings) -> None:
         try:
-            report = push([result], settings)
+            report = push([result], push_settings)
             self.post_message(PushFinished(name, report.ok, report.summary()))
         except Exception as exc:  # a bug or a setting the client rejects: say so, keep running
             self.post_message(PushFinished(name, False, redact(f"push failed: {type(exc).__name__}: {exc}")))

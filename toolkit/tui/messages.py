@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from .._result import CollectionResult
+from ..model import CollectionResult
 
 
 @dataclass

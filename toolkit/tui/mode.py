@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 
-from .._secrets import env_var_for
+from ..sources import env_var_for
 
 DD_API_KEY = "DD_API_KEY"
 AWS_CREDENTIAL_VARS = (
@@ -41,8 +41,3 @@ def credential_vars(secret_names: Iterable[str], environ: Mapping[str, str] | No
 
 def default_offline(secret_names: Iterable[str], environ: Mapping[str, str] | None = None) -> bool:
     return not credential_vars(secret_names, environ)
-
-
-def api_key_set(environ: Mapping[str, str] | None = None) -> bool:
-    environ = os.environ if environ is None else environ
-    return bool(environ.get(DD_API_KEY, "").strip())

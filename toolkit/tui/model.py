@@ -10,12 +10,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .._metric import MetricSpec
-from .._redact import redact
-from .._registry import CollectorRef, load
-from .._result import ERROR, NO_DATA, CollectionResult, MetricError
+from ..engine import CollectorRef, describe
+from ..model import ERROR, NO_DATA, CollectionResult, MetricError, MetricSpec, next_run, redact
 from . import format as fmt
-from .schedule import next_run
 
 HISTORY = 30  # runs kept per collector: the sparkline's length and the change's baseline
 
@@ -61,17 +58,8 @@ class CollectorState:
     @classmethod
     def load(cls, ref: CollectorRef, schedule: str | None = None) -> CollectorState:
         """Import the collector to learn its metrics and secrets; a failure is kept as data."""
-        state = cls(ref, schedule)
-        collector, error = load(ref)
-        if collector is None:
-            state.load_error = error
-            return state
-        state.secrets = tuple(collector.secrets)
-        try:
-            state.specs = collector.metric_specs()
-        except Exception as exc:  # a bad metrics module fails this collector, not the dashboard
-            state.load_error = MetricError.from_exception(None, exc)
-        return state
+        described = describe(ref)
+        return cls(ref, schedule, described.secrets, list(described.specs), described.error)
 
     @property
     def name(self) -> str:

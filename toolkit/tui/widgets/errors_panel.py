@@ -10,8 +10,8 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Collapsible, Static
 
-from ..._redact import redact
-from ..._result import MetricError
+from ...model import redact
+from ...model import MetricError
 
 
 class ErrorsPanel(VerticalScroll):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from ..._result import ERROR, NO_DATA
+from ...model import ERROR, NO_DATA
 from ..model import META, MetricRow
 
 COLUMNS = (("metric", "name"), ("value", "value"), ("unit", "unit"), ("type", "type"), ("tags", "tags"), ("took", "duration"), ("change", "change"))

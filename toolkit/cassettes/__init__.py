@@ -1,0 +1,35 @@
+"""Cassettes: recorded HTTP, replayed offline and recorded live with secrets scrubbed.
+
+``load_replay`` / ``ReplayTransport`` (offline replay from vcrpy files, thread-safe, never the
+network), ``MATCHERS`` (vcrpy's matcher names with their meaning), ``Scrubber`` (the recorder's
+hooks), ``record`` (a live run into cassettes) and ``default_directory`` (where they are).
+
+Imports the model, the sources and the errors; never the engine (``record`` is handed the run).
+"""
+
+from .locate import CASSETTES_RELPATH, default_directory
+from .matching import MATCHERS, Recorded, matches
+from .recorder import MODES, RECORD_MATCH_ON, RecordReport, record, resolve_secrets
+from .replay import DEFAULT_MATCH_ON, REPLAY_FILE, Replay, ReplayTransport, load_replay
+from .scrub import PLACEHOLDER, Scrubber, is_plain_url
+
+__all__ = [
+    "CASSETTES_RELPATH",
+    "DEFAULT_MATCH_ON",
+    "MATCHERS",
+    "MODES",
+    "PLACEHOLDER",
+    "RECORD_MATCH_ON",
+    "REPLAY_FILE",
+    "RecordReport",
+    "Recorded",
+    "Replay",
+    "ReplayTransport",
+    "Scrubber",
+    "default_directory",
+    "is_plain_url",
+    "load_replay",
+    "matches",
+    "record",
+    "resolve_secrets",
+]

@@ -1,0 +1,190 @@
+"""Scrubbing credentials out of HTTP interactions before they reach a cassette.
+
+``Scrubber`` holds vcrpy's ``before_record_request`` / ``before_record_response`` hooks:
+credential headers (Authorization, cookies, API-key and AWS signature headers),
+credential-named query and body parameters (replaced by ``PLACEHOLDER``, so replays still
+match), every secret value wherever it appears, credential-shaped strings (GitHub, AWS, Slack
+tokens, bearer values), and STS/IMDS/Secrets Manager exchanges (dropped whole). It counts
+what it removed, for the report ``dd-toolkit record`` prints.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import Any
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit
+
+from ..model import CREDENTIAL_SHAPES
+
+PLACEHOLDER = "placeholder"
+
+# Headers that carry credentials, by exact name, and by shape of name.
+_SECRET_HEADERS = {
+    "authorization", "proxy-authorization", "cookie", "set-cookie", "x-amz-security-token",
+    "x-api-key", "api-key", "apikey", "dd-api-key", "dd-application-key", "private-token",
+    "x-auth-token", "x-access-token", "x-csrf-token", "x-goog-api-key",
+}
+_SECRET_HEADER_NAME = re.compile(r"(?i)(auth|token|secret|api[-_]?key|password|cookie|session|credential|signature)")
+# Headers that are noise, not secrets: random per request, they would only churn the cassette.
+_NOISE_HEADERS = {"amz-sdk-invocation-id", "amz-sdk-request", "x-amz-date", "x-amz-content-sha256"}
+# Query/body parameter names that carry credentials.
+_SECRET_PARAM = re.compile(
+    r"(?i)^(access_token|refresh_token|id_token|token|auth|api[_-]?key|apikey|key|secret|client_secret|password|"
+    r"passwd|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|session_token|private_key)$"
+)
+# JSON keys and XML elements in responses that carry credentials (OAuth, STS, ECS/IMDS credentials).
+_SECRET_KEYS = {
+    "access_token", "refresh_token", "id_token", "client_secret", "password", "secret", "api_key", "apikey",
+    "private_key", "session_token", "token", "secretaccesskey", "sessiontoken", "accesskeyid", "secret_access_key",
+    "access_key_id", "session", "session_id", "sessionid", "cookie",
+}
+_XML_SECRET = re.compile(r"(<(SecretAccessKey|SessionToken|AccessKeyId|Token)>)[^<]*(</\2>)")
+# Credential shapes that may appear without having passed through get_secret.
+_SHAPES = [
+    *CREDENTIAL_SHAPES,
+    ("bearer value", re.compile(r"(?<=Bearer )(?!placeholder\b)[A-Za-z0-9._~+/=-]{8,}")),
+]
+# Hosts whose exchanges are credentials themselves: never recorded.
+_CREDENTIAL_HOSTS = re.compile(
+    r"^(sts(\.[a-z0-9-]+)?\.amazonaws\.com|secretsmanager\.[a-z0-9-]+\.amazonaws\.com|169\.254\.169\.254|169\.254\.170\.2|"
+    r"fd00:ec2::254|oidc\.[a-z0-9-]+\.amazonaws\.com|portal\.sso\.[a-z0-9-]+\.amazonaws\.com|oauth2\.googleapis\.com)$"
+)
+
+
+def is_plain_url(value: str) -> bool:
+    """An http(s) URL with no user, password, query or fragment: an address, not a credential."""
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not (
+        parts.username or parts.password or parts.query or parts.fragment
+    )
+
+
+class Scrubber:
+    """vcrpy hooks that remove credentials from each interaction and count what they removed."""
+
+    def __init__(self, secrets: dict[str, str]) -> None:
+        # label -> value; longest first so a secret containing another is replaced whole
+        self._values = sorted(((v, k) for k, v in secrets.items() if v), key=lambda p: len(p[0]), reverse=True)
+        self.counts: Counter = Counter()  # scrubbed in responses (each is recorded once)
+        # vcrpy runs the request hook again whenever it matches a request; count each request once
+        self._request_counts: dict[tuple, Counter] = {}
+
+    @property
+    def total(self) -> Counter:
+        total = Counter(self.counts)
+        for counts in self._request_counts.values():
+            total.update(counts)
+        return total
+
+    # --- values ---------------------------------------------------------------------------
+    def _text(self, text: str, where: str) -> str:
+        for value, label in self._values:
+            # as is, and as it reads inside a URL or a form body
+            for form in dict.fromkeys((value, quote(value, safe=""), quote_plus(value))):
+                if form in text:
+                    self.counts[f"secret value {label} ({where})"] += text.count(form)
+                    text = text.replace(form, PLACEHOLDER)
+        for label, pattern in _SHAPES:
+            text, n = pattern.subn(PLACEHOLDER, text)
+            if n:
+                self.counts[f"{label} ({where})"] += n
+        return text
+
+    def _body(self, body: Any, where: str, content_type: str) -> Any:
+        if body is None:
+            return None
+        raw = body if isinstance(body, bytes | bytearray) else str(body).encode("utf-8")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return body  # binary: nothing textual to scrub
+        text = self._structured(text, where, content_type)
+        text = self._text(text, where)
+        return text.encode("utf-8") if isinstance(body, bytes | bytearray) else text
+
+    def _structured(self, text: str, where: str, content_type: str) -> str:
+        """Credential-named fields of JSON, form and STS-style XML bodies."""
+        text, n = _XML_SECRET.subn(lambda m: m.group(1) + PLACEHOLDER + m.group(3), text)
+        if n:
+            self.counts[f"credential element ({where})"] += n
+        stripped = text.lstrip()
+        if stripped[:1] in "{[":
+            try:
+                data = json.loads(text)
+            except ValueError:
+                return text
+            cleaned = self._json(data, where)
+            return json.dumps(cleaned) if cleaned != data else text
+        if "x-www-form-urlencoded" in content_type:
+            pairs = parse_qsl(text, keep_blank_values=True)
+            if any(_SECRET_PARAM.match(k) for k, _ in pairs):
+                self.counts[f"credential parameter ({where})"] += sum(1 for k, _ in pairs if _SECRET_PARAM.match(k))
+                return urlencode([(k, PLACEHOLDER if _SECRET_PARAM.match(k) else v) for k, v in pairs])
+        return text
+
+    def _json(self, data: Any, where: str) -> Any:
+        if isinstance(data, dict):
+            out = {}
+            for key, value in data.items():
+                if isinstance(key, str) and key.lower() in _SECRET_KEYS and isinstance(value, str) and value:
+                    self.counts[f"credential field {key} ({where})"] += 1
+                    out[key] = PLACEHOLDER
+                else:
+                    out[key] = self._json(value, where)
+            return out
+        if isinstance(data, list):
+            return [self._json(item, where) for item in data]
+        return data
+
+    # --- vcrpy hooks ------------------------------------------------------------------------
+    def request(self, request: Any) -> Any:
+        outer, self.counts = self.counts, Counter()
+        try:
+            scrubbed = self._request(request)
+        finally:
+            counts, self.counts = self.counts, outer
+        # Keyed by the scrubbed request: the original and vcrpy's re-runs on it count once.
+        key = (request.method, request.uri, repr(request.body)) if scrubbed is None else (
+            scrubbed.method, scrubbed.uri, repr(scrubbed.body))
+        if sum(counts.values()) >= sum(self._request_counts.get(key, Counter()).values()):
+            self._request_counts[key] = counts
+        return scrubbed
+
+    def _request(self, request: Any) -> Any:
+        from vcr.filters import replace_headers, replace_query_parameters
+
+        host = urlsplit(request.uri).hostname or ""
+        if _CREDENTIAL_HOSTS.match(host):
+            self.counts[f"credential exchange dropped ({host})"] += 1
+            return None
+        names = [k for k in request.headers if k.lower() in _SECRET_HEADERS or _SECRET_HEADER_NAME.search(k)]
+        noise = [k for k in request.headers if k.lower() in _NOISE_HEADERS]
+        for name in names:
+            self.counts[f"request header {name}"] += 1
+        request = replace_headers(request, [(k, None) for k in names + noise])
+        params = [k for k, _ in parse_qsl(urlsplit(request.uri).query, keep_blank_values=True) if _SECRET_PARAM.match(k)]
+        if params:
+            self.counts["credential query parameter"] += len(params)
+            request = replace_query_parameters(request, [(k, PLACEHOLDER) for k in set(params)])
+        request.uri = self._text(request.uri, "request URI")
+        content_type = str(request.headers.get("Content-Type", ""))
+        request.body = self._body(request.body, "request body", content_type)
+        request.headers = {k: self._text(str(v), f"request header {k}") for k, v in request.headers.items()}
+        return request
+
+    def response(self, response: dict) -> dict:
+        headers = {}
+        for name, values in (response.get("headers") or {}).items():
+            if name.lower() in _SECRET_HEADERS or _SECRET_HEADER_NAME.search(name):
+                self.counts[f"response header {name}"] += 1
+                continue
+            values = values if isinstance(values, list) else [values]
+            headers[name] = [self._text(str(v), f"response header {name}") for v in values]
+        response["headers"] = headers
+        content_type = ", ".join(next((v for k, v in headers.items() if k.lower() == "content-type"), []))
+        body = response.get("body") or {}
+        if "string" in body:
+            body["string"] = self._body(body["string"], "response body", content_type)
+        return response

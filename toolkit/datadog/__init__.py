@@ -1,0 +1,34 @@
+"""Datadog: the push to the v2 metrics intake, and monitors as code.
+
+``push`` / ``PushSettings`` / ``PushReport`` (a run's series to the intake), ``monitors_for``
+(the seed's three monitors of a collector, as JSON) and ``apply_monitors`` (create or update
+them). datadog-api-client is imported only when a request is made.
+
+Imports the model and the errors; a sibling of ``project/``, which it never imports.
+"""
+
+from .client import api_client
+from .monitors import KINDS, MANAGED_TAG, MonitorInputs, monitor_key, monitors_for, window_text
+from .monitors_api import Change, apply_monitors, check_settings, differences, plan
+from .push import PushReport, PushSettings, batches, build_series, push, series_tags
+
+__all__ = [
+    "KINDS",
+    "MANAGED_TAG",
+    "Change",
+    "MonitorInputs",
+    "PushReport",
+    "PushSettings",
+    "api_client",
+    "apply_monitors",
+    "batches",
+    "build_series",
+    "check_settings",
+    "differences",
+    "monitor_key",
+    "monitors_for",
+    "plan",
+    "push",
+    "series_tags",
+    "window_text",
+]

@@ -1,0 +1,157 @@
+"""Monitors as code: the seed's three Datadog monitors for one collector, as plain JSON.
+
+Pure functions: a collector's name, its Helm schedule and its run timeout in, monitor
+definitions (the body of ``POST /api/v1/monitor``) out. ``monitors_api`` sends them.
+
+The three monitors of the seed guide (step 10), on the meta-metrics every run pushes:
+
+* not reporting: ``collector.<name>.metric_count`` below 1, or no data at all, for a window
+  of two schedule intervals (30 minutes for the default ``*/15``): two runs in a row missed or
+  collected nothing;
+* errors: ``collector.<name>.error_count`` averaging above a threshold (3) over an hour, or
+  over one interval when the schedule is slower than hourly, so the window always holds a run;
+* duration: ``collector.<name>.duration_seconds`` above 80 % of the run's ``--timeout``
+  (warning at 50 %): the run is close to being cut off at its deadline.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..model import schedule_gaps
+
+MANAGED_TAG = "managed-by:dd-toolkit"
+KIND_TAG = "dd-toolkit-monitor"  # which of the three a monitor is: the key for updates
+NOT_REPORTING, ERRORS, DURATION = "not-reporting", "errors", "duration"
+KINDS = (NOT_REPORTING, ERRORS, DURATION)
+DEFAULT_MAX_ERRORS = 3.0  # the seed's "error_count > 3"
+MIN_SILENCE_MINUTES = 30  # the seed's "no metrics in 30 minutes"
+DURATION_CRITICAL, DURATION_WARNING = 0.8, 0.5  # fractions of --timeout
+
+
+@dataclass(frozen=True)
+class MonitorInputs:
+    """What the monitors of one collector are derived from."""
+
+    collector: str
+    schedule: str
+    timeout: float  # seconds, as `dd-toolkit run --timeout`
+    env: str | None = None  # scope the queries to env:<env> (the chart's datadog.env)
+    notify: tuple[str, ...] = ()  # @-handles appended to every message
+    max_errors: float = DEFAULT_MAX_ERRORS
+
+
+def window_text(minutes: int) -> str:
+    """A Datadog evaluation window: 30m, 1h, 2d (whole hours and days written as such)."""
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440}d"
+    if minutes % 60 == 0:
+        return f"{minutes // 60}h"
+    return f"{minutes}m"
+
+
+def silence_minutes(longest_gap_seconds: int) -> int:
+    """How long without data means a collector stopped: two of its longest gaps, at least 30 min."""
+    return max(MIN_SILENCE_MINUTES, math.ceil(2 * longest_gap_seconds / 60))
+
+
+def error_window_minutes(longest_gap_seconds: int) -> int:
+    return max(60, math.ceil(longest_gap_seconds / 60))
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(value, 3)
+
+
+def monitor_tags(inputs: MonitorInputs, kind: str) -> list[str]:
+    tags = [MANAGED_TAG, f"collector:{inputs.collector}", f"{KIND_TAG}:{kind}"]
+    if inputs.env:
+        tags.append(f"env:{inputs.env}")
+    return tags
+
+
+def monitors_for(inputs: MonitorInputs) -> list[dict]:
+    """The three monitor definitions for one collector, in the order of ``KINDS``."""
+    _, longest = schedule_gaps(inputs.schedule)
+    name, scope = inputs.collector, f"env:{inputs.env}" if inputs.env else "*"
+    silence = silence_minutes(longest)
+    errors_window = error_window_minutes(longest)
+    critical = _number(round(inputs.timeout * DURATION_CRITICAL, 1))
+    warning = _number(round(inputs.timeout * DURATION_WARNING, 1))
+    max_errors = _number(inputs.max_errors)
+    where = f" ({scope})" if inputs.env else ""
+    runbook = (
+        f"Schedule {inputs.schedule!r}, timeout {_number(inputs.timeout)}s. Its runs and logs:\n"
+        f"`kubectl get cronjobs,jobs -l collector={name}`\n"
+        f"`kubectl logs -l collector={name} --tail=100`\n"
+        f"Run it by hand: `dd-toolkit run {name} -v`."
+    )
+    notify = ("\n\n" + " ".join(inputs.notify)) if inputs.notify else ""
+    return [
+        {
+            "name": f"[dd-toolkit] {name} collector is not reporting{where}",
+            "type": "metric alert",
+            "query": f"max(last_{window_text(silence)}):sum:collector.{name}.metric_count{{{scope}}} < 1",
+            "message": (
+                f"The {name} collector has pushed no metrics for {window_text(silence)}: "
+                f"at least two runs in a row did not happen or collected nothing.\n\n{runbook}{notify}"
+            ),
+            "tags": monitor_tags(inputs, NOT_REPORTING),
+            "options": {
+                "thresholds": {"critical": 1},
+                "notify_no_data": True,
+                "no_data_timeframe": silence,
+                "require_full_window": False,
+            },
+        },
+        {
+            "name": f"[dd-toolkit] {name} collector has errors{where}",
+            "type": "metric alert",
+            "query": (
+                f"avg(last_{window_text(errors_window)}):sum:collector.{name}.error_count{{{scope}}} > {max_errors}"
+            ),
+            "message": (
+                f"The {name} collector's runs average more than {max_errors} failed metrics "
+                f"over {window_text(errors_window)}.\n\n{runbook}{notify}"
+            ),
+            "tags": monitor_tags(inputs, ERRORS),
+            "options": {
+                "thresholds": {"critical": max_errors},
+                "notify_no_data": False,
+                "require_full_window": False,
+            },
+        },
+        {
+            "name": f"[dd-toolkit] {name} collector is slow{where}",
+            "type": "metric alert",
+            "query": (
+                f"avg(last_{window_text(silence)}):avg:collector.{name}.duration_seconds{{{scope}}} > {critical}"
+            ),
+            "message": (
+                f"The {name} collector's runs take over {critical}s of their {_number(inputs.timeout)}s timeout; "
+                f"metrics still running at the deadline are reported as errors.\n\n{runbook}{notify}"
+            ),
+            "tags": monitor_tags(inputs, DURATION),
+            "options": {
+                "thresholds": {"critical": critical, "warning": warning},
+                "notify_no_data": False,
+                "require_full_window": False,
+            },
+        },
+    ]
+
+
+def monitor_key(tags: Iterable[str]) -> tuple[str, str, str | None] | None:
+    """(collector, kind, env) of a monitor this toolkit manages, from its tags; None for others.
+
+    The env is part of the key: applying the staging monitors never rewrites production's.
+    """
+    tags = list(tags)
+    if MANAGED_TAG not in tags:
+        return None
+    collector = next((t.split(":", 1)[1] for t in tags if t.startswith("collector:")), None)
+    kind = next((t.split(":", 1)[1] for t in tags if t.startswith(f"{KIND_TAG}:")), None)
+    env = next((t.split(":", 1)[1] for t in tags if t.startswith("env:")), None)
+    return (collector, kind, env) if collector and kind in KINDS else None

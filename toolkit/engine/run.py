@@ -1,0 +1,176 @@
+"""``collect``: the one code path that collects.
+
+``collect(collector, RunOptions(...)) -> CollectionResult``: assemble the run (its deadline,
+the pooled HTTP transport or an offline replay of the collector's cassettes), run every
+metric function concurrently in the engine's pool, and turn what they returned into one
+result. The CLI, the dashboard, the push, ``record`` and the tests all go through here.
+
+A seed-style subclass that overrides ``collect_metrics`` is run as the pool's one task, on
+the same context and deadline; its returned values and ``_errors`` pass the same value rules.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..cassettes import load_replay
+from ..errors import MetricTimeout
+from ..model import CollectionResult, MetricError, MetricSpec, RunContext, defaults, enter_run, leave_run
+from ..sources import pooled_transport
+from .collector import BaseCollector
+from .outcome import outcome_for, seed_outcomes, timed_out
+from .pool import Pool
+from .registry import CollectorRef, load
+
+SEED_TASK = "collect_metrics"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run a collector once.
+
+    ``offline``: serve its cassettes (``cassettes``, default its own directory) instead of the
+    network, with the replay's placeholder secrets, configuration and clock. ``transport`` and
+    ``sleep`` let tests and benchmarks put their own under the run. ``max_workers`` overrides
+    the collector's pool size (``record`` runs with one).
+    """
+
+    timeout: float = defaults.RUN_TIMEOUT
+    offline: bool = False
+    cassettes: Path | None = None
+    transport: Any = None
+    sleep: Callable[[float], None] | None = None
+    max_workers: int | None = None
+
+
+def collect(collector: BaseCollector, options: RunOptions | None = None) -> CollectionResult:
+    """Collect once and return the result; never raises for a metric's or the run's failure."""
+    options = options or RunOptions()
+    started = time.monotonic()
+    collector._errors = {}
+    try:
+        context = run_context(collector, options, deadline=started + options.timeout)
+        specs = collector.metric_specs()
+    except Exception as exc:  # errors are data: a bad setup fails this collector, not the caller
+        result = CollectionResult.could_not_run(collector.name, exc, offline=options.offline)
+        collector._keep_errors(result)
+        return result
+    workers = options.max_workers or collector.max_workers
+    try:
+        if collector.overrides_collect_metrics:
+            result = _run_seed_loop(collector, specs, context)
+        else:
+            result = run_metrics(collector.name, specs, context, max_workers=workers, metric_timeout=collector.metric_timeout)
+    finally:
+        if options.transport is None:
+            context.transport.close()
+    collector._keep_errors(result)
+    return result
+
+
+def run_context(collector: BaseCollector, options: RunOptions, *, deadline: float) -> RunContext:
+    """The run's shared state: deadline, pooled transport, and offline the replay and its placeholders."""
+    transport = options.transport
+    if transport is None and not options.offline:
+        transport = pooled_transport((options.max_workers or collector.max_workers) * 2)
+    context = RunContext(collector=collector.name, deadline=deadline, transport=transport)
+    if options.sleep is not None:
+        context.sleep = options.sleep
+    if options.offline:
+        replay = load_replay(options.cassettes or collector.cassettes(), collector.name)
+        context.replay = replay.transport()
+        if transport is None:
+            context.transport = context.replay
+        context.offline = True
+        context.secrets = replay.secrets
+        context.config = replay.config
+        context.clock = replay.clock
+        context.sleep = options.sleep or (lambda seconds: None)  # recorded Retry-After is not waited for
+    return context
+
+
+def run_metrics(
+    collector: str,
+    specs: list[MetricSpec],
+    run: RunContext,
+    *,
+    max_workers: int = defaults.MAX_WORKERS,
+    metric_timeout: float | None = None,
+) -> CollectionResult:
+    """Run every metric function of ``specs`` concurrently on ``run`` and return what they produced."""
+    tasks = [(spec.name, spec.function) for spec in specs]
+    finished, started, now, began, started_at = _run_tasks(tasks, run, max_workers, metric_timeout)
+    outcomes = []
+    for spec in specs:
+        done = finished.get(spec.name)
+        if done is None:
+            outcomes.append(timed_out(spec, started.get(spec.name), now, metric_timeout, run))
+        else:
+            outcomes.append(outcome_for(spec, done.value, done.exc, done.duration))
+    return CollectionResult(collector, started_at, time.perf_counter() - began, outcomes, offline=run.offline)
+
+
+def _run_seed_loop(collector: BaseCollector, specs: list[MetricSpec], run: RunContext) -> CollectionResult:
+    """A seed-style ``collect_metrics`` override as the pool's one task, bounded by the run's deadline."""
+    finished, _, _, began, started_at = _run_tasks([(SEED_TASK, collector.collect_metrics)], run, 1, None)
+    done = finished.get(SEED_TASK)
+    values = (done.value if done is not None else None) or {}
+    outcomes = seed_outcomes(specs, values, dict(collector._errors), timed_out=done is None)
+    result = CollectionResult(collector.name, started_at, time.perf_counter() - began, outcomes, offline=run.offline)
+    if done is None:
+        result.fatal = MetricError.from_exception(None, MetricTimeout(f"{collector.name}.collect_metrics() did not return before the run's deadline"))
+    elif done.exc is not None:
+        result.fatal = MetricError.from_exception(None, done.exc)
+    return result
+
+
+def _run_tasks(tasks: list[tuple[str, Callable[[], Any]]], run: RunContext, max_workers: int, metric_timeout: float | None):
+    started_at = datetime.now(UTC)
+    began = time.perf_counter()
+    token = enter_run(run)
+    try:
+        # One context per task: a Context cannot be entered by two threads at once.
+        contexts = [(key, fn, contextvars.copy_context()) for key, fn in tasks]
+    finally:
+        leave_run(token)
+    pool = Pool(contexts, max_workers)
+    if contexts:
+        pool.start()
+        pool.wait([key for key, _, _ in contexts], run.deadline, metric_timeout)
+    finished, started = pool.snapshot()
+    return finished, started, time.monotonic(), began, started_at
+
+
+def run_collector(ref: CollectorRef, *, timeout: float | None = None, offline: bool = False, cassettes: Path | None = None) -> CollectionResult:
+    """Load and collect one collector by its ref; a load failure comes back as a result with ``fatal`` set."""
+    collector, error = load(ref)
+    if collector is None:
+        return CollectionResult.could_not_run(ref.name, error, offline=offline)
+    options = RunOptions(timeout=defaults.RUN_TIMEOUT if timeout is None else timeout, offline=offline or cassettes is not None, cassettes=cassettes)
+    return collect(collector, options)
+
+
+def run_collectors(refs: Sequence[CollectorRef], *, timeout: float | None = None, offline: bool = False) -> list[CollectionResult]:
+    """Run several collectors at once (each with its own pool and deadline), results in order."""
+    results: list[CollectionResult | None] = [None] * len(refs)
+
+    def one(i: int, ref: CollectorRef) -> None:
+        try:
+            results[i] = run_collector(ref, timeout=timeout, offline=offline)
+        except BaseException as exc:  # noqa: BLE001 - a collector that kills its thread still reports
+            results[i] = CollectionResult.could_not_run(ref.name, exc, offline=offline)
+
+    threads = [threading.Thread(target=one, args=(i, ref), daemon=True) for i, ref in enumerate(refs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # every slot is filled: one() records even a SystemExit as the collector's fatal error
+    return [r for r in results if r is not None]

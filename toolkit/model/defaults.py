@@ -1,0 +1,18 @@
+"""The defaults of a run, in one place (the chart's values.yaml repeats RUN_TIMEOUT; a test keeps them equal)."""
+
+RUN_TIMEOUT = 120.0  # seconds for one collector's run; the chart's default schedule is every 15 minutes
+METRIC_TIMEOUT = 60.0  # seconds one metric function may take: one slow metric never holds the pool for the whole run
+MAX_WORKERS = 16  # metric functions of one collector running at once
+
+
+def positive_seconds(text: str) -> float:
+    """The command-line type of --timeout and intervals: a number of seconds above zero."""
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value

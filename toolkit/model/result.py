@@ -1,0 +1,147 @@
+"""The one result object every front end consumes (CLI, TUI, push, tests)."""
+
+from __future__ import annotations
+
+import traceback as _traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .redact import redact
+
+OK = "ok"
+NO_DATA = "no_data"
+ERROR = "error"
+
+
+@dataclass(frozen=True)
+class MetricError:
+    """An error as data: which metric, what kind, what it said, and where (secrets scrubbed)."""
+
+    metric: str | None
+    type: str
+    message: str
+    traceback: str = ""
+
+    @classmethod
+    def from_exception(cls, metric: str | None, exc: BaseException) -> MetricError:
+        tb = "".join(_traceback.format_exception(type(exc), exc, exc.__traceback__))
+        message = str(exc) or type(exc).__name__
+        return cls(metric, type(exc).__name__, redact(message), redact(tb))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"metric": self.metric, "type": self.type, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Series:
+    """One point to push: a metric name, a value and the metric's own tags."""
+
+    metric: str
+    value: float
+    tags: tuple[str, ...] = ()
+    unit: str = "count"
+    type: str = "gauge"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"metric": self.metric, "value": self.value, "tags": list(self.tags)}
+
+
+@dataclass(frozen=True)
+class MetricOutcome:
+    """What happened to one metric function in one run."""
+
+    name: str
+    unit: str
+    type: str
+    description: str
+    status: str
+    duration_seconds: float
+    value: float | None = None
+    series: tuple[Series, ...] = ()
+    error: MetricError | None = None
+
+
+@dataclass
+class CollectionResult:
+    """Everything one run of one collector produced.
+
+    ``outcomes`` holds every declared metric in definition order; ``fatal`` is set when the
+    collector as a whole could not run (failed to import, no cassette offline, ...).
+    """
+
+    collector: str
+    started_at: datetime
+    duration_seconds: float = 0.0
+    outcomes: list[MetricOutcome] = field(default_factory=list)
+    fatal: MetricError | None = None
+    offline: bool = False
+
+    @classmethod
+    def could_not_run(cls, collector: str, error: MetricError | BaseException, *, offline: bool = False) -> CollectionResult:
+        """The result of a collector that failed before collecting (import, setup, a dead thread)."""
+        if isinstance(error, BaseException):
+            error = MetricError.from_exception(None, error)
+        return cls(collector, datetime.now(UTC), 0.0, [], fatal=error, offline=offline)
+
+    @property
+    def source_tag(self) -> str:
+        return f"source:{self.collector}-collector"
+
+    @property
+    def errors(self) -> list[MetricError]:
+        found = [o.error for o in self.outcomes if o.error is not None]
+        return ([self.fatal] if self.fatal else []) + found
+
+    @property
+    def metric_count(self) -> int:
+        """Metrics that produced data this run (the seed's ``metric_count``)."""
+        return sum(1 for o in self.outcomes if o.status == OK)
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors)
+
+    @property
+    def meta_metrics(self) -> dict[str, float]:
+        prefix = f"collector.{self.collector}"
+        return {
+            f"{prefix}.duration_seconds": round(self.duration_seconds, 6),
+            f"{prefix}.metric_count": float(self.metric_count),
+            f"{prefix}.error_count": float(self.error_count),
+        }
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """Untagged values by name, then the meta-metrics (the seed's "Collected N metrics")."""
+        values = {o.name: o.value for o in self.outcomes if o.status == OK and o.value is not None}
+        return {**values, **self.meta_metrics}
+
+    @property
+    def tagged_series(self) -> list[Series]:
+        return [s for o in self.outcomes if o.status == OK for s in o.series if s.tags]
+
+    @property
+    def series(self) -> list[Series]:
+        """Every point a push sends: each metric's series, then the meta-metrics."""
+        points = [s for o in self.outcomes if o.status == OK for s in o.series]
+        units = {"duration_seconds": "seconds"}
+        for name, value in self.meta_metrics.items():
+            points.append(Series(name, value, (), units.get(name.rsplit(".", 1)[1], "count")))
+        return points
+
+    @property
+    def failed(self) -> bool:
+        """True when nothing useful came back: a fatal error, or every metric failed."""
+        if self.fatal is not None:
+            return True
+        return bool(self.outcomes) and all(o.status == ERROR for o in self.outcomes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "collector": self.collector,
+            "metrics": self.metrics,
+            "series": [s.to_json() for s in self.tagged_series],
+            "errors": [e.to_json() for e in self.errors],
+            "duration_seconds": round(self.duration_seconds, 6),
+        }

@@ -1,0 +1,72 @@
+"""The project: where things are (``Project``), the Helm values (``Values``), and the authoring commands.
+
+``Project`` (root, collectors, cassettes, values, chart, template), ``Values`` (the values file
+read with the chart's rules), ``new_collector`` (copier; the ``scaffold`` extra),
+``update_collector``, ``sync_readme`` (the README metrics table) and ``diagnose`` (``doctor``).
+All git calls are in ``project.git``.
+
+Imports the engine and everything below it; a sibling of ``datadog/``, which it never imports.
+copier and ruamel.yaml are imported inside the functions that need them.
+"""
+
+from .docs import sync_readme
+from .docs_table import END, START, render_table, table_state
+from .doctor import MISSING, OK, SKIPPED, Check, diagnose, format_checks
+from .project import Project
+from .scaffold import AUTH_KINDS, NAME_PATTERN, NewResult, check_name, new_collector, next_steps
+from .template import TEMPLATE_RELPATH, read_answers
+from .update import UpdateResult, update_collector
+from .values import (
+    ACTIVE_DEADLINE_MARGIN,
+    CHART_DEFAULT_TIMEOUT,
+    CHART_PATH,
+    VALUES_PATH,
+    CollectorValues,
+    SyncReport,
+    Values,
+    check_sync,
+    check_values,
+    collector_values,
+    load_values,
+)
+from .values_edit import add_entry, read_entry, render_with_entry, write_atomically
+
+__all__ = [
+    "ACTIVE_DEADLINE_MARGIN",
+    "AUTH_KINDS",
+    "CHART_DEFAULT_TIMEOUT",
+    "CHART_PATH",
+    "END",
+    "MISSING",
+    "NAME_PATTERN",
+    "OK",
+    "SKIPPED",
+    "START",
+    "TEMPLATE_RELPATH",
+    "VALUES_PATH",
+    "Check",
+    "CollectorValues",
+    "NewResult",
+    "Project",
+    "SyncReport",
+    "UpdateResult",
+    "Values",
+    "add_entry",
+    "check_name",
+    "check_sync",
+    "check_values",
+    "collector_values",
+    "diagnose",
+    "format_checks",
+    "load_values",
+    "new_collector",
+    "next_steps",
+    "read_answers",
+    "read_entry",
+    "render_table",
+    "render_with_entry",
+    "sync_readme",
+    "table_state",
+    "update_collector",
+    "write_atomically",
+]

@@ -1,0 +1,210 @@
+"""``dd-toolkit doctor``: the seed guide's checklist, checked rather than ticked by hand.
+
+Each check is ok, missing (with what to do) or skipped; anything missing fails the command.
+Secret values are never printed: a resolvable secret shows as ok, an unresolvable one shows
+the lookup's own (redacted) message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..engine import CollectorRef, describe
+from ..errors import DocsError, ProjectError, ReplayError, ValuesError
+from ..model import UNITS, MetricSpec, is_valid_cron, redact, validate_metric_name
+from .docs_table import table_state
+from .project import Project
+from .values import VALUES_PATH, Values
+
+OK, MISSING, SKIPPED = "ok", "missing", "skipped"
+
+
+@dataclass(frozen=True)
+class Check:
+    label: str
+    status: str
+    detail: str = ""
+
+
+def diagnose(ref: CollectorRef, project: Project, *, secrets: bool = False) -> tuple[Path, list[Check]]:
+    """Every check of one collector, in the checklist's order; returns the project root it was checked in."""
+    name = ref.name
+    checks: list[Check] = []
+    described = describe(ref)
+    collector = described.collector
+    if collector is None:
+        error = described.error
+        checks.append(Check("collector class", MISSING, f"{ref.target} does not import: {error.type}: {error.message}"))
+        rest = ("metrics", "README metrics table", "tests", "cassettes", "Helm values entry", "values.schema.json", "secrets")
+        return project.root, checks + [Check(label, MISSING, "needs the collector class") for label in rest]
+    checks.append(Check("collector class", OK, f"{type(collector).__module__}.{type(collector).__name__}"))
+    try:
+        project = Project.find(collector.package_dir)  # the project the collector lives in
+    except ProjectError:
+        pass  # installed from elsewhere: checked against the given project
+    specs = _check_metrics(described, checks)
+    _check_readme(collector, name, specs, checks)
+    _check_tests(project, name, checks)
+    _check_cassettes(collector, name, checks)
+    values = _load_values(project, checks)
+    if values is not None:
+        _check_helm(project, values, name, checks)
+        _check_schema(project, values, checks)
+    _check_secrets(collector, name, secrets, checks)
+    return project.root, checks
+
+
+def _load_values(project: Project, checks: list[Check]) -> Values | None:
+    """The values file, read once for every check that needs it."""
+    try:
+        return project.values()
+    except ValuesError as exc:
+        checks.append(Check("Helm values entry", MISSING, str(exc)))
+        return None
+
+
+def _check_metrics(described, checks: list[Check]) -> list[MetricSpec] | None:
+    if described.error is not None:
+        error = described.error
+        checks.append(Check("metrics", MISSING, f"metrics module does not import: {error.type}: {error.message}"))
+        return None
+    specs = list(described.specs)
+    problems = [p for p in (validate_metric_name(s.name) for s in specs) if p]
+    problems += [f"{s.name}: unit {s.unit!r} is not one of {', '.join(UNITS)}" for s in specs if s.unit not in UNITS]
+    if not specs:
+        checks.append(Check("metrics", MISSING, "no @metric functions in metrics.py; define at least one"))
+    elif problems:
+        checks.append(Check("metrics", MISSING, "; ".join(problems)))
+    else:
+        checks.append(Check("metrics", OK, f"{len(specs)} defined, names and units valid"))
+    return specs
+
+
+def _check_readme(collector, name: str, specs, checks: list[Check]) -> None:
+    if specs is None:
+        checks.append(Check("README metrics table", MISSING, "needs the metrics to import"))
+        return
+    try:
+        state = table_state(collector.package_dir / "README.md", specs, name)
+    except DocsError as exc:
+        checks.append(Check("README metrics table", MISSING, str(exc)))
+        return
+    if state.in_sync:
+        checks.append(Check("README metrics table", OK, "in sync with metrics.py"))
+    else:
+        checks.append(Check("README metrics table", MISSING, f"out of date with metrics.py; run `dd-toolkit docs {name}`"))
+
+
+def _check_tests(project: Project, name: str, checks: list[Check]) -> None:
+    path, root = project.test_file(name), project.root
+    if path.is_file():
+        checks.append(Check("tests", OK, str(path.relative_to(root))))
+    else:
+        checks.append(Check("tests", MISSING, f"{path.relative_to(root)} does not exist; write it (`dd-toolkit new` generates one)"))
+
+
+def _check_cassettes(collector, name: str, checks: list[Check]) -> None:
+    from ..cassettes import load_replay
+
+    directory = collector.cassettes()
+    try:
+        replay = load_replay(directory, name)
+    except ReplayError as exc:
+        checks.append(Check("cassettes", MISSING, str(exc)))
+        return
+    count = len(list(directory.glob("*.yaml")))
+    checks.append(Check("cassettes", OK, f"{count} in {directory} ({len(replay.interactions)} interactions)"))
+
+
+def _check_helm(project: Project, values: Values, name: str, checks: list[Check]) -> None:
+    entry = values.entry(name)
+    if entry is None:
+        checks.append(Check("Helm values entry", MISSING, f"{VALUES_PATH} has no collectors.{name}; add one (see docs/new-collector.md)"))
+        return
+    schedule = str(entry.get("schedule", ""))
+    if not is_valid_cron(schedule):
+        checks.append(Check("Helm values entry", MISSING, f"collectors.{name}.schedule {schedule!r} is not a five-field cron expression"))
+        return
+    problems = values.problems(only=name)
+    if problems:
+        checks.append(Check("Helm values entry", MISSING, "; ".join(problems)))
+        return
+    checks.append(Check("Helm values entry", OK, f"collectors.{name}, schedule {schedule!r}"))
+    sync = values.sync(project.collector_packages())
+    checks.append(Check("Helm values match collectors/", OK if sync.ok else MISSING, "; ".join(sync.problems()) or "every package has an entry"))
+
+
+def _check_schema(project: Project, values: Values, checks: list[Check], *, shown: int = 3) -> None:
+    """The whole values file against the chart's values.schema.json, as `helm template` checks it:
+    one bad key there (any collector's) fails every collector's deploy."""
+    import importlib.util
+    import json
+
+    label = "values.schema.json"
+    schema_path, root = project.schema_path, project.root
+    if not schema_path.is_file():
+        checks.append(Check(label, SKIPPED, f"no {schema_path.relative_to(root)} to check {VALUES_PATH} against"))
+        return
+    if importlib.util.find_spec("jsonschema") is None:
+        checks.append(Check(label, SKIPPED, "needs jsonschema: pip install 'dd-toolkit[scaffold]'"))
+        return
+    import jsonschema
+
+    try:
+        schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        checks.append(Check(label, MISSING, f"{schema_path}: {exc}"))
+        return
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(values.data), key=lambda e: list(map(str, e.absolute_path)))
+    if not errors:
+        checks.append(Check(label, OK, f"{VALUES_PATH} matches {schema_path.relative_to(root)}"))
+        return
+    problems = [_schema_problem(values.data, e) for e in errors[:shown]]
+    more = f" (and {len(errors) - shown} more)" if len(errors) > shown else ""
+    checks.append(Check(label, MISSING, "; ".join(problems) + more + f"; `helm template` would refuse {VALUES_PATH}"))
+
+
+def _schema_problem(values, error) -> str:
+    """One schema error as a line that never shows a value (it may be a key put in the wrong place)."""
+    path = list(error.absolute_path)
+    where = "/" + "/".join(map(str, path))
+    if error.validator is None:  # a `false` schema: a key that may not be set (jsonschema reports its parent)
+        node = values
+        for part in path:
+            node = node[part]
+        keys = [str(k) for k, v in node.items() if v is error.instance] if isinstance(node, dict) else []
+        return f"{where.rstrip('/')}/{keys[0] if keys else '?'} may not be set in values (see the schema's description)"
+    message = error.message
+    if isinstance(error.instance, str):
+        message = message.replace(repr(error.instance), "the value")
+    return f"{where}: {message}"
+
+
+def _check_secrets(collector, name: str, resolve: bool, checks: list[Check]) -> None:
+    from ..sources import get_secret
+
+    declared = tuple(collector.secrets)
+    if not declared:
+        checks.append(Check("secrets", OK, "none declared"))
+        return
+    if not resolve:
+        checks.append(Check("secrets", SKIPPED, f"pass --secrets to check that they resolve: {', '.join(declared)}"))
+        return
+    for secret in declared:
+        try:
+            get_secret(secret)  # the value is dropped here: only whether it resolved is reported
+        except Exception as exc:
+            checks.append(Check(f"secret {secret}", MISSING, redact(str(exc))))
+        else:
+            checks.append(Check(f"secret {secret}", OK, "resolves"))
+
+
+def format_checks(name: str, root: Path, checks: list[Check]) -> str:
+    lines = [f"doctor {name} ({root}):"]
+    width = max(len(c.label) for c in checks)
+    for c in checks:
+        lines.append(f"  {c.status:<8} {c.label:<{width}}  {c.detail}".rstrip())
+    missing = sum(1 for c in checks if c.status == MISSING)
+    lines.append(f"{missing} missing" if missing else "all ok")
+    return "\n".join(lines)

@@ -1,0 +1,107 @@
+"""``Project``: where things are in a dd-toolkit project, found once.
+
+A project is a directory holding ``collectors/__init__.py`` (this repository is one; so is
+every project ``dd-toolkit new`` writes into). From its root: ``collectors/``,
+``tests/cassettes/``, the chart at ``charts/datadog-collectors/`` and its ``values.yaml``
+(``DD_TOOLKIT_VALUES`` overrides that path), and the collector template. Every face finds the
+project through ``Project.find`` and asks it, rather than walking directories itself.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..cassettes import CASSETTES_RELPATH
+from ..errors import ProjectError, ValuesError
+from .template import TEMPLATE_RELPATH, find_template
+from .values import CHART_PATH, VALUES_PATH, Values, collector_packages
+
+MARKER = Path("collectors") / "__init__.py"
+VALUES_ENV = "DD_TOOLKIT_VALUES"
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> Project:
+        """The nearest project at or above ``start`` (default: the working directory).
+
+        Outside any project, the checkout this toolkit runs from (an editable install of this
+        repository, the reference project) when there is one.
+        """
+        here = (start or Path.cwd()).resolve()
+        for candidate in (here, *here.parents):
+            if (candidate / MARKER).is_file():
+                return cls(candidate)
+        checkout = Path(__file__).resolve().parents[2]
+        if start is None and (checkout / MARKER).is_file():
+            return cls(checkout)
+        raise ProjectError(f"no dd-toolkit project at or above {here} (a directory with {MARKER}); cd into one or pass --root")
+
+    @classmethod
+    def at(cls, root: Path) -> Project:
+        root = Path(root).resolve()
+        if not (root / MARKER).is_file():
+            raise ProjectError(f"{root} has no {MARKER}, so it is not a dd-toolkit project; pass the project's directory as --root")
+        return cls(root)
+
+    # --- where things are --------------------------------------------------------------------
+    @property
+    def collectors_dir(self) -> Path:
+        return self.root / "collectors"
+
+    @property
+    def tests_dir(self) -> Path:
+        return self.root / "tests"
+
+    @property
+    def cassettes_dir(self) -> Path:
+        return self.root / CASSETTES_RELPATH
+
+    def cassettes_for(self, name: str) -> Path:
+        return self.cassettes_dir / name
+
+    def test_file(self, name: str) -> Path:
+        return self.tests_dir / "collectors" / f"test_{name}.py"
+
+    @property
+    def chart_dir(self) -> Path:
+        return self.root / CHART_PATH
+
+    @property
+    def values_path(self) -> Path:
+        explicit = os.environ.get(VALUES_ENV)
+        return Path(explicit) if explicit else self.root / VALUES_PATH
+
+    @property
+    def schema_path(self) -> Path:
+        return self.chart_dir / "values.schema.json"
+
+    @property
+    def template_dir(self) -> Path:
+        return find_template(self.root)
+
+    @property
+    def own_template(self) -> Path:
+        return self.root / TEMPLATE_RELPATH
+
+    def collector_packages(self) -> set[str]:
+        return collector_packages(self.collectors_dir)
+
+    # --- what is there ---------------------------------------------------------------------------
+    def values(self, path: Path | None = None) -> Values:
+        """The Helm values (``path``, else ``values_path``); a missing file is a ``ValuesError``."""
+        path = Path(path) if path is not None else self.values_path
+        if not path.is_file():
+            raise ValuesError(f"no Helm values file at {path}; restore {VALUES_PATH} (or point DD_TOOLKIT_VALUES at one)")
+        return Values.load(path)
+
+    def values_or_empty(self, path: Path | None = None) -> Values:
+        """The Helm values, or empty ones when the project has no values file (explicit paths must exist)."""
+        if path is None and not self.values_path.is_file():
+            return Values({})
+        return self.values(path)

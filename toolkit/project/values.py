@@ -1,0 +1,192 @@
+"""``Values``: the Helm chart's values file, read once and the way the chart reads it.
+
+The chart's rules: an entry ``collectors.<name>`` is merged over ``defaults`` key by key
+(``env`` merged too); a missing ``enabled`` is off; a missing timeout is the chart's default;
+a null ``activeDeadlineSeconds`` is the timeout plus a margin. ``monitors`` (schedules and
+timeouts), ``doctor`` (entries, deadlines, the schema), ``new`` (which entry exists) and the
+dashboard (schedules of enabled collectors) all read the file through ``Values``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from ..errors import ValuesError
+from ..model import defaults, schedule_gaps
+
+CHART_PATH = Path("charts") / "datadog-collectors"
+VALUES_PATH = CHART_PATH / "values.yaml"
+# What the chart does when activeDeadlineSeconds is null: the run's timeout plus time to start
+# the pod and push. Keep in step with templates/cronjob.yaml.
+ACTIVE_DEADLINE_MARGIN = 60
+CHART_DEFAULT_TIMEOUT = int(defaults.RUN_TIMEOUT)  # defaults.timeout in the chart's values.yaml (a test keeps them equal)
+DEFAULT_SCHEDULE = "*/15 * * * *"
+
+
+@dataclass(frozen=True)
+class CollectorValues:
+    """One collector's settings after the chart's merge of ``defaults`` and its own entry."""
+
+    name: str
+    enabled: bool
+    schedule: str
+    timeout: int
+    active_deadline_seconds: int
+    env: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """Collector packages without a values entry, and values entries without a package."""
+
+    missing_entries: tuple[str, ...] = ()
+    missing_packages: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing_entries and not self.missing_packages
+
+    def problems(self) -> list[str]:
+        out = [
+            f"collector {name!r} has no entry collectors.{name} in the Helm values; add one (see docs/deploying.md)"
+            for name in self.missing_entries
+        ]
+        out += [
+            f"the Helm values have an entry collectors.{name} but there is no collector {name!r}; remove the entry or add collectors/{name}/"
+            for name in self.missing_packages
+        ]
+        return out
+
+
+def load_values(path: Path) -> dict[str, Any]:
+    """The values file as plain data (PyYAML); a missing or broken file is a ``ValuesError``."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValuesError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ValuesError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValuesError(f"{path} does not hold a mapping of values")
+    return data
+
+
+def collector_values(values: Mapping[str, Any]) -> dict[str, CollectorValues]:
+    """Each ``collectors.<name>`` entry merged over ``defaults`` key by key, as the chart does."""
+    defaults = values.get("defaults") or {}
+    out = {}
+    for name, entry in (values.get("collectors") or {}).items():
+        entry = entry or {}
+        merged = {**defaults, **entry}
+        env = {**(defaults.get("env") or {}), **(entry.get("env") or {})}
+        # a values file without `defaults:` (a bare one written by `dd-toolkit new`) gets the chart's
+        raw_timeout = merged.get("timeout")
+        timeout = int(raw_timeout) if raw_timeout is not None else CHART_DEFAULT_TIMEOUT
+        deadline = merged.get("activeDeadlineSeconds")
+        out[name] = CollectorValues(
+            name=name,
+            enabled=bool(entry.get("enabled", False)),
+            schedule=str(merged.get("schedule") or DEFAULT_SCHEDULE).strip(),
+            timeout=timeout,
+            active_deadline_seconds=int(deadline) if deadline is not None else timeout + ACTIVE_DEADLINE_MARGIN,
+            env=env,
+        )
+    return out
+
+
+def collector_packages(collectors_dir: Path) -> set[str]:
+    """The collector packages in a ``collectors/`` directory (sub-packages not starting with _)."""
+    directory = Path(collectors_dir)
+    if not directory.is_dir():
+        return set()
+    return {
+        child.name
+        for child in directory.iterdir()
+        if child.is_dir() and not child.name.startswith(("_", ".")) and (child / "__init__.py").is_file()
+    }
+
+
+def check_sync(collector_names: Iterable[str], values: Mapping[str, Any]) -> SyncReport:
+    """Compare the collectors that exist with the entries under ``collectors:`` in the values."""
+    names = set(collector_names)
+    entries = set((values.get("collectors") or {}).keys())
+    return SyncReport(tuple(sorted(names - entries)), tuple(sorted(entries - names)))
+
+
+def check_values(values: Mapping[str, Any]) -> list[str]:
+    """Problems the schema cannot see: schedules cron cannot parse, deadlines that do not fit.
+
+    A pod's activeDeadlineSeconds must leave the run its whole ``--timeout`` and end before the
+    next run is due, or two runs overlap (concurrencyPolicy Forbid then skips the next one).
+    """
+    problems = []
+    for c in collector_values(values).values():
+        if not c.enabled:
+            continue
+        try:
+            shortest, _ = schedule_gaps(c.schedule)
+        except ValuesError as exc:
+            problems.append(f"collectors.{c.name}.schedule: {exc}")
+            continue
+        if c.timeout <= 0:
+            problems.append(f"collectors.{c.name}.timeout must be a positive number of seconds")
+            continue
+        if c.active_deadline_seconds <= c.timeout:
+            problems.append(
+                f"collectors.{c.name}: activeDeadlineSeconds ({c.active_deadline_seconds}) must be above timeout ({c.timeout})"
+            )
+        if c.active_deadline_seconds >= shortest:
+            problems.append(
+                f"collectors.{c.name}: activeDeadlineSeconds ({c.active_deadline_seconds}) must be below the schedule's "
+                f"interval ({shortest}s for {c.schedule!r})"
+            )
+    return problems
+
+
+@dataclass(frozen=True)
+class Values:
+    """One values file, loaded once: its data and each collector's merged settings."""
+
+    data: Mapping[str, Any]
+    path: Path | None = None
+
+    @classmethod
+    def load(cls, path: Path) -> Values:
+        return cls(load_values(path), Path(path))
+
+    @cached_property
+    def collectors(self) -> dict[str, CollectorValues]:
+        return collector_values(self.data)
+
+    @property
+    def enabled(self) -> list[str]:
+        return [name for name, entry in self.collectors.items() if entry.enabled]
+
+    def schedules(self) -> dict[str, str]:
+        """``{collector: cron}`` of the enabled collectors: what the chart deploys as CronJobs."""
+        return {name: entry.schedule for name, entry in self.collectors.items() if entry.enabled}
+
+    def entry(self, name: str) -> Mapping[str, Any] | None:
+        """The raw ``collectors.<name>`` entry as written (None when absent)."""
+        entry = (self.data.get("collectors") or {}).get(name)
+        return entry if isinstance(entry, Mapping) else None
+
+    @property
+    def datadog_env(self) -> str | None:
+        return (self.data.get("datadog") or {}).get("env") or None
+
+    def sync(self, collector_names: Iterable[str]) -> SyncReport:
+        return check_sync(collector_names, self.data)
+
+    def problems(self, only: str | None = None) -> list[str]:
+        """Deadline and schedule problems of the enabled collectors (or of ``only``)."""
+        if only is None:
+            return check_values(self.data)
+        entry = self.entry(only)
+        return check_values({**self.data, "collectors": {only: entry}}) if entry is not None else []

@@ -1,0 +1,35 @@
+"""Sources: what metric functions call to reach the outside world, inside a run.
+
+``http_client`` (pooled, retrying, replayable), the pagination helpers, ``aws_client`` (boto3,
+replayable), ``get_secret`` (environment, then AWS Secrets Manager), ``get_config`` and ``now``
+(both overridden by an offline replay) and ``per_run`` (one fetch shared by a run's metrics).
+
+Imports the model and the errors only; boto3 is imported inside the functions that need it.
+"""
+
+from .aws import aws_client, reset_session, resolve_credentials
+from .cache import per_run
+from .config import get_config, get_config_list, now
+from .http import RetryDeadlineExceeded, http_client, pooled_transport, requested_wait
+from .paginate import paginate_cursor, paginate_links, paginate_pages
+from .secrets import clear_secret_cache, env_var_for, get_secret
+
+__all__ = [
+    "RetryDeadlineExceeded",
+    "aws_client",
+    "clear_secret_cache",
+    "env_var_for",
+    "get_config",
+    "get_config_list",
+    "get_secret",
+    "http_client",
+    "now",
+    "paginate_cursor",
+    "paginate_links",
+    "paginate_pages",
+    "per_run",
+    "pooled_transport",
+    "requested_wait",
+    "reset_session",
+    "resolve_credentials",
+]

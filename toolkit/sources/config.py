@@ -1,0 +1,40 @@
+"""Non-secret configuration and the clock, both overridable by an offline replay."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+from ..errors import ConfigError
+from ..model import current_run
+
+
+def get_config(name: str, default: str | None = None, *, required: bool = False) -> str | None:
+    """Read a collector setting from the environment (or the offline replay's recorded config)."""
+    run = current_run()
+    if run is not None and name in run.config:
+        return run.config[name]
+    value = os.environ.get(name)
+    if value is None or value == "":
+        if required and default is None:
+            raise ConfigError(f"{name} is not set; set the environment variable (in Helm: collectors.<name>.env)")
+        return default
+    return value
+
+
+def get_config_list(name: str, default: str | None = None, *, required: bool = False) -> list[str]:
+    """A comma-separated setting as a list, blanks dropped."""
+    raw = get_config(name, default, required=required) or ""
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def now() -> datetime:
+    """The current UTC time; during an offline replay, the time the cassette was recorded.
+
+    Metric functions use this instead of ``datetime.now`` so that 7-day windows computed from a
+    replayed cassette give the values they gave when it was recorded.
+    """
+    run = current_run()
+    if run is not None and run.clock is not None:
+        return run.clock()
+    return datetime.now(UTC)

@@ -1,0 +1,211 @@
+"""``http_client``: the HTTP client metric functions use.
+
+Kept behind this one module so the retry layer (httpx-retries today) can be swapped.
+
+Inside a run every client shares the run's pooled transport (one connection pool, keep-alive
+across metrics); closing a client, as ``with http_client(...) as c:`` does, leaves the pool
+open, and the engine closes it when the run ends. Outside a run (a REPL, a quick script) the
+client owns a transport of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from httpx_retries import Retry, RetryTransport
+
+from ..errors import ToolkitError
+from ..model import current_run
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+# Collectors only read; GraphQL and job-style APIs (W&B, SkyPilot) read through POST, so POST
+# is retried too. Retries of other 4xx never happen: they will not succeed on a second try.
+RETRY_METHODS = ("GET", "HEAD", "OPTIONS", "POST")
+MAX_ATTEMPTS = 4  # the first try and three retries
+BACKOFF_FACTOR = 0.5  # 0.5 s, 1 s, 2 s ... before jitter
+MAX_BACKOFF = 30.0  # also caps a server's Retry-After
+
+
+class RetryDeadlineExceeded(ToolkitError, httpx.TransportError):
+    """Waiting before the next retry would overrun the run's deadline."""
+
+
+RetryDeadlineExceeded.__module__ = "toolkit"  # shown where users import it from, like toolkit.errors' classes
+
+
+class _RunRetry(Retry):
+    """Retry policy that sleeps through the run (so replays don't sleep) and within its deadline."""
+
+    def sleep(self, response: httpx.Response | Exception) -> None:
+        headers = response.headers if isinstance(response, httpx.Response) else {}
+        wait = self._calculate_sleep(headers)
+        if isinstance(response, httpx.Response):
+            # an exhausted rate-limit window (X-RateLimit-Reset) counts like a Retry-After:
+            # retrying inside it would only be refused again
+            wait = max(wait, min(requested_wait(response.headers) or 0.0, MAX_BACKOFF))
+        run = current_run()
+        if run is not None:
+            remaining = run.remaining()
+            # An offline replay does not really wait, so a recorded Retry-After cannot overrun.
+            if wait >= remaining and not run.offline:
+                what = f"HTTP {response.status_code}" if isinstance(response, httpx.Response) else type(response).__name__
+                raise RetryDeadlineExceeded(
+                    f"{what}; the retry after {wait:.1f}s would pass the run's deadline ({max(remaining, 0):.1f}s left)"
+                )
+            run.sleep(wait)
+        else:
+            time.sleep(wait)
+        self.elapsed_sleep += wait
+
+
+def retry_policy() -> Retry:
+    return _RunRetry(
+        total=MAX_ATTEMPTS - 1,
+        allowed_methods=RETRY_METHODS,
+        status_forcelist=RETRY_STATUSES,
+        retry_on_exceptions=(httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadTimeout),
+        backoff_factor=BACKOFF_FACTOR,
+        max_backoff_wait=MAX_BACKOFF,
+        backoff_jitter=1.0,
+    )
+
+
+def requested_wait(headers: httpx.Headers) -> float | None:
+    """Seconds the server asked us to wait: ``Retry-After``, or an exhausted rate-limit window."""
+    retry_after = headers.get("Retry-After", "").strip()
+    if retry_after:
+        try:
+            return float(retry_after)
+        except ValueError:
+            from email.utils import parsedate_to_datetime
+
+            try:
+                return parsedate_to_datetime(retry_after).timestamp() - time.time()
+            except (TypeError, ValueError):
+                return None
+    if headers.get("X-RateLimit-Remaining", "").strip() == "0":
+        try:
+            reset = float(headers.get("X-RateLimit-Reset", ""))
+        except ValueError:
+            return None
+        # GitHub sends an epoch time; others (Datadog) the seconds left in the window.
+        return reset - time.time() if reset > 1e9 else reset
+    return None
+
+
+class _FinalAnswer(Exception):
+    """A retryable status the caller's ``retry_if`` says is final (not a retryable exception)."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+class _ReturnFinalAnswers(httpx.BaseTransport):
+    """Above the retry layer: hands a ``_FinalAnswer`` back as the response it is."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self._inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return self._inner.handle_request(request)
+        except _FinalAnswer as final:
+            return final.response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _HopelessRetryGuard(httpx.BaseTransport):
+    """Stops a retry the server has already ruled out.
+
+    When a 429/5xx asks for a wait longer than the backoff cap, or past the run's deadline,
+    retrying early would only be refused again (and burn the run's time): the answer is
+    raised at once as ``HTTPStatusError``, body read, so a collector can still say why.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport, retry_if: Callable[[httpx.Response], bool] | None = None) -> None:
+        self._inner = inner
+        self._retry_if = retry_if
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        if response.status_code not in RETRY_STATUSES:
+            return response
+        if self._retry_if is not None:
+            response.read()
+            if not self._retry_if(response):
+                raise _FinalAnswer(response)  # carried past the retry layer, returned as is
+        wait = requested_wait(response.headers)
+        if wait is None:
+            return response
+        run = current_run()
+        beyond_deadline = run is not None and not run.offline and wait >= run.remaining()
+        if wait <= MAX_BACKOFF and not beyond_deadline:
+            return response
+        response.read()
+        limit = f"the {MAX_BACKOFF:.0f}s retry cap" if wait > MAX_BACKOFF else "the run's deadline"
+        raise httpx.HTTPStatusError(
+            f"HTTP {response.status_code} from {request.url.host}: the server asks to wait {wait:.0f}s, "
+            f"beyond {limit}; not retried",
+            request=request,
+            response=response,
+        )
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _Unclosable(httpx.BaseTransport):
+    """Lends the run's pool to one client: the client's close() must not close the pool."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self._inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        pass
+
+
+def pooled_transport(max_connections: int = 32) -> httpx.HTTPTransport:
+    """The transport one run shares across its metric functions."""
+    proxy = os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy") or None
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    return httpx.HTTPTransport(limits=limits, proxy=proxy, retries=0)
+
+
+def http_client(
+    base_url: str = "",
+    *,
+    headers: dict[str, str] | None = None,
+    auth: Any = None,
+    timeout: float = 30.0,
+    params: dict[str, Any] | None = None,
+    retry_if: Callable[[httpx.Response], bool] | None = None,
+) -> httpx.Client:
+    """An ``httpx.Client`` with retries, pooled across the current run.
+
+    ``retry_if(response)`` (body read) can veto retrying a 429/5xx that the API documents as
+    final, such as a failed job reported with a 500.
+    """
+    run = current_run()
+    transport: httpx.BaseTransport = _Unclosable(run.transport) if run is not None else httpx.HTTPTransport()
+    retrying = RetryTransport(transport=_HopelessRetryGuard(transport, retry_if), retry=retry_policy())
+    return httpx.Client(
+        base_url=base_url,
+        headers=headers,
+        auth=auth,
+        params=params,
+        timeout=timeout,
+        transport=_ReturnFinalAnswers(retrying) if retry_if is not None else retrying,
+        # Proxies come from the pooled transport; env-mounted proxy transports would bypass the
+        # pool, the retries and an offline replay.
+        trust_env=False,
+    )
