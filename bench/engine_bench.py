@@ -2,8 +2,10 @@
 
 Not a test (machines are noisy): it prints ratios against the targets of issue 2.
 
-  engine / serial loop      target <= 0.10  (same metric functions, same loopback server)
-  engine / critical path    target <= 1.5   (the slowest metric's own chain of requests)
+  engine / serial loop      target <= 0.10  (same metric functions, same loopback server; medians of 3 runs each)
+  engine / critical path    target <= 1.5   (the slowest metric's own chain of requests, timed inside a run
+                                             with a warm pooled client: no client or connection set-up)
+  queueing                  N=256 metrics over a pool of 16: engine / (waves x one metric's warm time)
   cold start                `dd-toolkit run --help` and an offline run beside `python -c pass`
   peak memory               a headless offline dry run, target <= 60 MiB
 
@@ -28,6 +30,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from loopback import Loopback, Reply  # noqa: E402
 
 from toolkit import BaseCollector, auto_discover_metrics, http_client, metric  # noqa: E402
+from toolkit.model import RunContext, enter_run, leave_run  # noqa: E402
+from toolkit.sources import pooled_transport  # noqa: E402
 
 
 def build_metrics(url: str, count: int, long_chain: int, chain: int) -> types.ModuleType:
@@ -69,21 +73,39 @@ def timed(fn, repeat: int = 3) -> float:
     return statistics.median(samples)
 
 
+def warm_time(fn, url: str, repeat: int = 5) -> float:
+    """``fn``'s median time inside a run whose pooled client is already connected."""
+    context = RunContext(collector="bench", deadline=time.monotonic() + 600, transport=pooled_transport(4))
+    token = enter_run(context)
+    try:
+        with http_client(url) as client:
+            client.get("/warm")  # the connection is open before the clock starts
+        return timed(fn, repeat=repeat)
+    finally:
+        leave_run(token)
+        context.transport.close()
+
+
+def bench_collector(module: types.ModuleType, workers: int = 16) -> BaseCollector:
+    class BenchCollector(BaseCollector):
+        name = "bench"
+        metrics_module = module
+        max_workers = workers
+
+    collector = BenchCollector()
+    check = collector.run(timeout=120)
+    assert not check.errors, check.errors
+    return collector
+
+
 def engine_vs_serial(latency: float, count: int) -> None:
     long_chain, chain = 4, 2
     with Loopback(default=Reply(200, {"n": 1}, delay=latency)) as server:
         module = build_metrics(server.url, count, long_chain, chain)
-
-        class BenchCollector(BaseCollector):
-            name = "bench"
-            metrics_module = module
-
-        collector = BenchCollector()
-        check = collector.run(timeout=60)
-        assert not check.errors, check.errors
+        collector = bench_collector(module)
         engine = timed(lambda: collector.run(timeout=60))
-        serial = timed(lambda: seed_serial_loop(module), repeat=1)
-        critical = timed(lambda: module.m00(), repeat=3)
+        serial = timed(lambda: seed_serial_loop(module), repeat=3)
+        critical = warm_time(module.m00, server.url)
     requests = long_chain + (count - 1) * chain
     print(f"metrics: {count}, requests per run: {requests}, server latency: {latency * 1000:.0f} ms per request")
     print(f"  seed serial loop    {serial * 1000:8.1f} ms")
@@ -91,6 +113,21 @@ def engine_vs_serial(latency: float, count: int) -> None:
     print(f"  engine run          {engine * 1000:8.1f} ms")
     print(f"  engine / serial     {engine / serial:8.3f}     target <= 0.10  {'OK' if engine / serial <= 0.10 else 'MISSED'}")
     print(f"  engine / critical   {engine / critical:8.3f}     target <= 1.5   {'OK' if engine / critical <= 1.5 else 'MISSED'}")
+
+
+def queueing(latency: float, count: int = 256, workers: int = 16) -> None:
+    """More metrics than workers: the run should take the waves it needs and little more."""
+    with Loopback(default=Reply(200, {"n": 1}, delay=latency)) as server:
+        module = build_metrics(server.url, count, 2, 2)
+        collector = bench_collector(module, workers)
+        engine = timed(lambda: collector.run(timeout=120))
+        one = warm_time(module.m01, server.url)
+    waves = -(-count // workers)
+    ideal = waves * one
+    print(f"queueing: {count} metrics over a pool of {workers} ({waves} waves of {one * 1000:.1f} ms each)")
+    print(f"  ideal (waves x one) {ideal * 1000:8.1f} ms")
+    print(f"  engine run          {engine * 1000:8.1f} ms")
+    print(f"  engine / ideal      {engine / ideal:8.3f}")
 
 
 def cold_start() -> None:
@@ -132,6 +169,7 @@ def main() -> None:
     parser.add_argument("--metrics", type=int, default=24)
     args = parser.parse_args()
     engine_vs_serial(args.latency_ms / 1000, args.metrics)
+    queueing(args.latency_ms / 1000)
     cold_start()
     print(f"(this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)")
 

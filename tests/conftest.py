@@ -30,8 +30,7 @@ def _clean_env(monkeypatch):
     for name in ("DD_API_KEY", "DD_APP_KEY", "DD_SITE", "DD_URL", "DD_ENV", "DD_TAGS", "GITHUB_TOKEN",
                  "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
-    from toolkit.sources import reset_session
-    from toolkit.sources import clear_secret_cache
+    from toolkit.sources import clear_secret_cache, reset_session
 
     clear_secret_cache()
     reset_session()  # the shared botocore session caches credentials and settings

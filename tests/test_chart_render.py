@@ -10,8 +10,8 @@ import pytest
 import yaml
 from realtools import ROOT, require_tool
 
-from toolkit.project import ACTIVE_DEADLINE_MARGIN, check_values, load_values
 from toolkit.model import schedule_gaps
+from toolkit.project import ACTIVE_DEADLINE_MARGIN, check_values, load_values
 
 CHART = ROOT / "charts" / "datadog-collectors"
 # Strict validation (unknown fields fail) against a current release (1.34, as EKS runs it) and the

@@ -8,8 +8,8 @@ import pytest
 from fixtures.sample import metrics as sample_metrics
 from loopback import Loopback, Reply
 
-from toolkit.engine import registry as _registry
 from toolkit.cli import main
+from toolkit.engine import registry as _registry
 
 
 @pytest.fixture(autouse=True)

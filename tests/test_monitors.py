@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.datadog import KINDS, MonitorInputs, monitor_key, monitors_for, window_text
-from toolkit.datadog import differences, plan
 from toolkit.cli import main
+from toolkit.datadog import KINDS, MonitorInputs, differences, monitor_key, monitors_for, plan, window_text
 
 ROOT = Path(__file__).resolve().parent.parent
 VALUES = Path(__file__).parent / "data" / "datadog-monitors-api" / "values.yaml"

@@ -12,8 +12,8 @@ import yaml
 from loopback import Loopback, Reply
 
 from toolkit import CollectionResult, MetricOutcome, Series
-from toolkit.errors import SettingsError
 from toolkit.datadog import PushSettings, push
+from toolkit.errors import SettingsError
 
 API_KEY = "0123456789abcdef0123456789abcdef"  # a fake key in Datadog's shape (32 hex)
 CASSETTE = Path(__file__).parent / "cassettes" / "datadog" / "submit-metrics.yaml"

@@ -14,9 +14,9 @@ import yaml
 from fixtures.echo.collector import EchoCollector
 
 from toolkit.cassettes import PLACEHOLDER, Scrubber, is_plain_url
-from toolkit.errors import RecordError
-from toolkit.engine import record_collector as record
 from toolkit.cli import main
+from toolkit.engine import record_collector as record
+from toolkit.errors import RecordError
 
 TOKEN = "echo-s3cret-TOKEN-4242"
 SESSION = "sess-0f9e8d7c6b5a"

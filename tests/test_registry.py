@@ -8,10 +8,9 @@ import sys
 
 import pytest
 
-from toolkit.engine import registry as _registry
-from toolkit.engine import discover, load, resolve
-from toolkit.engine import run_collector
 from toolkit.cli import main
+from toolkit.engine import discover, load, resolve, run_collector
+from toolkit.engine import registry as _registry
 
 
 @pytest.fixture

@@ -82,7 +82,18 @@ if TYPE_CHECKING:  # for type checkers and IDEs; tests/test_public_api.py keeps 
         UsageError,
         ValuesError,
     )
-    from .model import UNITS, CollectionResult, MetricError, MetricOutcome, MetricSpec, Series, auto_discover_metrics, metric, metric_specs, redact
+    from .model import (
+        UNITS,
+        CollectionResult,
+        MetricError,
+        MetricOutcome,
+        MetricSpec,
+        Series,
+        auto_discover_metrics,
+        metric,
+        metric_specs,
+        redact,
+    )
     from .model.defaults import RUN_TIMEOUT as DEFAULT_TIMEOUT
     from .sources import (
         RetryDeadlineExceeded,

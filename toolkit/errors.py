@@ -40,9 +40,16 @@ class ExtraMissing(UsageError, ImportError):
     @classmethod
     def check(cls, command: str, extra: str, *modules: str) -> None:
         """Raise when any of ``modules`` cannot be imported (checked without importing them)."""
-        missing = [m for m in modules if importlib.util.find_spec(m) is None]
+        missing = [m for m in modules if not _importable(m)]
         if missing:
             raise cls(f"dd-toolkit {command} needs the {extra} extra: pip install 'dd-toolkit[{extra}]'")
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a dotted name whose parent package is missing (ruamel.yaml)
+        return False
 
 
 # --- declaring collectors and metrics -----------------------------------------------------

@@ -117,8 +117,8 @@ def test_offline_ignores_a_configured_endpoint(monkeypatch):
 
 
 def test_one_client_per_region_is_shared_within_a_run():
-    from toolkit.model import RunContext, enter_run, leave_run
     from toolkit.cassettes import load_replay
+    from toolkit.model import RunContext, enter_run, leave_run
 
     context = RunContext(collector="ec2", deadline=time.monotonic() + 30, transport=None, offline=True)
     context.replay = load_replay(CASSETTES).transport()

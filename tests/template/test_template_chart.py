@@ -13,9 +13,9 @@ import yaml
 from project_helpers import REPO, cli, make_project, snapshot
 from realtools import require_tool
 
-from toolkit.project import scaffold as _scaffold
-from toolkit.project import CHART_PATH, VALUES_PATH
 from toolkit.cli import main
+from toolkit.project import CHART_PATH, VALUES_PATH
+from toolkit.project import scaffold as _scaffold
 
 SCHEMA = json.loads((REPO / CHART_PATH / "values.schema.json").read_text())
 COPIER = yaml.safe_load((REPO / "templates" / "collector" / "copier.yml").read_text())

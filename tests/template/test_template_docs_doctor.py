@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 from project_helpers import cli, make_project
 
-from toolkit.project import END, START, render_table, table_state
-from toolkit.errors import DocsError
-from toolkit.project import VALUES_PATH as VALUES_RELPATH
-from toolkit.model import metric, spec_of
-from toolkit.project import render_with_entry
 from toolkit.cli import main
+from toolkit.errors import DocsError
+from toolkit.model import metric, spec_of
+from toolkit.project import END, START, render_table, render_with_entry, table_state
+from toolkit.project import VALUES_PATH as VALUES_RELPATH
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ import subprocess
 import pytest
 from project_helpers import PYTHON, commit_all, env_for, git, make_project
 
-from toolkit.project import read_answers
 from toolkit.cli import main
+from toolkit.project import read_answers
 
 METRICS_TEMPLATE = "templates/collector/project/collectors/{{ collector_name }}/metrics.py.jinja"
 README_TEMPLATE = "templates/collector/project/collectors/{{ collector_name }}/README.md.jinja"

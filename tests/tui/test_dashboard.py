@@ -11,7 +11,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from fixtures.dashboard import SIZE, FakeClock, cells, settle
+from fixtures.dashboard import SIZE, FakeClock, cells, settle, wait_for
 from fixtures.sample import metrics as sample_metrics
 
 from toolkit.tui.widgets import CollectorList, ConfirmScreen, ErrorsPanel, FilterBar, MetricsTable, TrendPanel
@@ -148,11 +148,8 @@ def test_a_hanging_collector_leaves_the_ui_responsive(make_app):
             assert [str(r[0]) for r in (app.query_one(MetricsTable).get_row_at(i) for i in range(app.query_one(MetricsTable).row_count))] == ["sample.items.total"]
             await pilot.press("escape", "down")  # and the other collector runs meanwhile
             app.action_run_selected()
-            for _ in range(200):
-                await pilot.pause(0.02)
-                if app.states["shop"].last is not None:
-                    break
-            assert app.states["shop"].last is not None and app.states["sample"].running
+            await wait_for(pilot, lambda: app.states["shop"].last is not None, what="shop's run")
+            assert app.states["sample"].running
             sample_metrics.release.set()
             await settle(pilot)
             assert not app.states["sample"].running and state_label(app, "sample") == "4 errors"
@@ -296,10 +293,18 @@ def test_command_palette_offers_the_actions(make_app):
             titles = {c.title for c in app.get_system_commands(app.screen)}
             assert {"Run selected collector", "Run all collectors", "Toggle auto-refresh", "Filter metrics",
                     "Switch offline/live", "Push to Datadog", "Copy metric name", "Quit"} <= titles
+            from textual.command import CommandList
+
             await pilot.press("ctrl+p")
             await pilot.pause()
             await pilot.press(*"Run all collectors")
-            await pilot.pause(0.3)
+
+            def offered() -> bool:  # the palette's search (a worker) has listed the command
+                lists = app.screen.query(CommandList)
+                return bool(lists) and lists.first().option_count > 0 and "Run all collectors" in str(
+                    lists.first().get_option_at_index(lists.first().highlighted or 0).prompt)
+
+            await wait_for(pilot, offered, what="the command palette to offer 'Run all collectors'")
             await pilot.press("enter")
             await settle(pilot)
             assert all(s.last is not None for s in app.states.values())

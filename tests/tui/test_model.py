@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from toolkit.model import CollectionResult, MetricOutcome, Series
-from toolkit.tui import format as fmt
-from toolkit.tui.mode import credential_vars, default_offline
-from toolkit.tui.model import filter_rows, metric_rows
 import pytest
 
 from toolkit.errors import ValuesError
-from toolkit.model import next_run
+from toolkit.model import CollectionResult, MetricOutcome, Series, next_run
 from toolkit.tui import _values as dashboard_values
+from toolkit.tui import format as fmt
+from toolkit.tui.mode import credential_vars, default_offline
+from toolkit.tui.model import filter_rows, metric_rows
 
 NOW = datetime(2026, 1, 15, 9, 31, 20, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import EXIT_FAILED, EXIT_USAGE, UsageError
-from ..model.defaults import positive_seconds
+from ..model import positive_seconds
 
 EXIT_OK = 0
 EXIT_PUSH = 3  # collected, but the push did not send everything

@@ -29,8 +29,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..datadog import MonitorInputs, monitors_for
-    from ..datadog.monitors import DEFAULT_MAX_ERRORS
+    from ..datadog import DEFAULT_MAX_ERRORS, MonitorInputs, monitors_for
     from ..errors import ValuesError
     from ..model import defaults
     from ..model import settings as environment

@@ -8,11 +8,20 @@ Imports the model and the errors; a sibling of ``project/``, which it never impo
 """
 
 from .client import api_client
-from .monitors import KINDS, MANAGED_TAG, MonitorInputs, monitor_key, monitors_for, window_text
+from .monitors import (
+    DEFAULT_MAX_ERRORS,
+    KINDS,
+    MANAGED_TAG,
+    MonitorInputs,
+    monitor_key,
+    monitors_for,
+    window_text,
+)
 from .monitors_api import Change, apply_monitors, check_settings, differences, plan
 from .push import PushReport, PushSettings, batches, build_series, push, series_tags
 
 __all__ = [
+    "DEFAULT_MAX_ERRORS",
     "KINDS",
     "MANAGED_TAG",
     "Change",

@@ -12,7 +12,16 @@ from .collector import BaseCollector
 from .outcome import ErrorFromData, outcome_for, to_series
 from .pool import Pool
 from .record import record_collector
-from .registry import BUILTIN_PACKAGE, ENTRY_POINT_GROUP, CollectorRef, Described, describe, discover, load, resolve
+from .registry import (
+    BUILTIN_PACKAGE,
+    ENTRY_POINT_GROUP,
+    CollectorRef,
+    Described,
+    describe,
+    discover,
+    load,
+    resolve,
+)
 from .run import RunOptions, collect, run_collector, run_collectors, run_context, run_metrics
 
 __all__ = [

@@ -24,7 +24,7 @@ from ..cassettes import default_directory
 from ..model import CollectionResult, MetricSpec, current_run, defaults, metric_specs
 
 if TYPE_CHECKING:
-    from .outcome import ErrorFromData
+    pass
 
 
 class BaseCollector:

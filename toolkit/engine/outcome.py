@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from ..errors import InvalidMetricValue, MetricTimeout
+from ..errors import InvalidMetricValue, MetricTimeout, ToolkitError
 from ..model import ERROR, NO_DATA, OK, MetricError, MetricOutcome, MetricSpec, RunContext, Series
 
 
@@ -77,7 +77,7 @@ def _tags(name: str, tags: Any) -> tuple[str, ...]:
     return tuple(items)
 
 
-class ErrorFromData(Exception):
+class ErrorFromData(ToolkitError):
     """Keeps ``BaseCollector._errors`` holding exceptions (as in the seed) for errors reported as data."""
 
     def __init__(self, error: MetricError) -> None:

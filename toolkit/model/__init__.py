@@ -10,11 +10,12 @@ Imports nothing of the toolkit but ``toolkit.errors``.
 
 from . import defaults
 from .context import RunContext, current_run, enter_run, leave_run
+from .defaults import positive_seconds
 from .discovery import auto_discover_metrics, metric_specs
 from .metric import METRIC_NAME_RE, TYPES, UNITS, MetricSpec, metric, spec_of, validate_metric_name
 from .redact import CREDENTIAL_SHAPES, REDACTED, known_secrets, redact, register_secret
-from .schedule import is_valid_cron, next_run, schedule_gaps
 from .result import ERROR, NO_DATA, OK, CollectionResult, MetricError, MetricOutcome, Series
+from .schedule import is_valid_cron, next_run, schedule_gaps
 from .settings import Settings, settings
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "metric",
     "metric_specs",
     "next_run",
+    "positive_seconds",
     "redact",
     "register_secret",
     "schedule_gaps",

@@ -12,12 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..engine import CollectorRef, discover
-from ..errors import UnknownCollector
-from ..model import CollectionResult, settings
-from ..project import Project, Values
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported inside the functions: the CLI builds every command's parser at start
+    from ..engine import CollectorRef
+    from ..model import CollectionResult
+    from ..project import Values
     from .app import DashboardApp
 
 
@@ -42,7 +40,9 @@ def create_app(
     file; an explicit path must exist). ``clock`` and ``runner`` exist for tests (a frozen
     clock; a runner that freezes durations).
     """
-    from ..engine import run_collector
+    from ..engine import discover, run_collector
+    from ..errors import UnknownCollector
+    from ..model import settings
     from .app import DashboardApp
     from .mode import default_offline
     from .model import CollectorState
@@ -75,6 +75,7 @@ def create_app(
 def _values(path: Path | None) -> Values:
     """The schedules' source: ``path`` (must exist), else the project's values file if there is one."""
     from ..errors import ProjectError
+    from ..project import Project, Values
 
     if path is not None:
         return Values.load(path)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from ..errors import ExtraMissing, UsageError
-from ..model.defaults import positive_seconds
+from ..model import positive_seconds
 
 
 def register(parser: argparse.ArgumentParser) -> None:

@@ -11,12 +11,14 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
+from ..errors import ToolkitError
+
 T = TypeVar("T")
 
 POLL_SECONDS = 0.1
 
 
-class Cancelled(Exception):
+class Cancelled(ToolkitError):
     """The worker was cancelled (the app is closing) before the call returned."""
 
 

@@ -10,8 +10,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Collapsible, Static
 
-from ...model import redact
-from ...model import MetricError
+from ...model import MetricError, redact
 
 
 class ErrorsPanel(VerticalScroll):
