@@ -4,13 +4,14 @@
 #   docker run --rm dd-toolkit:0.1.0 list
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
-# --- build: the project and its runtime dependencies (no extras: no test or dev tools) into a venv
+# --- build: the toolkit with its built-in collectors (setup.py bundles collectors/ into the package)
+# and its runtime dependencies (no extras: no dashboard, scaffolder, test or dev tools) into a venv
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 WORKDIR /src
 RUN python -m venv /opt/venv
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY toolkit ./toolkit
 COPY collectors ./collectors
 # pip compiles the .pyc files here: the runtime's root filesystem is read-only. pip and

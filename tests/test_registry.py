@@ -39,7 +39,7 @@ def third_party(tmp_path, monkeypatch):
 def test_entry_point_collectors_are_found_and_run(third_party):
     refs = discover()
     assert refs["acme"].origin == "acme-collectors"
-    assert refs["sample"].origin == "builtin"
+    assert refs["sample"].origin == "built-in"
     result = run_collector(refs["acme"], timeout=5)
     assert result.metrics["acme.widgets.total"] == 5.0  # metrics module found beside the class
 

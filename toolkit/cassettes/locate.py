@@ -2,7 +2,9 @@
 
 ``DD_TOOLKIT_CASSETTES`` (a directory holding one directory per collector) wins; otherwise a
 collector's cassettes are ``tests/cassettes/<name>/`` of the project its module lives in (the
-nearest parent of the module's file that has ``tests/cassettes/``), else of the working directory.
+nearest parent of the module's file that has ``tests/cassettes/``), or, for a built-in collector
+installed from a wheel, the ``_cassettes/<name>/`` shipped beside it; else those of the working
+directory.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 from pathlib import Path
 
 CASSETTES_RELPATH = Path("tests") / "cassettes"
+SHIPPED = "_cassettes"  # toolkit/collectors/_cassettes/<name> in a wheel (setup.py puts them there)
 ENV_VAR = "DD_TOOLKIT_CASSETTES"
 
 
@@ -22,4 +25,6 @@ def default_directory(name: str, module_file: str | Path | None) -> Path:
         for parent in Path(module_file).resolve().parents:
             if (parent / CASSETTES_RELPATH).is_dir():
                 return parent / CASSETTES_RELPATH / name
+            if (parent / SHIPPED / name).is_dir():
+                return parent / SHIPPED / name
     return Path.cwd() / CASSETTES_RELPATH / name

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+from pathlib import Path
 
 from .._version import __version__
 from ..errors import ToolkitError
@@ -37,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write, test, run and deploy Datadog metric collectors.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--project", type=Path, metavar="DIR",
+                        help="the dd-toolkit project to work in (default: found from the current directory)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module_name, help_text in COMMANDS:
         module = importlib.import_module(module_name)
@@ -49,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.project is not None:  # every command (and what it starts) finds the project here
+        os.environ["DD_TOOLKIT_PROJECT"] = str(args.project.resolve())
     try:
         return int(args.handler(args) or 0)
     except ToolkitError as exc:  # every error the toolkit raises on purpose: one line, its exit code

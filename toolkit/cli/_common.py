@@ -10,7 +10,15 @@ from ..model import positive_seconds
 EXIT_OK = 0
 EXIT_PUSH = 3  # collected, but the push did not send everything
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PUSH", "EXIT_USAGE", "UsageError", "fail", "positive_seconds", "stderr_console", "stdout_console"]
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PUSH", "EXIT_USAGE", "UsageError", "fail", "positive_seconds", "project_root", "stderr_console", "stdout_console"]
+
+
+def project_root():
+    """The root of the project this command works in (None outside any: built-ins still run)."""
+    from ..project import Project
+
+    project = Project.current()
+    return project.root if project is not None else None
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> int:

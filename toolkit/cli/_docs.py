@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import EXIT_FAILED, EXIT_OK, UsageError
+from ._common import EXIT_FAILED, EXIT_OK, UsageError, project_root
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help="collectors whose README to regenerate")
-    parser.add_argument("--all", action="store_true", help="every collector")
+    parser.add_argument("--all", action="store_true", help="every collector of this project (not the built-ins it uses)")
     parser.add_argument("--check", action="store_true", help="change nothing; exit non-zero when a table is out of date")
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..engine import discover, resolve
+    from ..engine import discover, owned_by, resolve
     from ..errors import DocsError
     from ..project import sync_readme
 
     if args.all == bool(args.names):
         raise UsageError("name the collectors whose README to regenerate, or pass --all")
-    refs = list(discover().values()) if args.all else resolve(list(dict.fromkeys(args.names)))
+    root = project_root()
+    refs = owned_by(discover(root), root) if args.all else resolve(list(dict.fromkeys(args.names)), root)
     code = EXIT_OK
     for ref in refs:
         try:

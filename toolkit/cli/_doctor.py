@@ -18,8 +18,8 @@ def handle(args: argparse.Namespace) -> int:
     from ..engine import resolve
     from ..project import MISSING, Project, diagnose, format_checks
 
-    (ref,) = resolve([args.name])
     project = Project.at(args.root) if args.root else Project.find()
+    (ref,) = resolve([args.name], project.root)
     root, checks = diagnose(ref, project, secrets=args.secrets)
     print(format_checks(ref.name, root, checks))
     return EXIT_FAILED if any(c.status == MISSING for c in checks) else EXIT_OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ._common import EXIT_FAILED, EXIT_OK, stdout_console
+from ._common import EXIT_FAILED, EXIT_OK, project_root, stdout_console
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -16,7 +16,7 @@ def handle(args: argparse.Namespace) -> int:
     from ..engine import describe, discover
 
     rows = []
-    for name, ref in discover().items():
+    for name, ref in discover(project_root()).items():
         described = describe(ref)
         if described.error is not None:
             rows.append({"name": name, "origin": ref.origin, "error": f"{described.error.type}: {described.error.message}"})

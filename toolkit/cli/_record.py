@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import EXIT_FAILED, EXIT_OK, UsageError, positive_seconds
+from ._common import EXIT_FAILED, EXIT_OK, UsageError, positive_seconds, project_root
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +23,7 @@ def handle(args: argparse.Namespace) -> int:
     from ..engine import load, record_collector, resolve
     from ..errors import RecordError, SecretNotFoundError
 
-    (ref,) = resolve([args.name])
+    (ref,) = resolve([args.name], project_root())
     collector, error = load(ref)
     if collector is None:
         raise UsageError(f"{args.name} failed to load: {error.type}: {error.message}", EXIT_FAILED)

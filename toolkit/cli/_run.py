@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_PUSH, UsageError, positive_seconds
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_PUSH, UsageError, positive_seconds, project_root
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -29,8 +29,9 @@ def handle(args: argparse.Namespace) -> int:
     if args.all and args.names:
         raise UsageError("give collector names or --all, not both")
     if not args.all and not args.names:
-        raise UsageError(f"name a collector to run, or --all; known collectors: {', '.join(discover()) or 'none'}")
-    refs = list(discover().values()) if args.all else resolve(list(dict.fromkeys(args.names)))
+        raise UsageError(f"name a collector to run, or --all; known collectors: {', '.join(discover(project_root())) or 'none'}")
+    root = project_root()
+    refs = list(discover(root).values()) if args.all else resolve(list(dict.fromkeys(args.names)), root)
     if args.push and args.offline:
         raise UsageError("--offline replays recorded data, which must never reach Datadog as live points; drop --push or --offline")
     env = environment()  # registers DD_API_KEY / DD_APP_KEY for redaction on every run

@@ -13,20 +13,25 @@ from .outcome import ErrorFromData, outcome_for, to_series
 from .pool import Pool
 from .record import record_collector
 from .registry import (
-    BUILTIN_PACKAGE,
+    BUILTIN,
     ENTRY_POINT_GROUP,
+    OVERRIDE,
+    PROJECT,
     CollectorRef,
     Described,
     describe,
     discover,
     load,
+    owned_by,
     resolve,
 )
 from .run import RunOptions, collect, run_collector, run_collectors, run_context, run_metrics
 
 __all__ = [
-    "BUILTIN_PACKAGE",
+    "BUILTIN",
     "ENTRY_POINT_GROUP",
+    "OVERRIDE",
+    "PROJECT",
     "BaseCollector",
     "CollectorRef",
     "Described",
@@ -37,6 +42,7 @@ __all__ = [
     "describe",
     "discover",
     "load",
+    "owned_by",
     "outcome_for",
     "record_collector",
     "resolve",

@@ -1,4 +1,10 @@
-"""Finding collectors: the ``collectors`` package, then the ``dd_toolkit.collectors`` entry points.
+"""Finding collectors: built-in, the project's own, and the ``dd_toolkit.collectors`` entry points.
+
+Built-in collectors come with the toolkit (``toolkit.collectors`` in a wheel; this checkout's
+``collectors/`` when it runs from one). A project's ``collectors/<name>/`` packages are
+imported as ``collectors.<name>`` with the project's root first on ``sys.path``; one with a
+built-in's name overrides it. An entry point adds a collector by its key, and the key is its
+name everywhere (cassettes, meta-metrics, monitors, values), whatever its package is called.
 
 A collector that fails to import is reported as data (``describe`` returns its error with the
 traceback), so ``list``, ``run --all``, ``doctor``, ``docs`` and the dashboard show it instead
@@ -9,15 +15,18 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from pathlib import Path
 
 from ..errors import CollectorLoadError, UnknownCollector
-from ..model import MetricError, MetricSpec
+from ..model import BUILTIN_PACKAGE, MetricError, MetricSpec, checkout_root
 from .collector import BaseCollector
 
 ENTRY_POINT_GROUP = "dd_toolkit.collectors"
-BUILTIN_PACKAGE = "collectors"
+PROJECT_PACKAGE = "collectors"
+BUILTIN, PROJECT, OVERRIDE = "built-in", "project", "project (overrides built-in)"
 
 
 @dataclass(frozen=True)
@@ -26,7 +35,7 @@ class CollectorRef:
 
     name: str
     target: str  # "package.module" or "package.module:Class"
-    origin: str  # "builtin" or the distribution of the entry point
+    origin: str  # BUILTIN, PROJECT, OVERRIDE, or the distribution of the entry point
 
     def load(self) -> type[BaseCollector]:
         module_name, _, attr = self.target.partition(":")
@@ -46,17 +55,13 @@ class CollectorRef:
         return cls
 
 
-def discover() -> dict[str, CollectorRef]:
-    """Every collector by name, built-in ones first; a third-party one never shadows a built-in."""
-    refs: dict[str, CollectorRef] = {}
-    try:
-        package = importlib.import_module(BUILTIN_PACKAGE)
-    except ImportError:
-        package = None
-    if package is not None:
-        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-            if info.ispkg and not info.name.startswith("_"):
-                refs[info.name] = CollectorRef(info.name, f"{BUILTIN_PACKAGE}.{info.name}.collector", "builtin")
+def discover(project_root: Path | None = None) -> dict[str, CollectorRef]:
+    """Every collector by name: the built-ins, then the project's (overriding a built-in of the
+    same name), then entry points (which never shadow either)."""
+    refs = builtin_refs()
+    if project_root is not None:
+        for name, ref in project_refs(Path(project_root)).items():
+            refs[name] = CollectorRef(name, ref.target, OVERRIDE if name in refs else PROJECT)
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name not in refs:
             dist = ep.dist.name if ep.dist else "entry point"
@@ -64,9 +69,59 @@ def discover() -> dict[str, CollectorRef]:
     return refs
 
 
-def resolve(names: list[str]) -> list[CollectorRef]:
+def owned_by(refs: dict[str, CollectorRef], project_root: Path | None) -> list[CollectorRef]:
+    """The collectors whose files belong to the project (for `docs --all`): its own, and in this
+    checkout (the reference project) the built-ins, which are its own."""
+    own = {PROJECT, OVERRIDE}
+    if project_root is not None and checkout_root() == Path(project_root).resolve():
+        own.add(BUILTIN)
+    return [ref for ref in refs.values() if ref.origin in own]
+
+
+def builtin_refs() -> dict[str, CollectorRef]:
+    """The toolkit's own collectors: the wheel's ``toolkit.collectors``, else this checkout's ``collectors/``."""
+    try:
+        return _package_refs(BUILTIN_PACKAGE, BUILTIN)
+    except ImportError:
+        root = checkout_root()
+        if root is None:
+            return {}
+        _put_first_on_path(root)
+        return _package_refs(PROJECT_PACKAGE, BUILTIN)
+
+
+def project_refs(root: Path) -> dict[str, CollectorRef]:
+    """A project's ``collectors/<name>/`` packages; none for this checkout (its are the built-ins)."""
+    root = root.resolve()
+    if not (root / PROJECT_PACKAGE / "__init__.py").is_file() or root == checkout_root():
+        return {}
+    _put_first_on_path(root)
+    loaded = sys.modules.get(PROJECT_PACKAGE)
+    if loaded is not None and Path(getattr(loaded, "__file__", "") or "").resolve().parent != root / PROJECT_PACKAGE:
+        del sys.modules[PROJECT_PACKAGE]  # another checkout's collectors were imported first (the built-ins)
+    return _package_refs(PROJECT_PACKAGE, PROJECT, directory=root / PROJECT_PACKAGE)
+
+
+def _package_refs(package_name: str, origin: str, directory: Path | None = None) -> dict[str, CollectorRef]:
+    if directory is None:
+        directory = Path(importlib.import_module(package_name).__path__[0])
+    return {
+        info.name: CollectorRef(info.name, f"{package_name}.{info.name}.collector", origin)
+        for info in sorted(pkgutil.iter_modules([str(directory)]), key=lambda i: i.name)
+        if info.ispkg and not info.name.startswith("_")
+    }
+
+
+def _put_first_on_path(root: Path) -> None:
+    entry = str(root)
+    if entry in sys.path:
+        sys.path.remove(entry)
+    sys.path.insert(0, entry)
+
+
+def resolve(names: list[str], project_root: Path | None = None) -> list[CollectorRef]:
     """The refs for ``names``; an unknown name raises one line listing the known ones."""
-    refs = discover()
+    refs = discover(project_root)
     unknown = [n for n in names if n not in refs]
     if unknown:
         known = ", ".join(refs) or "none"
@@ -77,7 +132,10 @@ def resolve(names: list[str]) -> list[CollectorRef]:
 def load(ref: CollectorRef) -> tuple[BaseCollector | None, MetricError | None]:
     """Instantiate a collector, or return its load error as data."""
     try:
-        return ref.load()(), None
+        collector = ref.load()()
+        # An entry point's key is the collector's name, whatever its package is called.
+        collector.name = ref.name
+        return collector, None
     except (Exception, SystemExit) as exc:  # an import that calls sys.exit() is a load error too
         return None, MetricError.from_exception(None, exc)
 

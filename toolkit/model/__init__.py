@@ -8,9 +8,10 @@ face consumes), ``RunContext`` (what a running metric function shares with its r
 Imports nothing of the toolkit but ``toolkit.errors``.
 """
 
-from . import defaults
+from . import defaults, install
 from .context import RunContext, current_run, enter_run, leave_run
 from .defaults import positive_seconds
+from .install import BUILTIN_PACKAGE, checkout_root, resource
 from .discovery import auto_discover_metrics, metric_specs
 from .metric import METRIC_NAME_RE, TYPES, UNITS, MetricSpec, metric, spec_of, validate_metric_name
 from .redact import CREDENTIAL_SHAPES, REDACTED, known_secrets, redact, register_secret
@@ -19,6 +20,7 @@ from .schedule import is_valid_cron, next_run, schedule_gaps
 from .settings import Settings, settings
 
 __all__ = [
+    "BUILTIN_PACKAGE",
     "CREDENTIAL_SHAPES",
     "ERROR",
     "METRIC_NAME_RE",
@@ -35,9 +37,11 @@ __all__ = [
     "Series",
     "Settings",
     "auto_discover_metrics",
+    "checkout_root",
     "current_run",
     "defaults",
     "enter_run",
+    "install",
     "is_valid_cron",
     "known_secrets",
     "leave_run",
@@ -47,6 +51,7 @@ __all__ = [
     "positive_seconds",
     "redact",
     "register_secret",
+    "resource",
     "schedule_gaps",
     "settings",
     "spec_of",

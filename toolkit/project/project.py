@@ -15,11 +15,13 @@ from pathlib import Path
 
 from ..cassettes import CASSETTES_RELPATH
 from ..errors import ProjectError, ValuesError
+from ..model import checkout_root
 from .template import TEMPLATE_RELPATH, find_template
 from .values import CHART_PATH, VALUES_PATH, Values, collector_packages
 
 MARKER = Path("collectors") / "__init__.py"
 VALUES_ENV = "DD_TOOLKIT_VALUES"
+PROJECT_ENV = "DD_TOOLKIT_PROJECT"  # set by `dd-toolkit --project DIR` (and the image's Dockerfile)
 
 
 @dataclass(frozen=True)
@@ -28,25 +30,41 @@ class Project:
 
     @classmethod
     def find(cls, start: Path | None = None) -> Project:
-        """The nearest project at or above ``start`` (default: the working directory).
+        """The nearest project at or above ``start`` (default: ``DD_TOOLKIT_PROJECT``, else the
+        working directory).
 
-        Outside any project, the checkout this toolkit runs from (an editable install of this
-        repository, the reference project) when there is one.
+        Outside any project, the checkout this toolkit runs from (this repository, the reference
+        project, installed editable) when there is one.
         """
+        if start is None and os.environ.get(PROJECT_ENV):
+            return cls.at(Path(os.environ[PROJECT_ENV]))
         here = (start or Path.cwd()).resolve()
         for candidate in (here, *here.parents):
             if (candidate / MARKER).is_file():
                 return cls(candidate)
-        checkout = Path(__file__).resolve().parents[2]
-        if start is None and (checkout / MARKER).is_file():
+        checkout = checkout_root()
+        if start is None and checkout is not None:
             return cls(checkout)
-        raise ProjectError(f"no dd-toolkit project at or above {here} (a directory with {MARKER}); cd into one or pass --root")
+        raise ProjectError(
+            f"no dd-toolkit project at or above {here} (a directory with {MARKER}); cd into one, pass --project DIR, "
+            "or create one with `dd-toolkit init DIR`"
+        )
+
+    @classmethod
+    def current(cls) -> Project | None:
+        """The project the command works in, or None outside any (built-in collectors still run)."""
+        try:
+            return cls.find()
+        except ProjectError:
+            if os.environ.get(PROJECT_ENV):
+                raise  # an explicit --project must be a project
+            return None
 
     @classmethod
     def at(cls, root: Path) -> Project:
         root = Path(root).resolve()
         if not (root / MARKER).is_file():
-            raise ProjectError(f"{root} has no {MARKER}, so it is not a dd-toolkit project; pass the project's directory as --root")
+            raise ProjectError(f"{root} has no {MARKER}, so it is not a dd-toolkit project; pass a project's directory (or create one with `dd-toolkit init DIR`)")
         return cls(root)
 
     # --- where things are --------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import TemplateError
+from ..model import resource
 
 TEMPLATE_RELPATH = Path("templates") / "collector"
 ANSWERS_FILE = ".copier-answers.yml"
@@ -23,8 +24,9 @@ HELM_FRAGMENT = ".dd-toolkit-helm-entry.yaml"  # rendered by the template, merge
 
 def find_template(root: Path) -> Path:
     """The project's own template, else the one beside the installed toolkit package."""
-    toolkit_checkout = Path(__file__).resolve().parents[2]
-    for candidate in (root / TEMPLATE_RELPATH, toolkit_checkout / TEMPLATE_RELPATH):
+    for candidate in (root / TEMPLATE_RELPATH, resource("collector-template")):
+        if candidate is None:
+            continue
         if (candidate / "copier.yml").is_file():
             return candidate
     raise TemplateError(f"no collector template at {root / TEMPLATE_RELPATH}; restore templates/collector/ from the dd-toolkit repository")

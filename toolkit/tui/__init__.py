@@ -49,7 +49,7 @@ def create_app(
 
     # Known to the redactor from the start, so no error text can show the keys.
     settings()
-    available = list(refs) if refs is not None else list(discover().values())
+    available = list(refs) if refs is not None else list(discover(_project_root()).values())
     if names:
         by_name = {r.name: r for r in available}
         unknown = [n for n in names if n not in by_name]
@@ -70,6 +70,13 @@ def create_app(
         clock=clock,
         run_on_start=run_on_start,
     )
+
+
+def _project_root() -> Path | None:
+    from ..project import Project
+
+    project = Project.current()
+    return project.root if project is not None else None
 
 
 def _values(path: Path | None) -> Values:
