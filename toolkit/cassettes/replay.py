@@ -60,12 +60,7 @@ def load_replay(directory: Path, collector: str = "") -> Replay:
     cassettes = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
     if not cassettes:
         raise ReplayError(f"no cassettes in {directory}; record them with {record} or run without --offline")
-    interactions: list[tuple[Recorded, dict]] = []
-    for path in cassettes:
-        try:
-            interactions.extend(_read_cassette(path))
-        except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
-            raise ReplayError(f"cassette {path} cannot be read ({type(exc).__name__}: {exc}); re-record it with {record}") from exc
+    interactions = read_interactions(directory, collector)
     meta = _read_meta(directory / REPLAY_FILE)
     recorded_at = meta.get("recorded_at")
     return Replay(
@@ -76,6 +71,18 @@ def load_replay(directory: Path, collector: str = "") -> Replay:
         secrets={k: str(v) for k, v in meta.get("secrets", {}).items()},
         recorded_at=datetime.fromisoformat(recorded_at.replace("Z", "+00:00")) if recorded_at else None,
     )
+
+
+def read_interactions(directory: Path, collector: str = "") -> list[tuple[Recorded, dict]]:
+    """Every interaction of a directory's ``*.yaml`` cassettes, in file order (none: an empty list)."""
+    record = f"`dd-toolkit record {collector}`" if collector else "`dd-toolkit record NAME`"
+    interactions: list[tuple[Recorded, dict]] = []
+    for path in sorted(Path(directory).glob("*.yaml")) if Path(directory).is_dir() else []:
+        try:
+            interactions.extend(_read_cassette(path))
+        except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ReplayError(f"cassette {path} cannot be read ({type(exc).__name__}: {exc}); re-record it with {record}") from exc
+    return interactions
 
 
 def _read_cassette(path: Path) -> list[tuple[Recorded, dict]]:

@@ -11,7 +11,7 @@ Imports the model, the sources and the cassettes; never datadog/, project/ or a 
 from .collector import BaseCollector
 from .outcome import ErrorFromData, outcome_for, to_series
 from .pool import Pool
-from .record import record_collector
+from .record import DriftReport, check_collector, record_collector
 from .registry import BUILTIN_PACKAGE, ENTRY_POINT_GROUP, CollectorRef, Described, describe, discover, load, resolve
 from .run import RunOptions, collect, run_collector, run_collectors, run_context, run_metrics
 
@@ -21,9 +21,11 @@ __all__ = [
     "BaseCollector",
     "CollectorRef",
     "Described",
+    "DriftReport",
     "ErrorFromData",
     "Pool",
     "RunOptions",
+    "check_collector",
     "collect",
     "describe",
     "discover",
