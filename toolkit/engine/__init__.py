@@ -9,6 +9,7 @@ Imports the model, the sources and the cassettes; never datadog/, project/ or a 
 """
 
 from .collector import BaseCollector
+from .golden import GOLDEN_FILE, golden_diff, golden_mismatch, golden_series
 from .outcome import ErrorFromData, outcome_for, to_series
 from .pool import Pool
 from .record import DriftReport, check_collector, record_collector
@@ -18,6 +19,7 @@ from .run import RunOptions, collect, run_collector, run_collectors, run_context
 __all__ = [
     "BUILTIN_PACKAGE",
     "ENTRY_POINT_GROUP",
+    "GOLDEN_FILE",
     "BaseCollector",
     "CollectorRef",
     "Described",
@@ -29,6 +31,9 @@ __all__ = [
     "collect",
     "describe",
     "discover",
+    "golden_diff",
+    "golden_mismatch",
+    "golden_series",
     "load",
     "outcome_for",
     "record_collector",
