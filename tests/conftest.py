@@ -7,6 +7,8 @@ import socket
 import pytest
 from aws import aws_env, moto_server  # noqa: F401 - fixtures shared by the suite
 
+pytest_plugins = ["toolkit.testing.plugin"]  # --update-golden and the `golden` fixture
+
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 _real_connect = socket.socket.connect
 

@@ -73,7 +73,7 @@ def test_the_top_level_holds_only_the_api_the_errors_and_the_version():
     modules = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert modules == ["__init__.py", "_version.py", "errors.py"]
     layers = sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__")
-    assert layers == ["cassettes", "cli", "datadog", "engine", "model", "project", "sources", "tui"]
+    assert layers == ["cassettes", "cli", "datadog", "engine", "model", "project", "sources", "testing", "tui"]
 
 
 def _imports_across_packages(package: Path = PACKAGE):

@@ -75,3 +75,25 @@ def test_body_matching_compares_meaning():
     assert matches(req(b"Action=DescribeInstances&Version=2016-11-15"), req("Version=2016-11-15&Action=DescribeInstances"), on)
     assert not matches(req(b"Action=DescribeVolumes&Version=2016-11-15"), req("Action=DescribeInstances&Version=2016-11-15"), on)
     assert matches(req(None), req(b""), on)
+
+
+def test_a_miss_names_the_closest_interaction_and_the_differing_field(tmp_path):
+    shutil.copy(CASSETTES / "items.yaml", tmp_path)
+    (tmp_path / "replay.json").write_text('{"config": {"REPLAYED_PROJECT": "beta"}}')
+    result = ReplayedCollector().run(timeout=10, cassettes=tmp_path)
+    message = {e.metric: e for e in result.errors}["replayed.items.total"].message
+    assert "(closest: GET https://api.example.test/" in message, message
+    assert "differing in query parameter project" in message
+
+
+def test_a_cassette_that_is_not_a_mapping_names_the_file(tmp_path):
+    (tmp_path / "bad.yaml").write_text("- just\n- a list\n")
+    with pytest.raises(ReplayError, match=r"bad\.yaml.*not a list"):
+        load_replay(tmp_path)
+
+
+def test_a_malformed_recorded_at_names_the_file(tmp_path):
+    shutil.copy(CASSETTES / "items.yaml", tmp_path)
+    (tmp_path / "replay.json").write_text('{"recorded_at": "last tuesday"}')
+    with pytest.raises(ReplayError, match=r"replay\.json: recorded_at 'last tuesday' is not an ISO 8601"):
+        load_replay(tmp_path)

@@ -149,3 +149,8 @@ def test_cli_offline_json_subprocess():
     assert got[("asana.tasks.open", P1331)] == 4 and got[("asana.tasks.overdue", P1331)] == 2
 
 
+
+
+def test_golden_series(golden):
+    """Every series and error of the main offline run, against the reviewed tests/cassettes/asana/golden.json."""
+    golden(AsanaCollector())

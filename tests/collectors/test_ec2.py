@@ -223,3 +223,8 @@ def test_live_pagination_against_moto(moto_ec2, monkeypatch):
     result = Ec2Collector().run(timeout=60)
     assert series(result, "ec2.instances.running") == {(E1,): 12}
     assert series(result, "ec2.cost.hourly_estimate")[(E1,)] == pytest.approx(12 * 1.006)
+
+
+def test_golden_series(golden):
+    """Every series and error of the main offline run, against the reviewed tests/cassettes/ec2/golden.json."""
+    golden(Ec2Collector())

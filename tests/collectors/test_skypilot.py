@@ -194,3 +194,8 @@ def test_cli_offline_json_in_a_subprocess():
     assert data["metrics"]["skypilot.jobs.failed_7d"] == 2.0
     assert data["metrics"]["skypilot.cost.compute_7d"] == pytest.approx(447.498)
     assert {"metric": "skypilot.gpus.in_use", "value": 16.0, "tags": ["accelerator:a100"]} in data["series"]
+
+
+def test_golden_series(golden):
+    """Every series and error of the main offline run, against the reviewed tests/cassettes/skypilot/golden.json."""
+    golden(SkypilotCollector())

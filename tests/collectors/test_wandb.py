@@ -169,3 +169,8 @@ def test_cli_offline_json_in_a_subprocess():
     data = offline_json("wandb")
     assert data["metrics"]["wandb.runs.active"] == 2.0
     assert data["metrics"]["wandb.runs.avg_duration_hours_7d"] == pytest.approx(9401 / 3 / 3600)
+
+
+def test_golden_series(golden):
+    """Every series and error of the main offline run, against the reviewed tests/cassettes/wandb/golden.json."""
+    golden(WandbCollector())

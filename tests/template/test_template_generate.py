@@ -37,7 +37,8 @@ def test_files_are_in_place(generated):
         for rel in (f"collectors/{name}/__init__.py", f"collectors/{name}/collector.py", f"collectors/{name}/metrics.py",
                     f"collectors/{name}/README.md", f"collectors/{name}/.copier-answers.yml",
                     f"tests/collectors/test_{name}.py", f"tests/cassettes/{name}/{name}.yaml",
-                    f"tests/cassettes/{name}/replay.json", f"tests/cassettes/{name}/README.md"):
+                    f"tests/cassettes/{name}/replay.json", f"tests/cassettes/{name}/README.md",
+                    f"tests/cassettes/{name}/golden.json"):
             assert (root / rel).is_file(), rel
     assert not list(root.rglob(".dd-toolkit-helm-entry.yaml")), "the Helm fragment is merged, never kept"
 
@@ -53,6 +54,26 @@ def test_generated_tests_pass_with_zero_edits(generated):
     assert done.returncode == 0, done.stdout + done.stderr
     passed = int(re.search(r"(\d+) passed", done.stdout).group(1))
     assert passed >= 7 * len(KINDS) and "failed" not in done.stdout
+
+
+def test_generated_golden_test_names_the_changed_series(generated, tmp_path):
+    """A changed cassette value fails the generated collector's golden test with a diff naming the series."""
+    import shutil
+    import subprocess
+
+    root, _, _ = generated
+    copy = tmp_path / "project"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".git", "__pycache__"))
+    cassette = copy / "tests" / "cassettes" / "pagerduty" / "pagerduty.yaml"
+    text = cassette.read_text()
+    assert text.count('"duration_seconds": 180') == 2
+    cassette.write_text(text.replace('"duration_seconds": 180', '"duration_seconds": 240'))
+    done = subprocess.run(
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/collectors/test_pagerduty.py", "-k", "recorded_api"],
+        cwd=copy, env=env_for(copy), capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "~ series pagerduty.items.avg_duration_seconds: value 150.0 -> 180.0" in done.stdout, done.stdout
 
 
 def test_run_offline_json(generated):

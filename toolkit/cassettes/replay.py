@@ -60,27 +60,40 @@ def load_replay(directory: Path, collector: str = "") -> Replay:
     cassettes = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
     if not cassettes:
         raise ReplayError(f"no cassettes in {directory}; record them with {record} or run without --offline")
-    interactions: list[tuple[Recorded, dict]] = []
-    for path in cassettes:
-        try:
-            interactions.extend(_read_cassette(path))
-        except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
-            raise ReplayError(f"cassette {path} cannot be read ({type(exc).__name__}: {exc}); re-record it with {record}") from exc
+    interactions = read_interactions(directory, collector)
     meta = _read_meta(directory / REPLAY_FILE)
     recorded_at = meta.get("recorded_at")
+    try:
+        recorded = datetime.fromisoformat(recorded_at.replace("Z", "+00:00")) if recorded_at else None
+    except (AttributeError, ValueError):
+        raise ReplayError(f"{directory / REPLAY_FILE}: recorded_at {recorded_at!r} is not an ISO 8601 time such as 2026-11-20T12:00:00Z") from None
     return Replay(
         directory=directory,
         interactions=interactions,
         match_on=tuple(meta.get("match_on", DEFAULT_MATCH_ON)),
         config={k: str(v) for k, v in meta.get("config", {}).items()},
         secrets={k: str(v) for k, v in meta.get("secrets", {}).items()},
-        recorded_at=datetime.fromisoformat(recorded_at.replace("Z", "+00:00")) if recorded_at else None,
+        recorded_at=recorded,
     )
+
+
+def read_interactions(directory: Path, collector: str = "") -> list[tuple[Recorded, dict]]:
+    """Every interaction of a directory's ``*.yaml`` cassettes, in file order (none: an empty list)."""
+    record = f"`dd-toolkit record {collector}`" if collector else "`dd-toolkit record NAME`"
+    interactions: list[tuple[Recorded, dict]] = []
+    for path in sorted(Path(directory).glob("*.yaml")) if Path(directory).is_dir() else []:
+        try:
+            interactions.extend(_read_cassette(path))
+        except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ReplayError(f"cassette {path} cannot be read ({type(exc).__name__}: {exc}); re-record it with {record}") from exc
+    return interactions
 
 
 def _read_cassette(path: Path) -> list[tuple[Recorded, dict]]:
     # libyaml's loader when present: the pure-Python one takes ~0.2 s on a 100 KB cassette
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"a cassette is a mapping with version and interactions, not a {type(data).__name__}")
     if data.get("version") != 1:
         raise ValueError("not a vcrpy version 1 cassette")
     out = []
@@ -132,13 +145,34 @@ class ReplayTransport(httpx.BaseTransport):
             found = [i for i, (rec, _) in enumerate(self._replay.interactions) if matches(wanted, rec, self._replay.match_on)]
             if not found:
                 raise ReplayError(
-                    f"no recorded response for {method} {_safe_url(url)} in {self._replay.directory}; "
-                    "re-record with `dd-toolkit record` or add the interaction to the cassette"
+                    f"no recorded response for {method} {_safe_url(url)} in {self._replay.directory}"
+                    f"{self._closest(wanted)}; re-record with `dd-toolkit record` or add the interaction to the cassette"
                 )
             unplayed = [i for i in found if i not in self._played]
             index = unplayed[0] if unplayed else found[-1]
             self._played.add(index)
         return self._replay.interactions[index][1]
+
+    def _closest(self, wanted: Recorded) -> str:
+        """The recorded request differing in the fewest matchers, and what differed (as vcrpy's
+        ``find_requests_with_most_matches`` reports); query parameters are named, never valued."""
+        best: tuple[int, Recorded, list[str]] | None = None
+        for rec, _ in self._replay.interactions:
+            differ = [m for m in self._replay.match_on if MATCHERS[m](wanted) != MATCHERS[m](rec)]
+            if best is None or len(differ) < best[0]:
+                best = (len(differ), rec, differ)
+        if best is None:
+            return ""
+        _, rec, differ = best
+        fields = []
+        for name in differ:
+            if name in ("query", "uri"):
+                a, b = dict(MATCHERS["query"](wanted)), dict(MATCHERS["query"](rec))
+                params = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+                fields.append("query parameter " + ", ".join(params) if params and name == "query" else name)
+            else:
+                fields.append(name)
+        return f" (closest: {rec.method} {_safe_url(rec.uri)}, differing in {'; '.join(fields)})"
 
     def unplayed(self) -> list[Any]:
         with self._lock:

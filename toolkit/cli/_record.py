@@ -1,4 +1,8 @@
-"""``dd-toolkit record NAME [--mode new|all] [--dir PATH] [--timeout S]``."""
+"""``dd-toolkit record NAME [--mode new|all] [--dir PATH] [--timeout S] [--check]``.
+
+``--check`` is the drift check: a live run recorded into a temporary directory (never the
+committed cassettes), compared in shape with them; exit 1 on drift or a failed live run.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dir", type=Path, default=None, metavar="PATH",
                         help="cassette directory (default: tests/cassettes/NAME of the collector's project)")
     parser.add_argument("--timeout", type=positive_seconds, default=None, metavar="S", help="deadline for the live run in seconds")
+    parser.add_argument(
+        "--check", action="store_true",
+        help="drift check: run live into a temporary directory and compare shapes with the committed cassettes (exit 1 on drift)",
+    )
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -27,6 +35,8 @@ def handle(args: argparse.Namespace) -> int:
     collector, error = load(ref)
     if collector is None:
         raise UsageError(f"{args.name} failed to load: {error.type}: {error.message}", EXIT_FAILED)
+    if args.check:
+        return _check(args, collector)
     try:
         report = record_collector(collector, mode=args.mode, directory=args.dir, timeout=args.timeout)
     except (RecordError, SecretNotFoundError) as exc:
@@ -36,3 +46,26 @@ def handle(args: argparse.Namespace) -> int:
     for err in result.errors:
         print(f"  ! {err.metric or args.name}: {err.type}: {err.message}")
     return EXIT_FAILED if result.failed else EXIT_OK
+
+
+def _check(args: argparse.Namespace, collector) -> int:
+    from ..cassettes import drift_table
+    from ..engine import check_collector
+    from ..errors import RecordError, SecretNotFoundError
+
+    try:
+        report = check_collector(collector, directory=args.dir, timeout=args.timeout)
+    except (RecordError, SecretNotFoundError) as exc:
+        raise UsageError(f"record {args.name} --check: {exc}", EXIT_FAILED) from None
+    live = report.record
+    print(f"dd-toolkit record {args.name} --check: {len(live.interactions)} live interactions against {report.cassettes}")
+    for err in live.result.errors:
+        print(f"  ! {err.metric or args.name}: {err.type}: {err.message}")
+    if report.drifts:
+        print(f"drift: {len(report.drifts)} change(s) in shape")
+        print("\n".join("  " + line for line in drift_table(report.drifts)))
+    else:
+        print("no drift: the live shapes match the cassettes")
+    if live.result.failed or live.result.errors:
+        print("the live run failed" if live.result.failed else f"the live run had {len(live.result.errors)} metric error(s)")
+    return EXIT_FAILED if report.drifted else EXIT_OK

@@ -1,10 +1,15 @@
-"""``dd-toolkit run NAME... | --all [--push] [--json] [--offline] [--timeout S] [--strict]``."""
+"""``dd-toolkit run NAME... | --all [--push] [--json] [--offline] [--cassettes DIR] [--capture DIR] [--timeout S] [--strict]``.
+
+``--capture DIR`` is the flight recorder: the live run's HTTP, scrubbed as ``record`` scrubs,
+kept in ``DIR/<name>/``; ``--offline --cassettes DIR`` replays it with no credentials.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_PUSH, UsageError, positive_seconds, project_root
 
@@ -14,6 +19,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="run every collector")
     parser.add_argument("--push", action="store_true", help="submit to Datadog (needs DD_API_KEY); default is a dry run")
     parser.add_argument("--offline", action="store_true", help="replay recorded cassettes: no network, no credentials")
+    parser.add_argument("--cassettes", type=Path, default=None, metavar="DIR",
+                        help="replay from DIR/<name>/ (a directory of collector directories, as tests/cassettes); implies --offline")
+    parser.add_argument("--capture", type=Path, default=None, metavar="DIR",
+                        help="keep this live run's HTTP, scrubbed as `record` does, in DIR/<name>/ (replay it with --offline --cassettes DIR)")
     parser.add_argument("--json", action="store_true", help="print JSON only (an object for one collector, an array for several)")
     parser.add_argument("--timeout", type=positive_seconds, default=None, metavar="S", help="deadline for the whole run in seconds (default 120)")
     parser.add_argument("--strict", action="store_true", help="exit non-zero when any metric fails")
@@ -32,8 +41,14 @@ def handle(args: argparse.Namespace) -> int:
         raise UsageError(f"name a collector to run, or --all; known collectors: {', '.join(discover(project_root())) or 'none'}")
     root = project_root()
     refs = list(discover(root).values()) if args.all else resolve(list(dict.fromkeys(args.names)), root)
+    if args.cassettes is not None:
+        args.offline = True
     if args.push and args.offline:
         raise UsageError("--offline replays recorded data, which must never reach Datadog as live points; drop --push or --offline")
+    if args.capture is not None and args.offline:
+        raise UsageError("--capture records a live run; an offline replay has nothing new to keep: drop --capture or --offline/--cassettes")
+    if args.cassettes is not None and not args.cassettes.is_dir():
+        raise UsageError(f"--cassettes {args.cassettes}: no such directory (it holds one directory per collector, as --capture writes)")
     env = environment()  # registers DD_API_KEY / DD_APP_KEY for redaction on every run
     settings = None
     if args.push:
@@ -41,7 +56,7 @@ def handle(args: argparse.Namespace) -> int:
 
         settings = PushSettings.from_settings(env, args.tag)  # before collecting: fail fast
 
-    results = run_collectors(refs, timeout=args.timeout, offline=args.offline)
+    results = run_collectors(refs, timeout=args.timeout, offline=args.offline, cassettes_root=args.cassettes, capture=args.capture)
 
     if args.json:
         payload = [r.to_json() for r in results]

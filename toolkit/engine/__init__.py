@@ -9,9 +9,10 @@ Imports the model, the sources and the cassettes; never datadog/, project/ or a 
 """
 
 from .collector import BaseCollector
+from .golden import GOLDEN_FILE, golden_diff, golden_mismatch, golden_series
 from .outcome import ErrorFromData, outcome_for, to_series
 from .pool import Pool
-from .record import record_collector
+from .record import DriftReport, check_collector, record_collector
 from .registry import (
     BUILTIN,
     ENTRY_POINT_GROUP,
@@ -30,17 +31,23 @@ from .run import RunOptions, collect, run_collector, run_collectors, run_context
 __all__ = [
     "BUILTIN",
     "ENTRY_POINT_GROUP",
+    "GOLDEN_FILE",
     "OVERRIDE",
     "PROJECT",
     "BaseCollector",
     "CollectorRef",
     "Described",
+    "DriftReport",
     "ErrorFromData",
     "Pool",
     "RunOptions",
+    "check_collector",
     "collect",
     "describe",
     "discover",
+    "golden_diff",
+    "golden_mismatch",
+    "golden_series",
     "load",
     "owned_by",
     "outcome_for",

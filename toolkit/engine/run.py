@@ -148,22 +148,63 @@ def _run_tasks(tasks: list[tuple[str, Callable[[], Any]]], run: RunContext, max_
     return finished, started, time.monotonic(), began, started_at
 
 
-def run_collector(ref: CollectorRef, *, timeout: float | None = None, offline: bool = False, cassettes: Path | None = None) -> CollectionResult:
-    """Load and collect one collector by its ref; a load failure comes back as a result with ``fatal`` set."""
+def run_collector(
+    ref: CollectorRef,
+    *,
+    timeout: float | None = None,
+    offline: bool = False,
+    cassettes: Path | None = None,
+    capture: Path | None = None,
+) -> CollectionResult:
+    """Load and collect one collector by its ref; a load failure comes back as a result with ``fatal`` set.
+
+    ``capture`` (a directory): the flight recorder. The live run's HTTP is recorded, scrubbed
+    exactly as ``record`` does, into ``capture/<name>/``, the layout ``cassettes`` (and
+    ``run --offline --cassettes``) reads. It runs serially, as ``record`` does: vcrpy's
+    patching can lose interactions recorded from a pool of threads.
+    """
     collector, error = load(ref)
     if collector is None:
         return CollectionResult.could_not_run(ref.name, error, offline=offline)
-    options = RunOptions(timeout=defaults.RUN_TIMEOUT if timeout is None else timeout, offline=offline or cassettes is not None, cassettes=cassettes)
+    timeout = defaults.RUN_TIMEOUT if timeout is None else timeout
+    if capture is not None and not offline:
+        from ..cassettes import record
+        from ..errors import ToolkitError
+
+        options = RunOptions(timeout=timeout, max_workers=1)
+        try:
+            return record(collector, lambda: collect(collector, options), directory=Path(capture) / collector.name, mode="all").result
+        except ToolkitError as exc:  # a secret that cannot be read, a cassette that kept one: the run fails, as data
+            return CollectionResult.could_not_run(collector.name, exc)
+    options = RunOptions(timeout=timeout, offline=offline or cassettes is not None, cassettes=cassettes)
     return collect(collector, options)
 
 
-def run_collectors(refs: Sequence[CollectorRef], *, timeout: float | None = None, offline: bool = False) -> list[CollectionResult]:
-    """Run several collectors at once (each with its own pool and deadline), results in order."""
+def run_collectors(
+    refs: Sequence[CollectorRef],
+    *,
+    timeout: float | None = None,
+    offline: bool = False,
+    cassettes_root: Path | None = None,
+    capture: Path | None = None,
+) -> list[CollectionResult]:
+    """Run several collectors at once (each with its own pool and deadline), results in order.
+
+    ``cassettes_root`` holds one directory per collector (as ``tests/cassettes/`` does) to
+    replay from; ``capture`` one per collector to record into. Captured runs go one after
+    another: vcrpy's recording patches the process, not one run.
+    """
+    def one_ref(ref: CollectorRef) -> CollectionResult:
+        cassettes = Path(cassettes_root) / ref.name if cassettes_root is not None else None
+        return run_collector(ref, timeout=timeout, offline=offline, cassettes=cassettes, capture=capture)
+
+    if capture is not None and not offline:
+        return [one_ref(ref) for ref in refs]
     results: list[CollectionResult | None] = [None] * len(refs)
 
     def one(i: int, ref: CollectorRef) -> None:
         try:
-            results[i] = run_collector(ref, timeout=timeout, offline=offline)
+            results[i] = one_ref(ref)
         except BaseException as exc:  # noqa: BLE001 - a collector that kills its thread still reports
             results[i] = CollectionResult.could_not_run(ref.name, exc, offline=offline)
 

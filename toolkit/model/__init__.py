@@ -11,8 +11,8 @@ Imports nothing of the toolkit but ``toolkit.errors``.
 from . import defaults, install
 from .context import RunContext, current_run, enter_run, leave_run
 from .defaults import positive_seconds
-from .install import BUILTIN_PACKAGE, checkout_root, resource
 from .discovery import auto_discover_metrics, metric_specs
+from .install import BUILTIN_PACKAGE, checkout_root, resource
 from .metric import METRIC_NAME_RE, TYPES, UNITS, MetricSpec, metric, spec_of, validate_metric_name
 from .redact import CREDENTIAL_SHAPES, REDACTED, known_secrets, redact, register_secret
 from .result import ERROR, NO_DATA, OK, CollectionResult, MetricError, MetricOutcome, Series
