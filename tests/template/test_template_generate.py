@@ -14,6 +14,7 @@ from project_helpers import PYTHON, cli, env_for, make_project
 from toolkit.cli import main
 
 KINDS = {"pagerduty": "token", "acme_api": "api_key", "acme_oauth": "oauth", "acme_aws": "aws"}
+REAL_URL = "https://api.acme-oauth.test/v2"
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +23,8 @@ def generated(tmp_path_factory):
     outputs = {}
     for name, kind in KINDS.items():
         args = ["new", name, "--root", str(root)] + ([] if name == "pagerduty" else ["--auth", kind, "--category", "jobs"])
+        if name == "acme_oauth":
+            args += ["--base-url", REAL_URL]  # not the template's example URL: deployable as generated
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             # pagerduty takes every default, as `dd-toolkit new pagerduty --defaults` does
@@ -114,7 +117,8 @@ def test_helm_values_has_every_entry(generated):
     assert text.startswith("# Values of the datadog-collectors chart")
     for name in KINDS:
         entry = read_entry(root / VALUES_RELPATH, name)
-        assert entry["enabled"] is True and entry["schedule"] == "*/15 * * * *"
+        # a scaffold still pointing at the template's example URL cannot be deployed by accident
+        assert entry["enabled"] is (name == "acme_oauth") and entry["schedule"] == "*/15 * * * *"
         assert entry["resources"]["requests"] == {"cpu": "100m", "memory": "128Mi"}
     assert read_entry(root / VALUES_RELPATH, "acme_aws")["env"]["ACME_AWS_USE_IAM_ROLE"] == "false"
     assert read_entry(root / VALUES_RELPATH, "acme_api")["env"] == {}

@@ -21,6 +21,7 @@ from ._common import EXIT_USAGE, fail
 # module's top level free of heavy imports. The dashboard's command lives with the dashboard
 # (toolkit.tui.command): the faces never import each other, and this table only names it.
 COMMANDS: list[tuple[str, str, str]] = [
+    ("init", "toolkit.cli._init", "create a team's own metrics repository (chart, image, CI, tests), complete on day one"),
     ("list", "toolkit.cli._list", "list the collectors, their metrics and the secrets they need"),
     ("run", "toolkit.cli._run", "collect once (dry run unless --push), as the CronJob does"),
     ("dashboard", "toolkit.tui.command", "a live terminal dashboard: run collectors, browse metrics and errors"),

@@ -58,7 +58,7 @@ class CollectorRef:
 def discover(project_root: Path | None = None) -> dict[str, CollectorRef]:
     """Every collector by name: the built-ins, then the project's (overriding a built-in of the
     same name), then entry points (which never shadow either)."""
-    refs = builtin_refs()
+    refs = builtin_refs(project_root)
     if project_root is not None:
         for name, ref in project_refs(Path(project_root)).items():
             refs[name] = CollectorRef(name, ref.target, OVERRIDE if name in refs else PROJECT)
@@ -78,16 +78,38 @@ def owned_by(refs: dict[str, CollectorRef], project_root: Path | None) -> list[C
     return [ref for ref in refs.values() if ref.origin in own]
 
 
-def builtin_refs() -> dict[str, CollectorRef]:
-    """The toolkit's own collectors: the wheel's ``toolkit.collectors``, else this checkout's ``collectors/``."""
+def builtin_refs(project_root: Path | None = None) -> dict[str, CollectorRef]:
+    """The toolkit's own collectors, as ``toolkit.collectors.<name>``.
+
+    A wheel ships them as that package. A checkout has them in its ``collectors/``: working in the
+    checkout itself (the reference project) they are imported as its ``collectors`` package, as
+    its tests do; from any other project that name is the project's own, so the checkout's
+    directory is mounted as ``toolkit.collectors`` instead.
+    """
     try:
         return _package_refs(BUILTIN_PACKAGE, BUILTIN)
     except ImportError:
-        root = checkout_root()
-        if root is None:
-            return {}
+        pass
+    root = checkout_root()
+    if root is None:
+        return {}
+    if project_root is not None and Path(project_root).resolve() == root:
         _put_first_on_path(root)
         return _package_refs(PROJECT_PACKAGE, BUILTIN)
+    _mount(BUILTIN_PACKAGE, root / PROJECT_PACKAGE)
+    return _package_refs(BUILTIN_PACKAGE, BUILTIN)
+
+
+def _mount(name: str, directory: Path) -> None:
+    """Import the package in ``directory`` under ``name`` (its modules use relative imports)."""
+    import importlib.util
+
+    if name in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location(name, directory / "__init__.py", submodule_search_locations=[str(directory)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
 
 
 def project_refs(root: Path) -> dict[str, CollectorRef]:

@@ -11,6 +11,7 @@ copier and ruamel.yaml are imported inside the functions that need them.
 
 from .docs import sync_readme
 from .docs_table import END, START, render_table, table_state
+from .init import InitResult, Requirement, init_project, toolkit_requirement
 from .doctor import MISSING, OK, SKIPPED, Check, diagnose, format_checks
 from .project import Project
 from .scaffold import AUTH_KINDS, NAME_PATTERN, NewResult, check_name, new_collector, next_steps
@@ -45,9 +46,11 @@ __all__ = [
     "TEMPLATE_RELPATH",
     "VALUES_PATH",
     "Check",
+    "InitResult",
     "CollectorValues",
     "NewResult",
     "Project",
+    "Requirement",
     "SyncReport",
     "UpdateResult",
     "Values",
@@ -58,6 +61,7 @@ __all__ = [
     "collector_values",
     "diagnose",
     "format_checks",
+    "init_project",
     "load_values",
     "new_collector",
     "next_steps",
@@ -67,6 +71,7 @@ __all__ = [
     "render_with_entry",
     "sync_readme",
     "table_state",
+    "toolkit_requirement",
     "update_collector",
     "write_atomically",
 ]

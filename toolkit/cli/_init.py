@@ -1,0 +1,29 @@
+"""``dd-toolkit init DIR [--name NAME] [--no-git]``: a team's own metrics repository."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import ExtraMissing
+from ._common import EXIT_OK
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", type=Path, metavar="DIR", help="the new project's directory (new or empty)")
+    parser.add_argument("--name", help="the project's distribution name (default: the directory's name)")
+    parser.add_argument("--no-git", dest="git", action="store_false", help="do not `git init` and make the first commit")
+
+
+def handle(args: argparse.Namespace) -> int:
+    ExtraMissing.check("init", "scaffold", "copier", "ruamel.yaml")
+    from ..project import init_project
+
+    result = init_project(args.directory, name=args.name, git=args.git)
+    print(f"Created {result.name} in {result.root} ({len(result.files)} files"
+          f"{', first commit made' if result.committed else ''}); it depends on {result.requirement.base}")
+    print("Next:")
+    print(f"  cd {args.directory}")
+    print("  dd-toolkit new NAME --defaults   # your first collector")
+    print("  make test                        # .venv with this dd-toolkit, then the tests")
+    return EXIT_OK
