@@ -11,8 +11,8 @@ copier and ruamel.yaml are imported inside the functions that need them.
 
 from .docs import sync_readme
 from .docs_table import END, START, render_table, table_state
-from .init import InitResult, Requirement, init_project, toolkit_requirement
 from .doctor import MISSING, OK, SKIPPED, Check, diagnose, format_checks
+from .init import InitResult, Requirement, init_project, toolkit_requirement
 from .project import Project
 from .scaffold import AUTH_KINDS, NAME_PATTERN, NewResult, check_name, new_collector, next_steps
 from .template import TEMPLATE_RELPATH, read_answers
