@@ -53,11 +53,14 @@ def toolkit_requirement() -> Requirement:
         dist = distribution(DISTRIBUTION)
     except PackageNotFoundError:
         raise ScaffoldError("dd-toolkit is not installed as a distribution (run from a source tree?); install it with pip first") from None
-    version = dist.version
-    raw = dist.read_text("direct_url.json")
-    if not raw:
+    return requirement_from(dist.version, dist.read_text("direct_url.json"))
+
+
+def requirement_from(version: str, direct_url: str | None) -> Requirement:
+    """From an installed distribution's version and its PEP 610 ``direct_url.json`` (None: from an index)."""
+    if not direct_url:
         return Requirement(f"{DISTRIBUTION}=={version}", f"{DISTRIBUTION}[all]=={version}", version, "the package index")
-    info = json.loads(raw)
+    info = json.loads(direct_url)
     url = info["url"]
     if "vcs_info" in info:
         vcs = info["vcs_info"]
