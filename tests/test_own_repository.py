@@ -136,3 +136,45 @@ def test_the_project_depends_on_exactly_this_toolkit(direct_url, base):
     requirement = requirement_from("1.2.3", direct_url)
     assert requirement.base == base
     assert requirement.all == base.replace("dd-toolkit", "dd-toolkit[all]", 1)
+
+
+def test_update_brings_a_project_up_to_a_newer_toolkit_and_keeps_the_teams_edits(tmp_path, monkeypatch):
+    """`dd-toolkit update` in a project made by `init`: the project's files and a collector made by
+    `new` (both from the installed toolkit's templates) take a newer toolkit's changes; the team's
+    own edits to the same files survive (copier's three-way merge)."""
+    sys.path.insert(0, str(ROOT / "tests" / "template"))
+    from project_helpers import commit_all, edit
+
+    from toolkit.cli import main
+    from toolkit.model import resource
+
+    root = init_project(tmp_path / "team").root
+    assert main(["new", "acme", "--root", str(root), "--defaults"]) == 0
+    commit_all(root, "acme")
+    # the team's edits, committed
+    makefile, metrics = root / "Makefile", root / "collectors" / "acme" / "metrics.py"
+    makefile.write_text(makefile.read_text() + "\nlint: $(VENV)/.installed\n\t$(BIN)/ruff check .\n")
+    edit(metrics, "    return len(_list())\n", "    return len(_list())  # archived items count too\n")
+    commit_all(root, "our edits")
+
+    # a newer toolkit: its project template, chart and collector template changed
+    newer = tmp_path / "newer"
+    for kind in ("project-template", "chart", "collector-template"):
+        shutil.copytree(resource(kind), newer / kind)
+    edit(newer / "project-template" / "project" / "Dockerfile", "FROM ${PYTHON_IMAGE}\nRUN groupadd",
+         "FROM ${PYTHON_IMAGE}\nLABEL org.opencontainers.image.source=\"dd-toolkit\"\nRUN groupadd")
+    edit(newer / "chart" / "Chart.yaml", "description: One Kubernetes CronJob", "description: (v2) One Kubernetes CronJob")
+    edit(newer / "collector-template" / "project" / "collectors" / "{{ collector_name }}" / "metrics.py.jinja",
+         "def _list(**params: str) -> list[dict]:\n", "def _list(**params: str) -> list[dict]:  # v2: one listing helper\n")
+    monkeypatch.setattr("toolkit.project.init.resource", lambda kind: newer / kind)
+    monkeypatch.setattr("toolkit.project.template.resource", lambda kind: newer / kind)
+
+    assert main(["update", "--root", str(root)]) == 0
+    assert 'LABEL org.opencontainers.image.source="dd-toolkit"' in (root / "Dockerfile").read_text()
+    assert "description: (v2) One Kubernetes CronJob" in (root / "charts" / "datadog-collectors" / "Chart.yaml").read_text()
+    assert "$(BIN)/ruff check ." in makefile.read_text()  # the team's target survived
+    text = metrics.read_text()
+    assert "# archived items count too" in text and "# v2: one listing helper" in text
+    assert "<<<<<<<" not in text
+    commit_all(root, "update")
+    assert main(["update", "--root", str(root)]) == 0  # and now it is up to date

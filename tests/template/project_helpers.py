@@ -70,3 +70,9 @@ def snapshot(root: Path) -> dict[str, bytes]:
         for p in root.rglob("*")
         if p.is_file() and ".git" not in p.relative_to(root).parts and "__pycache__" not in p.parts
     }
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))

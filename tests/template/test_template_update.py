@@ -109,9 +109,23 @@ def test_refuses_with_uncommitted_changes(generated, capsys):
     assert metrics.read_text() == before
 
 
-def test_refuses_without_a_recorded_version(tmp_path, capsys):
+def test_a_template_outside_git_is_versioned_by_content(tmp_path, capsys):
+    """The template of an installed toolkit is in no git history: `new` records its content digest
+    and keeps a copy in the project for `update` to merge from; updating still needs the project in git."""
     root = make_project(tmp_path / "project", with_git=False)
     assert main(["new", "pagerduty", "--root", str(root), "--defaults"]) == 0
-    assert "no version was recorded" in capsys.readouterr().out
+    capsys.readouterr()
+    version = read_answers(root / "collectors" / "pagerduty" / ".copier-answers.yml")["_commit"]
+    assert version.startswith("bundle-")
+    snapshot = root / ".dd-toolkit" / "templates" / "collector" / version.removeprefix("bundle-")
+    assert (snapshot / "copier.yml").read_text() == (root / "templates" / "collector" / "copier.yml").read_text()
     assert main(["update", "pagerduty", "--root", str(root)]) == 2
+    assert "is not a git repository" in capsys.readouterr().err
+
+
+def test_refuses_without_a_recorded_version(generated, capsys):
+    answers = generated / "collectors" / "pagerduty" / ".copier-answers.yml"
+    answers.write_text("".join(line for line in answers.read_text().splitlines(keepends=True) if not line.startswith("_commit")))
+    commit_all(generated, "answers without a version")
+    assert main(["update", "pagerduty", "--root", str(generated)]) == 2
     assert "records no template version" in capsys.readouterr().err

@@ -12,11 +12,13 @@ copier and ruamel.yaml are imported inside the functions that need them.
 from .docs import sync_readme
 from .docs_table import END, START, render_table, table_state
 from .doctor import MISSING, OK, SKIPPED, Check, diagnose, format_checks
+from .init import ANSWERS_FILE as PROJECT_ANSWERS
 from .init import InitResult, Requirement, init_project, toolkit_requirement
 from .project import Project
 from .scaffold import AUTH_KINDS, NAME_PATTERN, NewResult, check_name, new_collector, next_steps
+from .template import ANSWERS_FILE as COLLECTOR_ANSWERS
 from .template import TEMPLATE_RELPATH, read_answers
-from .update import UpdateResult, update_collector
+from .update import UpdateResult, update_collector, update_project, update_project_files
 from .values import (
     ACTIVE_DEADLINE_MARGIN,
     CHART_DEFAULT_TIMEOUT,
@@ -37,10 +39,12 @@ __all__ = [
     "AUTH_KINDS",
     "CHART_DEFAULT_TIMEOUT",
     "CHART_PATH",
+    "COLLECTOR_ANSWERS",
     "END",
     "MISSING",
     "NAME_PATTERN",
     "OK",
+    "PROJECT_ANSWERS",
     "SKIPPED",
     "START",
     "TEMPLATE_RELPATH",
@@ -73,5 +77,7 @@ __all__ = [
     "table_state",
     "toolkit_requirement",
     "update_collector",
+    "update_project",
+    "update_project_files",
     "write_atomically",
 ]

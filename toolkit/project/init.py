@@ -26,6 +26,8 @@ from . import git as _git
 DISTRIBUTION = "dd-toolkit"
 PROJECT_NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
 CHART_IN_PROJECT = Path("project") / "charts" / "datadog-collectors"
+ANSWERS_FILE = Path(".dd-toolkit") / "project-answers.yml"  # the template's _answers_file
+SNAPSHOT = Path(".dd-toolkit") / "template"  # the template this project was rendered from, for `update`
 VALUES_COLLECTORS = """\
 # One entry per collector to deploy as a CronJob. `dd-toolkit new NAME` adds one for each collector
 # of this project. A built-in collector (`dd-toolkit list`) is deployed by an entry too, e.g.:
@@ -145,7 +147,6 @@ def render(template: Path, dst: Path, data: dict) -> None:
         raise ScaffoldError(f"the project template refused an answer: {str(exc).strip().splitlines()[-1]}") from exc
 
 
-SNAPSHOT = Path(".dd-toolkit") / "template"
 
 
 def snapshot(template: Path, project: Path) -> None:

@@ -103,6 +103,7 @@ class NewResult:
     values_path: Path | None = None
     template_dirty: bool = False
     template_commit: str | None = None
+    backups: list[Path] = field(default_factory=list)  # --force: the user's versions of files it replaced
 
 
 def collector_paths(root: Path, name: str) -> list[Path]:
@@ -133,10 +134,17 @@ def new_collector(
     data = {k: v for k, v in data.items() if v is not None}
     data["collector_name"] = name
     check_given(data)
-    commit, dirty = _git.version_of(template)
+    # The project's own template is versioned by the project's git history; the installed toolkit's
+    # (wherever it lives) by its content, with a copy kept in the project.
+    commit, dirty = _git.version_of(template) if template.resolve().is_relative_to(root) else (None, False)
     with tempfile.TemporaryDirectory(prefix="dd-toolkit-new-") as tmp:
         rendered = Path(tmp) / "out"
         answers = render(template, rendered, data, interactive=interactive)
+        if commit is None:  # the installed toolkit's template: versioned by content, a copy kept for `update`
+            commit = _template.BUNDLE_PREFIX + _template.tree_digest(template)
+            snapshot = _template.snapshot_path(root, "collector", commit)
+            if not snapshot.is_dir():
+                shutil.copytree(template, rendered / snapshot.relative_to(root), ignore=shutil.ignore_patterns("__pycache__"))
         check_answers(answers)
         src = template.resolve()
         src_path = src.relative_to(root).as_posix() if src.is_relative_to(root) else str(src)
@@ -146,9 +154,11 @@ def new_collector(
         moves = plan_moves(rendered, root)
         values = root / _helm_values.VALUES_PATH
         check_inside(root, [dst for _, dst in moves] + [values])
-        added = place(moves, lambda: _values_edit.add_entry(values, name, fragment))
+        backups: list[Path] = []
+        added = place(moves, lambda: _values_edit.add_entry(values, name, fragment), backups)
     return NewResult(
-        root, name, answers, [dst.relative_to(root) for _, dst in moves], added, values, dirty, commit
+        root, name, answers, [dst.relative_to(root) for _, dst in moves], added, values, dirty, commit,
+        [b.relative_to(root) for b in backups],
     )
 
 
@@ -211,8 +221,12 @@ def check_inside(root: Path, paths: list[Path]) -> None:
             )
 
 
-def place(moves: list[tuple[Path, Path]], then) -> bool:
-    """Move files into place and run ``then``; on any failure restore the previous state."""
+def place(moves: list[tuple[Path, Path]], then, backups: list[Path] | None = None) -> bool:
+    """Move files into place and run ``then``; on any failure restore the previous state.
+
+    A file that was there and differs from its replacement (an edit of the user's, under
+    ``--force``) is kept beside it as ``<name>.bak`` and listed in ``backups``, never lost.
+    """
     placed: list[tuple[Path, Path | None]] = []
     made_dirs: list[Path] = []
     try:
@@ -239,10 +253,24 @@ def place(moves: list[tuple[Path, Path]], then) -> bool:
             except OSError:
                 pass
         raise
-    for _, backup in placed:
-        if backup is not None:
+    for dst, backup in placed:
+        if backup is None:
+            continue
+        if backups is not None and backup.read_bytes() != dst.read_bytes():
+            kept = _free_name(dst.with_name(dst.name + ".bak"))
+            os.replace(backup, kept)
+            backups.append(kept)
+        else:
             backup.unlink(missing_ok=True)
     return result
+
+
+def _free_name(path: Path) -> Path:
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}.{n}")
+    return candidate
 
 
 def next_steps(result: NewResult) -> str:
@@ -254,7 +282,7 @@ def next_steps(result: NewResult) -> str:
     create = "; ".join(f"aws secretsmanager create-secret --name {s} --secret-string ..." for s in secrets)
     lines = [
         f"Created collector {name!r} ({result.answers['auth']} auth, schedule {result.answers['schedule']!r}):",
-        *(f"  {path}" for path in result.files),
+        *(f"  {path}" for path in result.files if path.parts[0] != ".dd-toolkit"),
         f"  {values}: collectors.{name} ({helm})",
         "",
         "Checklist:",
@@ -272,12 +300,10 @@ def next_steps(result: NewResult) -> str:
         "  [ ] Documentation updated",
         f"Check it any time with: dd-toolkit doctor {name}",
     ]
-    if result.template_commit is None:
-        lines.append(
-            "Note: the template is not committed to git, so no version was recorded; "
-            f"`dd-toolkit update {name}` will need the project in git."
-        )
-    elif result.template_dirty:
+    if result.backups:
+        lines.append("--force replaced files you had changed; your versions are kept beside them: "
+                     + ", ".join(str(p) for p in result.backups))
+    if result.template_dirty:
         lines.append(
             "Note: templates/collector/ has uncommitted changes; the collector records the last committed version "
             f"({result.template_commit[:12]}) as its base for `dd-toolkit update`."

@@ -57,3 +57,24 @@ def write_answers(path: Path, answers: dict, *, commit: str | None, src_path: st
     name = answers.get("collector_name", "NAME")
     text = ANSWERS_HEADER.format(name=name) + yaml.safe_dump(recorded, sort_keys=False, default_flow_style=False)
     path.write_text(text, encoding="utf-8")
+
+
+# A template that is not in a git repository (the one bundled in an installed dd-toolkit) is
+# versioned by its content instead: ``bundle-<digest>``, with a copy of that version kept in the
+# project (``.dd-toolkit/templates/<kind>/<digest>/``) so ``update`` can merge from it.
+BUNDLE_PREFIX = "bundle-"
+SNAPSHOTS = Path(".dd-toolkit") / "templates"
+
+
+def tree_digest(directory: Path) -> str:
+    """A short digest of every file's path and content under ``directory``."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(p for p in Path(directory).rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(directory).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def snapshot_path(root: Path, kind: str, version: str) -> Path:
+    return root / SNAPSHOTS / kind / version.removeprefix(BUNDLE_PREFIX)

@@ -27,6 +27,7 @@ from ..errors import TemplateError
 from . import git as _git
 from . import template as _template
 from .git import git
+from .init import ANSWERS_FILE, SNAPSHOT, assemble_template, toolkit_requirement
 from .scaffold import collector_paths
 
 OLD_TAG, NEW_TAG = "1.0.0", "2.0.0"
@@ -58,6 +59,8 @@ def update_collector(root: Path, name: str) -> UpdateResult:
             f"commit the project, then regenerate with `dd-toolkit new {name} --force` and re-apply your edits"
         )
     template = _template.find_template(root)
+    if old.startswith(_template.BUNDLE_PREFIX) or not template.resolve().is_relative_to(root):
+        return _update_from_snapshot(root, name, answers, old, template)
     top = _git.toplevel(template)
     new, dirty = _git.version_of(template)
     if top is None or new is None:
@@ -73,27 +76,119 @@ def update_collector(root: Path, name: str) -> UpdateResult:
     with tempfile.TemporaryDirectory(prefix="dd-toolkit-update-") as tmp:
         scratch = Path(tmp)
         template_repo = _template_repo(scratch / "template", top, rel, old, template)
-        project = _project_repo(scratch / "project", root, tracked, answers, template_repo)
-        _run_copier_update(project, name)
+        answers_rel = answers_file.relative_to(root)
+        project = _project_repo(scratch / "project", root, tracked, answers_rel, answers, template_repo)
+        _run_copier_update(project, str(answers_rel), repr(name))
         _template.write_answers(project / answers_file.relative_to(root), _template.read_answers(project / answers_file.relative_to(root)),
                                 commit=new, src_path=str(answers.get("_src_path") or _template.TEMPLATE_RELPATH.as_posix()))
         return _copy_back(project, root, tracked, UpdateResult(name, old, new))
 
 
-def _tracked_files(root: Path, name: str) -> list[Path]:
-    """The collector's files as git knows them; refuses when any of them has uncommitted changes."""
+def _update_from_snapshot(root: Path, name: str, answers: dict, old: str, template: Path) -> UpdateResult:
+    """A collector generated from an installed toolkit's template: merge from the copy kept in the project."""
+    new = _template.BUNDLE_PREFIX + _template.tree_digest(template)
+    tracked = _tracked_files(root, name)
+    if not tracked:
+        raise TemplateError(f"collector {name!r} is not committed to git; commit it first so the update can be reviewed with `git diff`")
+    if old == new:
+        return UpdateResult(name, old, new)
+    previous = _template.snapshot_path(root, "collector", old)
+    if not previous.is_dir():
+        raise TemplateError(
+            f"{previous.relative_to(root)} (the template {name!r} was generated from) is missing; restore it from git, "
+            f"or regenerate with `dd-toolkit new {name} --force` and re-apply your edits"
+        )
+    answers_rel = _template.answers_path(root, name).relative_to(root)
+    with tempfile.TemporaryDirectory(prefix="dd-toolkit-update-") as tmp:
+        scratch = Path(tmp)
+        template_repo = _versions_repo(scratch / "template", previous, template)
+        project = _project_repo(scratch / "project", root, tracked, answers_rel, answers, template_repo)
+        _run_copier_update(project, str(answers_rel), name)
+        _template.write_answers(project / answers_rel, _template.read_answers(project / answers_rel), commit=new, src_path=str(template))
+        result = _copy_back(project, root, tracked, UpdateResult(name, old, new))
+    _keep_snapshot(root, "collector", new, template, result)
+    return result
+
+
+def update_project_files(root: Path) -> UpdateResult:
+    """A project made by `dd-toolkit init`: its generated files up to the installed toolkit's template."""
+    requirement = toolkit_requirement()
+    data = {"toolkit_requirement": requirement.base, "toolkit_requirement_all": requirement.all, "toolkit_version": requirement.version}
+    with tempfile.TemporaryDirectory(prefix="dd-toolkit-template-") as tmp:
+        return update_project(root, data, assemble_template(Path(tmp) / "template"))
+
+
+def update_project(root: Path, data: dict, template: Path) -> UpdateResult:
+    """The project's own generated files (chart, Dockerfile, CI workflow, Makefile, ...) up to
+    ``template`` (the installed toolkit's, assembled by ``init.assemble_template``), keeping edits."""
+    root = root.resolve()
+    answers_rel = ANSWERS_FILE
+    if not (root / answers_rel).is_file():
+        raise TemplateError(f"{root} has no {answers_rel}: it was not created by `dd-toolkit init`, so there are no project files to update")
+    previous = root / SNAPSHOT
+    if not previous.is_dir():
+        raise TemplateError(f"{SNAPSHOT} (the template this project was created from) is missing; restore it from git")
+    old, new = _template.tree_digest(previous), _template.tree_digest(template)
+    if old == new:
+        return UpdateResult("project", old, new)
+    rendered = [p.relative_to(previous / "project") for p in (previous / "project").rglob("*") if p.is_file()]
+    paths = [str(root / p) for p in rendered if not p.name.endswith(".jinja")] + [str(root / p.with_suffix("")) for p in rendered if p.name.endswith(".jinja")]
+    tracked = _clean_tracked(root, [p for p in paths if "{{" not in p] + [str(root / answers_rel)], "the project's generated files have")
+    answers = _template.read_answers(root / answers_rel)
+    with tempfile.TemporaryDirectory(prefix="dd-toolkit-update-") as tmp:
+        scratch = Path(tmp)
+        template_repo = _versions_repo(scratch / "template", previous, template)
+        project = _project_repo(scratch / "project", root, tracked, answers_rel, answers, template_repo, header=False)
+        _run_copier_update(project, str(answers_rel), "the project files", data=data)
+        result = _copy_back(project, root, tracked, UpdateResult("project", old, new))
+    shutil.rmtree(previous)
+    shutil.copytree(template, previous, ignore=shutil.ignore_patterns("__pycache__", ".git"))
+    return result
+
+
+def _keep_snapshot(root: Path, kind: str, version: str, template: Path, result: UpdateResult) -> None:
+    snapshot = _template.snapshot_path(root, kind, version)
+    if not snapshot.is_dir():
+        shutil.copytree(template, snapshot, ignore=shutil.ignore_patterns("__pycache__", ".git"))
+        result.changed.append(snapshot.relative_to(root))
+
+
+def _versions_repo(repo: Path, old: Path, new: Path) -> Path:
+    """A scratch git repository holding template ``old`` (tag 1.0.0) and ``new`` (tag 2.0.0)."""
+    repo.mkdir(parents=True)
+    _git.init(repo)
+    shutil.copytree(old, repo, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", ".git"))
+    _git.commit_all(repo, "template before", OLD_TAG)
+    _replace_tree(repo, new)
+    _git.commit_all(repo, "template now", NEW_TAG)
+    return repo
+
+
+def _replace_tree(repo: Path, source: Path) -> None:
+    for child in repo.iterdir():
+        if child.name != ".git":
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    shutil.copytree(source, repo, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", ".git"))
+
+
+def _clean_tracked(root: Path, paths: list[str], what: str) -> list[Path]:
+    """``paths`` as git tracks them; refuses when any of them has uncommitted changes."""
     top = _git.toplevel(root)
     if top is None:
         raise TemplateError(f"{root} is not a git repository; `dd-toolkit update` merges through git, so commit the project first")
-    paths = [str(p) for p in collector_paths(root, name)]
     status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *paths).strip()
     if status:
         raise TemplateError(
-            f"collector {name!r} has uncommitted changes ({status.splitlines()[0].strip()} ...); "
+            f"{what} uncommitted changes ({status.splitlines()[0].strip()} ...); "
             "commit or stash them first so the update can be reviewed with `git diff`"
         )
     listed = git(root, "ls-files", "-z", "--full-name", "--", *paths).split("\0")
     return [(top / p).relative_to(root) for p in listed if p]
+
+
+def _tracked_files(root: Path, name: str) -> list[Path]:
+    """The collector's files as git knows them; refuses when any of them has uncommitted changes."""
+    return _clean_tracked(root, [str(p) for p in collector_paths(root, name)], f"collector {name!r} has")
 
 
 def _template_repo(repo: Path, top: Path, rel: str, old: str, current: Path) -> Path:
@@ -108,34 +203,42 @@ def _template_repo(repo: Path, top: Path, rel: str, old: str, current: Path) -> 
             member.name = member.name[len(prefix):]
             tar.extract(member, repo, filter="data")
     _git.commit_all(repo, f"template at {old}", OLD_TAG)
-    for child in repo.iterdir():
-        if child.name != ".git":
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
-    shutil.copytree(current, repo, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", ".git"))
+    _replace_tree(repo, current)
     _git.commit_all(repo, "template now", NEW_TAG)
     return repo
 
 
-def _project_repo(repo: Path, root: Path, tracked: list[Path], answers: dict, template_repo: Path) -> Path:
+def _project_repo(repo: Path, root: Path, tracked: list[Path], answers_rel: Path, answers: dict, template_repo: Path,
+                  *, header: bool = True) -> Path:
+    """A scratch git repository holding ``tracked`` as committed, its answers pointing at ``template_repo``."""
     repo.mkdir(parents=True)
     _git.init(repo)
     for rel in tracked:
         (repo / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / rel, repo / rel)
-    name = answers["collector_name"]
-    answers_rel = _template.answers_path(root, name).relative_to(root)
-    _template.write_answers(repo / answers_rel, answers, commit=OLD_TAG, src_path=str(template_repo))
-    _git.commit_all(repo, "collector as committed")
+    if header:
+        _template.write_answers(repo / answers_rel, answers, commit=OLD_TAG, src_path=str(template_repo))
+    else:
+        _write_plain_answers(repo / answers_rel, {**answers, "_commit": OLD_TAG, "_src_path": str(template_repo)})
+    _git.commit_all(repo, "project as committed")
     return repo
 
 
-def _run_copier_update(project: Path, name: str) -> None:
+def _write_plain_answers(path: Path, answers: dict) -> None:
+    import yaml
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(answers, sort_keys=False), encoding="utf-8")
+
+
+def _run_copier_update(project: Path, answers_file: str, what: str, data: dict | None = None) -> None:
     import copier  # only `new` and `update` pay for copier's import
 
     try:
         copier.run_update(
             str(project),
-            answers_file=f"collectors/{name}/{_template.ANSWERS_FILE}",
+            answers_file=answers_file,
+            data=data or {},
             vcs_ref=NEW_TAG,
             defaults=True,
             overwrite=True,
@@ -145,7 +248,7 @@ def _run_copier_update(project: Path, name: str) -> None:
             unsafe=False,
         )
     except copier.errors.CopierError as exc:
-        raise TemplateError(f"copier could not update {name!r}: {exc}") from exc
+        raise TemplateError(f"copier could not update {what}: {exc}") from exc
 
 
 def _files(base: Path) -> dict[Path, bytes]:
