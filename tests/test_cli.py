@@ -120,3 +120,33 @@ def test_offline_push_is_refused(capsys, monkeypatch):
     monkeypatch.setenv("DD_API_KEY", "0123456789abcdef0123456789abcdef")
     code, out, err = run(capsys, "run", "replayed", "--offline", "--push")
     assert code == 2 and out == "" and "drop --push or --offline" in err and err.count("\n") == 1
+
+
+def _kinds_push(capsys, monkeypatch, schedule: str | None):
+    import zlib
+
+    routes = {"POST /api/v2/series": Reply(202, {"errors": []}), "POST /api/v1/distribution_points": Reply(202, {"errors": []})}
+    with Loopback(routes) as intake:
+        monkeypatch.setenv("DD_API_KEY", "0123456789abcdef0123456789abcdef")
+        monkeypatch.setenv("DD_URL", intake.url)
+        if schedule:
+            monkeypatch.setenv("DD_COLLECTOR_SCHEDULE", schedule)
+        code, _, err = run(capsys, "run", "kinds", "--push", "--timeout", "5")
+    bodies = {s.path: json.loads(zlib.decompress(s.body)) for s in intake.requests}
+    return code, err, bodies
+
+
+def test_push_takes_counts_interval_from_the_pods_schedule(capsys, monkeypatch):
+    code, err, bodies = _kinds_push(capsys, monkeypatch, "*/15 * * * *")
+    assert code == 0, err
+    intervals = {s["metric"]: s.get("interval") for s in bodies["/api/v2/series"]["series"]}
+    assert intervals["kinds.jobs.finished"] == 900  # the schedule's period
+    assert intervals["kinds.api.requests"] == 60  # declared on the metric
+    assert intervals["kinds.queue.depth"] is None  # a gauge has none
+    assert [s["metric"] for s in bodies["/api/v1/distribution_points"]["series"]] == ["kinds.jobs.duration"] * 2
+
+
+def test_push_of_a_count_with_an_irregular_schedule_fails_naming_the_fix(capsys, monkeypatch):
+    code, err, bodies = _kinds_push(capsys, monkeypatch, "0 9 * * 1-5")
+    assert code == 3 and "kinds.jobs.finished is a count and has no interval" in err and "@metric(interval=SECONDS)" in err
+    assert "kinds.jobs.finished" not in {s["metric"] for s in bodies["/api/v2/series"]["series"]}

@@ -50,6 +50,7 @@ _EXPORTS = {
     "http_client": "sources",
     "metric": "model",
     "metric_specs": "model",
+    "normalize_tag": "model",
     "now": "sources",
     "paginate_cursor": "sources",
     "paginate_links": "sources",
@@ -82,7 +83,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; tests/test_public_api.py keeps 
         UsageError,
         ValuesError,
     )
-    from .model import UNITS, CollectionResult, MetricError, MetricOutcome, MetricSpec, Series, auto_discover_metrics, metric, metric_specs, redact
+    from .model import UNITS, CollectionResult, MetricError, MetricOutcome, MetricSpec, Series, auto_discover_metrics, metric, metric_specs, normalize_tag, redact
     from .model.defaults import RUN_TIMEOUT as DEFAULT_TIMEOUT
     from .sources import (
         RetryDeadlineExceeded,

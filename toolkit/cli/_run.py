@@ -56,8 +56,31 @@ def handle(args: argparse.Namespace) -> int:
     if settings is not None:
         from ..datadog import push
 
-        report = push(results, settings)
+        report = push(results, settings, intervals=schedule_intervals([r.collector for r in results]))
         print(f"dd-toolkit: {report.summary()}", file=sys.stderr)
         if not report.ok:
             code = EXIT_PUSH
     return code
+
+
+def schedule_intervals(names: list[str]) -> dict[str, int | None]:
+    """Each collector's schedule period in seconds, the interval of its counts and rates.
+
+    In a CronJob the chart sets ``DD_COLLECTOR_SCHEDULE`` (one collector per pod); elsewhere the
+    schedules come from the project's Helm values, when there is a project.
+    """
+    import os
+
+    from ..errors import ToolkitError
+    from ..model import schedule_period
+
+    own = os.environ.get("DD_COLLECTOR_SCHEDULE", "").strip()
+    if own:
+        return {name: schedule_period(own) for name in names}
+    try:
+        from ..project import Project
+
+        schedules = Project.find().values_or_empty().schedules()
+    except (ToolkitError, OSError):  # no project here: only declared intervals apply
+        return {}
+    return {name: schedule_period(schedules.get(name)) for name in names}

@@ -10,10 +10,11 @@ Imports the model and the errors; a sibling of ``project/``, which it never impo
 from .client import api_client
 from .monitors import KINDS, MANAGED_TAG, MonitorInputs, monitor_key, monitors_for, window_text
 from .monitors_api import Change, apply_monitors, check_settings, differences, plan
-from .push import PushReport, PushSettings, batches, build_series, push, series_tags
+from .push import Bodies, PushReport, PushSettings, batches, build_bodies, build_series, push, series_tags
 
 __all__ = [
     "KINDS",
+    "Bodies",
     "MANAGED_TAG",
     "Change",
     "MonitorInputs",
@@ -22,6 +23,7 @@ __all__ = [
     "api_client",
     "apply_monitors",
     "batches",
+    "build_bodies",
     "build_series",
     "check_settings",
     "differences",

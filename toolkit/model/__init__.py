@@ -11,14 +11,19 @@ Imports nothing of the toolkit but ``toolkit.errors``.
 from . import defaults
 from .context import RunContext, current_run, enter_run, leave_run
 from .discovery import auto_discover_metrics, metric_specs
-from .metric import METRIC_NAME_RE, TYPES, UNITS, MetricSpec, metric, spec_of, validate_metric_name
+from .metric import INTERVAL_TYPES, METRIC_NAME_RE, TYPES, MetricSpec, metric, spec_of, validate_metric_name
 from .redact import CREDENTIAL_SHAPES, REDACTED, known_secrets, redact, register_secret
-from .schedule import is_valid_cron, next_run, schedule_gaps
+from .schedule import is_valid_cron, next_run, schedule_gaps, schedule_period
 from .result import ERROR, NO_DATA, OK, CollectionResult, MetricError, MetricOutcome, Series
 from .settings import Settings, settings
+from .tags import MAX_TAG_LENGTH, normalize_tag, tag_problem
+from .units import DATADOG_UNITS, UNIT_FAMILIES, UNITS, UNITS_SOURCE, datadog_unit, unit_problem
 
 __all__ = [
     "CREDENTIAL_SHAPES",
+    "DATADOG_UNITS",
+    "INTERVAL_TYPES",
+    "MAX_TAG_LENGTH",
     "ERROR",
     "METRIC_NAME_RE",
     "NO_DATA",
@@ -26,6 +31,8 @@ __all__ = [
     "REDACTED",
     "TYPES",
     "UNITS",
+    "UNITS_SOURCE",
+    "UNIT_FAMILIES",
     "CollectionResult",
     "MetricError",
     "MetricOutcome",
@@ -35,6 +42,7 @@ __all__ = [
     "Settings",
     "auto_discover_metrics",
     "current_run",
+    "datadog_unit",
     "defaults",
     "enter_run",
     "is_valid_cron",
@@ -43,10 +51,14 @@ __all__ = [
     "metric",
     "metric_specs",
     "next_run",
+    "normalize_tag",
     "redact",
     "register_secret",
     "schedule_gaps",
+    "schedule_period",
     "settings",
     "spec_of",
+    "tag_problem",
+    "unit_problem",
     "validate_metric_name",
 ]

@@ -35,16 +35,25 @@ class MetricError:
 
 @dataclass(frozen=True)
 class Series:
-    """One point to push: a metric name, a value and the metric's own tags."""
+    """One point to push: a metric name, a value and the metric's own tags.
+
+    A distribution's point is its ``values`` (the samples); its ``value`` is how many there are.
+    ``interval`` is the metric's declared interval (count and rate); None means the schedule's.
+    """
 
     metric: str
     value: float
     tags: tuple[str, ...] = ()
     unit: str = "count"
     type: str = "gauge"
+    values: tuple[float, ...] = ()
+    interval: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"metric": self.metric, "value": self.value, "tags": list(self.tags)}
+        out: dict[str, Any] = {"metric": self.metric, "value": self.value, "tags": list(self.tags)}
+        if self.type == "distribution":
+            out["values"] = list(self.values)
+        return out
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,8 @@ class CollectionResult:
 
     @property
     def tagged_series(self) -> list[Series]:
-        return [s for o in self.outcomes if o.status == OK for s in o.series if s.tags]
+        """Series a flat name -> value listing cannot show: tagged ones and distributions."""
+        return [s for o in self.outcomes if o.status == OK for s in o.series if s.tags or s.type == "distribution"]
 
     @property
     def series(self) -> list[Series]:
