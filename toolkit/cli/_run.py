@@ -23,7 +23,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..engine import discover, resolve, run_collectors
+    from ..engine import apply_budget, discover, resolve, run_collectors
     from ..model import settings as environment
 
     if args.all and args.names:
@@ -41,6 +41,8 @@ def handle(args: argparse.Namespace) -> int:
         settings = PushSettings.from_settings(env, args.tag)  # before collecting: fail fast
 
     results = run_collectors(refs, timeout=args.timeout, offline=args.offline)
+    intervals, budgets = deployment([r.collector for r in results])
+    results = [apply_budget(r, budgets.get(r.collector)) for r in results]
 
     if args.json:
         payload = [r.to_json() for r in results]
@@ -56,18 +58,20 @@ def handle(args: argparse.Namespace) -> int:
     if settings is not None:
         from ..datadog import push
 
-        report = push(results, settings, intervals=schedule_intervals([r.collector for r in results]))
+        report = push(results, settings, intervals=intervals)
         print(f"dd-toolkit: {report.summary()}", file=sys.stderr)
         if not report.ok:
             code = EXIT_PUSH
     return code
 
 
-def schedule_intervals(names: list[str]) -> dict[str, int | None]:
-    """Each collector's schedule period in seconds, the interval of its counts and rates.
 
-    In a CronJob the chart sets ``DD_COLLECTOR_SCHEDULE`` (one collector per pod); elsewhere the
-    schedules come from the project's Helm values, when there is a project.
+def deployment(names: list[str]) -> tuple[dict[str, int | None], dict[str, int | None]]:
+    """Per collector: its schedule's period in seconds (the interval of its counts and rates)
+    and its custom-metric budget.
+
+    In a CronJob the chart sets ``DD_COLLECTOR_SCHEDULE`` and ``DD_COLLECTOR_BUDGET`` (one
+    collector per pod); elsewhere both come from the project's Helm values, when there is a project.
     """
     import os
 
@@ -76,11 +80,15 @@ def schedule_intervals(names: list[str]) -> dict[str, int | None]:
 
     own = os.environ.get("DD_COLLECTOR_SCHEDULE", "").strip()
     if own:
-        return {name: schedule_period(own) for name in names}
+        budget = os.environ.get("DD_COLLECTOR_BUDGET", "").strip()
+        if budget and not budget.isdigit():
+            raise UsageError(f"DD_COLLECTOR_BUDGET={budget!r} is not a whole number; set budget.customMetrics in the values")
+        return {n: schedule_period(own) for n in names}, {n: int(budget) if budget else None for n in names}
     try:
         from ..project import Project
 
-        schedules = Project.find().values_or_empty().schedules()
-    except (ToolkitError, OSError):  # no project here: only declared intervals apply
-        return {}
-    return {name: schedule_period(schedules.get(name)) for name in names}
+        entries = Project.find().values_or_empty().collectors
+    except (ToolkitError, OSError):  # no project here: declared intervals only, no budget
+        return {}, {}
+    intervals = {n: schedule_period(entries[n].schedule) if n in entries and entries[n].enabled else None for n in names}
+    return intervals, {n: entries[n].budget if n in entries else None for n in names}

@@ -9,7 +9,7 @@ Imports the model, the sources and the cassettes; never datadog/, project/ or a 
 """
 
 from .collector import BaseCollector
-from .outcome import ErrorFromData, outcome_for, to_series
+from .outcome import ErrorFromData, apply_budget, outcome_for, to_series
 from .pool import Pool
 from .record import record_collector
 from .registry import BUILTIN_PACKAGE, ENTRY_POINT_GROUP, CollectorRef, Described, describe, discover, load, resolve
@@ -22,6 +22,7 @@ __all__ = [
     "CollectorRef",
     "Described",
     "ErrorFromData",
+    "apply_budget",
     "Pool",
     "RunOptions",
     "collect",

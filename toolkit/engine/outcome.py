@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from ..errors import InvalidMetricValue, MetricTimeout, SeriesCapExceeded
-from ..model import ERROR, NO_DATA, OK, MetricError, MetricOutcome, MetricSpec, RunContext, Series, tag_problem
+from ..model import ERROR, NO_DATA, OK, CollectionResult, cost, MetricError, MetricOutcome, MetricSpec, RunContext, Series, tag_problem
 
 
 def timed_out(spec: MetricSpec, began: float | None, now: float, metric_timeout: float | None, run: RunContext):
@@ -121,6 +122,32 @@ def _tags(name: str, tags: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
+def apply_budget(result: CollectionResult, budget: int | None) -> CollectionResult:
+    """Keep a collector's custom metrics within ``budget`` (the values' ``budget.customMetrics``).
+
+    Metrics are kept in definition order; the first to go over keeps what fits, later ones keep
+    nothing, and each records an error naming the budget. The meta-metrics are never dropped.
+    """
+    if budget is None:
+        return result
+    used = len(result.meta_metrics)
+    outcomes = []
+    for o in result.outcomes:
+        each = cost.DISTRIBUTION_AGGREGATIONS if o.type == "distribution" else 1  # tag sets are unique (to_series)
+        room = max(0, (budget - used) // each)
+        kept = list(o.series[:room])
+        used += len(kept) * each
+        if len(kept) < len(o.series):
+            error = MetricError.from_exception(o.name, SeriesCapExceeded(
+                f"{o.name}: {len(o.series) - len(kept)} of its {len(o.series)} series were not pushed: collector "
+                f"{result.collector} is over its budget.customMetrics={budget} (raise it in the values, or drop a tag)"
+            ))
+            o = replace(o, series=tuple(kept), error=o.error or error, value=o.value if kept else None, status=o.status if kept else ERROR)
+        outcomes.append(o)
+    result.outcomes = outcomes
+    return result
+
+
 class ErrorFromData(Exception):
     """Keeps ``BaseCollector._errors`` holding exceptions (as in the seed) for errors reported as data."""
 
@@ -164,4 +191,4 @@ def seed_outcomes(
     return outcomes
 
 
-__all__ = ["ErrorFromData", "outcome_for", "seed_loop", "seed_outcomes", "timed_out", "to_series"]
+__all__ = ["ErrorFromData", "apply_budget", "outcome_for", "seed_loop", "seed_outcomes", "timed_out", "to_series"]

@@ -8,7 +8,7 @@ face consumes), ``RunContext`` (what a running metric function shares with its r
 Imports nothing of the toolkit but ``toolkit.errors``.
 """
 
-from . import defaults
+from . import cost, defaults
 from .context import RunContext, current_run, enter_run, leave_run
 from .discovery import auto_discover_metrics, metric_specs
 from .metric import INTERVAL_TYPES, METRIC_NAME_RE, TYPES, MetricSpec, metric, spec_of, validate_metric_name
@@ -41,6 +41,7 @@ __all__ = [
     "Series",
     "Settings",
     "auto_discover_metrics",
+    "cost",
     "current_run",
     "datadog_unit",
     "defaults",

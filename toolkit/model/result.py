@@ -147,11 +147,21 @@ class CollectionResult:
             return True
         return bool(self.outcomes) and all(o.status == ERROR for o in self.outcomes)
 
+    @property
+    def custom_metrics(self):
+        """Per metric name, its tag sets and custom-metric count as Datadog bills them (model.cost)."""
+        from .cost import count_series
+
+        return count_series(self.series)
+
     def to_json(self) -> dict[str, Any]:
+        from . import cost
+
         return {
             "collector": self.collector,
             "metrics": self.metrics,
             "series": [s.to_json() for s in self.tagged_series],
             "errors": [e.to_json() for e in self.errors],
             "duration_seconds": round(self.duration_seconds, 6),
+            "custom_metrics": cost.to_json(self.custom_metrics),
         }
