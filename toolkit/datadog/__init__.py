@@ -8,8 +8,8 @@ Imports the model and the errors; a sibling of ``project/``, which it never impo
 """
 
 from .client import api_client
-from .monitors import KINDS, MANAGED_TAG, MonitorInputs, monitor_key, monitors_for, window_text
 from .metadata import DRIFT, IN_STEP, MISSING, MetadataState, apply_states, compare, read_states, wanted
+from .monitors import KINDS, MANAGED_TAG, MonitorInputs, monitor_key, monitors_for, window_text
 from .monitors_api import Change, apply_monitors, check_settings, differences, plan
 from .push import Bodies, PushReport, PushSettings, batches, build_bodies, build_series, push, series_tags
 

@@ -197,7 +197,9 @@ def _send_series(api, batch: list[tuple[Series, dict]]) -> None:
 
 
 def _send_distributions(api, batch: list[tuple[Series, dict]]) -> None:
-    from datadog_api_client.v1.model.distribution_points_content_encoding import DistributionPointsContentEncoding
+    from datadog_api_client.v1.model.distribution_points_content_encoding import (
+        DistributionPointsContentEncoding,
+    )
 
     api.submit_distribution_points(body=_distribution_payload(batch), content_encoding=DistributionPointsContentEncoding.DEFLATE)
 

@@ -17,7 +17,19 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import InvalidMetricValue, MetricTimeout, SeriesCapExceeded
-from ..model import ERROR, NO_DATA, OK, CollectionResult, cost, MetricError, MetricOutcome, MetricSpec, RunContext, Series, tag_problem
+from ..model import (
+    ERROR,
+    NO_DATA,
+    OK,
+    CollectionResult,
+    MetricError,
+    MetricOutcome,
+    MetricSpec,
+    RunContext,
+    Series,
+    cost,
+    tag_problem,
+)
 
 
 def timed_out(spec: MetricSpec, began: float | None, now: float, metric_timeout: float | None, run: RunContext):

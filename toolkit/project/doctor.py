@@ -12,7 +12,15 @@ from pathlib import Path
 
 from ..engine import CollectorRef, describe
 from ..errors import DocsError, ProjectError, ReplayError, ValuesError
-from ..model import INTERVAL_TYPES, MetricSpec, is_valid_cron, redact, schedule_period, unit_problem, validate_metric_name
+from ..model import (
+    INTERVAL_TYPES,
+    MetricSpec,
+    is_valid_cron,
+    redact,
+    schedule_period,
+    unit_problem,
+    validate_metric_name,
+)
 from .docs_table import table_state
 from .project import Project
 from .values import VALUES_PATH, Values
