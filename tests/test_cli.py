@@ -173,3 +173,12 @@ def test_over_budget_series_are_not_pushed_and_named(capsys, monkeypatch):
     assert data["custom_metrics"]["total"] == 7
     (error,) = data["errors"]
     assert error["metric"] == "kinds.jobs.duration" and "budget.customMetrics=9" in error["message"]
+
+
+def test_a_malformed_pod_budget_fails_before_collecting(capsys, monkeypatch):
+    called = []
+    monkeypatch.setattr("toolkit.engine.run_collectors", lambda *a, **k: called.append(1))
+    monkeypatch.setenv("DD_COLLECTOR_SCHEDULE", "*/15 * * * *")
+    monkeypatch.setenv("DD_COLLECTOR_BUDGET", "lots")
+    code, out, err = run(capsys, "run", "kinds")
+    assert code == 2 and not called and out == "" and "DD_COLLECTOR_BUDGET='lots' is not a whole number" in err

@@ -40,8 +40,8 @@ def handle(args: argparse.Namespace) -> int:
 
         settings = PushSettings.from_settings(env, args.tag)  # before collecting: fail fast
 
+    intervals, budgets = deployment([r.name for r in refs])  # before collecting: a bad budget fails fast
     results = run_collectors(refs, timeout=args.timeout, offline=args.offline)
-    intervals, budgets = deployment([r.collector for r in results])
     results = [apply_budget(r, budgets.get(r.collector)) for r in results]
 
     if args.json:
