@@ -263,3 +263,16 @@ def test_notes_tell_how_to_see_jobs_and_logs(helm):
 
 def test_default_values_pass_the_toolkit_checks():
     assert check_values(load_values(CHART / "values.yaml")) == []
+
+
+def test_unified_service_tagging_and_the_schedule_reach_the_pod(helm, tmp_path):
+    values = {"datadog": {"site": "datadoghq.com", "env": "staging", "service": "platform-collectors", "version": "2.0.1",
+                          "apiKeySecret": {"name": "dd-keys", "key": "api"}}}
+    job = cronjobs(render(helm, tmp_path, values))["github"]
+    env = env_of(job)
+    assert (env["DD_SERVICE"], env["DD_VERSION"]) == ("platform-collectors", "2.0.1")
+    assert env["DD_COLLECTOR_SCHEDULE"] == job["spec"]["schedule"]
+    labels = job["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
+    assert {k: v for k, v in labels.items() if k.startswith("tags.datadoghq.com/")} == {
+        "tags.datadoghq.com/env": "staging", "tags.datadoghq.com/service": "platform-collectors", "tags.datadoghq.com/version": "2.0.1",
+    }

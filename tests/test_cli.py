@@ -38,7 +38,7 @@ def test_run_json_offline_prints_only_the_documented_object(capsys):
     code, out, err = run(capsys, "run", "replayed", "--json", "--offline")
     data = json.loads(out)  # nothing but JSON on stdout
     assert code == 0
-    assert set(data) == {"collector", "metrics", "series", "errors", "duration_seconds"}
+    assert set(data) == {"collector", "metrics", "series", "errors", "duration_seconds", "custom_metrics"}
     assert data["collector"] == "replayed"
     assert data["metrics"]["replayed.items.total"] == 3.0
     assert data["metrics"]["collector.replayed.error_count"] == 0.0
@@ -120,3 +120,65 @@ def test_offline_push_is_refused(capsys, monkeypatch):
     monkeypatch.setenv("DD_API_KEY", "0123456789abcdef0123456789abcdef")
     code, out, err = run(capsys, "run", "replayed", "--offline", "--push")
     assert code == 2 and out == "" and "drop --push or --offline" in err and err.count("\n") == 1
+
+
+def _kinds_push(capsys, monkeypatch, schedule: str | None):
+    import zlib
+
+    routes = {"POST /api/v2/series": Reply(202, {"errors": []}), "POST /api/v1/distribution_points": Reply(202, {"errors": []})}
+    with Loopback(routes) as intake:
+        monkeypatch.setenv("DD_API_KEY", "0123456789abcdef0123456789abcdef")
+        monkeypatch.setenv("DD_URL", intake.url)
+        if schedule:
+            monkeypatch.setenv("DD_COLLECTOR_SCHEDULE", schedule)
+        code, _, err = run(capsys, "run", "kinds", "--push", "--timeout", "5")
+    bodies = {s.path: json.loads(zlib.decompress(s.body)) for s in intake.requests}
+    return code, err, bodies
+
+
+def test_push_takes_counts_interval_from_the_pods_schedule(capsys, monkeypatch):
+    code, err, bodies = _kinds_push(capsys, monkeypatch, "*/15 * * * *")
+    assert code == 0, err
+    intervals = {s["metric"]: s.get("interval") for s in bodies["/api/v2/series"]["series"]}
+    assert intervals["kinds.jobs.finished"] == 900  # the schedule's period
+    assert intervals["kinds.api.requests"] == 60  # declared on the metric
+    assert intervals["kinds.queue.depth"] is None  # a gauge has none
+    assert [s["metric"] for s in bodies["/api/v1/distribution_points"]["series"]] == ["kinds.jobs.duration"] * 2
+
+
+def test_push_of_a_count_with_an_irregular_schedule_fails_naming_the_fix(capsys, monkeypatch):
+    code, err, bodies = _kinds_push(capsys, monkeypatch, "0 9 * * 1-5")
+    assert code == 3 and "kinds.jobs.finished is a count and has no interval" in err and "@metric(interval=SECONDS)" in err
+    assert "kinds.jobs.finished" not in {s["metric"] for s in bodies["/api/v2/series"]["series"]}
+
+
+def test_run_counts_custom_metrics_per_metric_and_collector(capsys):
+    code, out, _ = run(capsys, "run", "kinds", "--json")
+    counts = json.loads(out)["custom_metrics"]
+    assert code == 0 and counts["billing"] == "per tag set"
+    by_metric = {name: c["custom_metrics"] for name, c in counts["metrics"].items()}
+    # gauge 1, count 2 tag sets, rate 1, distribution 2 tag sets x 5 aggregations, 3 meta-metrics
+    assert by_metric["kinds.jobs.finished"] == 2 and by_metric["kinds.jobs.duration"] == 10
+    assert counts["total"] == 1 + 2 + 1 + 10 + 3 and counts["by_name"] == 7
+    code, out, _ = run(capsys, "run", "kinds")
+    assert "17 custom metrics (billed per tag set)" in out
+
+
+def test_over_budget_series_are_not_pushed_and_named(capsys, monkeypatch):
+    monkeypatch.setenv("DD_COLLECTOR_SCHEDULE", "*/15 * * * *")
+    monkeypatch.setenv("DD_COLLECTOR_BUDGET", "9")
+    code, out, _ = run(capsys, "run", "kinds", "--json")
+    data = json.loads(out)
+    # 3 meta + depth 1 + finished 2 + rate 1 = 7; a distribution's tag set costs 5: none fits in the 2 left
+    assert data["custom_metrics"]["total"] == 7
+    (error,) = data["errors"]
+    assert error["metric"] == "kinds.jobs.duration" and "budget.customMetrics=9" in error["message"]
+
+
+def test_a_malformed_pod_budget_fails_before_collecting(capsys, monkeypatch):
+    called = []
+    monkeypatch.setattr("toolkit.engine.run_collectors", lambda *a, **k: called.append(1))
+    monkeypatch.setenv("DD_COLLECTOR_SCHEDULE", "*/15 * * * *")
+    monkeypatch.setenv("DD_COLLECTOR_BUDGET", "lots")
+    code, out, err = run(capsys, "run", "kinds")
+    assert code == 2 and not called and out == "" and "DD_COLLECTOR_BUDGET='lots' is not a whole number" in err

@@ -26,7 +26,7 @@ def test_the_seeds_three_monitors_for_the_default_schedule():
     # the seed's queries, on the meta-metrics every run pushes
     assert monitors["not-reporting"]["query"] == "max(last_30m):sum:collector.github.metric_count{env:production} < 1"
     assert monitors["not-reporting"]["options"]["notify_no_data"] is True
-    assert monitors["not-reporting"]["options"]["no_data_timeframe"] == 30
+    assert monitors["not-reporting"]["options"]["no_data_timeframe"] == 60  # twice the 30m window
     assert monitors["errors"]["query"] == "avg(last_1h):sum:collector.github.error_count{env:production} > 3"
     assert monitors["duration"]["query"] == "avg(last_30m):avg:collector.github.duration_seconds{env:production} > 96"
     assert monitors["duration"]["options"]["thresholds"] == {"critical": 96, "warning": 60}
@@ -104,7 +104,7 @@ def test_differences_see_options_and_type():
     ours = monitors_for(MonitorInputs("github", "*/15 * * * *", 120))[0]
     assert differences(ours, stored(ours, 1)) == []
     changed = stored(ours, 1)
-    changed["options"] = {**changed["options"], "no_data_timeframe": 60, "thresholds": {"critical": 1.0, "warning": 2.0}}
+    changed["options"] = {**changed["options"], "no_data_timeframe": 30, "thresholds": {"critical": 1.0, "warning": 2.0}}
     assert differences(ours, changed) == ["options.thresholds", "options.no_data_timeframe"]
     assert plan([ours], [stored(ours, 1, type="log alert")])[0][3] == ["type (not changeable: delete the monitor to recreate it)"]
 

@@ -60,7 +60,7 @@ def test_a_teams_repository_from_the_wheel(tmp_path):
     acme = json.loads(sh(["dd-toolkit", "run", "acme", "--offline", "--json"], project, env).stdout)
     assert acme["errors"] == [] and acme["metrics"]["acme.items.total"] == 3.0
     github = json.loads(sh(["dd-toolkit", "run", "github", "--offline", "--json"], project, env).stdout)
-    assert github["errors"] == [] and github["metrics"]["collector.github.metric_count"] == 6.0
+    assert github["errors"] == [] and github["metrics"]["collector.github.metric_count"] >= 6.0
     listed = {row["name"]: row["origin"] for row in json.loads(sh(["dd-toolkit", "list", "--json"], project, env).stdout)}
     assert listed["acme"] == "project" and listed["github"] == "built-in" and len(listed) >= 6
     shown = sh(["dd-toolkit", "list"], project, env).stdout

@@ -112,3 +112,19 @@ def test_site_selects_the_endpoint(monkeypatch):
 def test_missing_key_is_a_clear_error():
     with pytest.raises(SettingsError, match="DD_API_KEY is not set"):
         PushSettings.from_env()
+
+
+def test_unified_service_tags_beside_env(monkeypatch):
+    monkeypatch.setenv("DD_API_KEY", API_KEY)
+    monkeypatch.setenv("DD_ENV", "prod")
+    monkeypatch.setenv("DD_SERVICE", "datadog-collectors")
+    monkeypatch.setenv("DD_VERSION", "1.4.0")
+    settings = PushSettings.from_env()
+    assert settings.constant_tags("svc") == ["env:prod", "source:svc-collector", "collector:svc", "service:datadog-collectors", "version:1.4.0"]
+
+
+def test_a_constant_tag_datadog_would_change_is_refused(monkeypatch):
+    monkeypatch.setenv("DD_API_KEY", API_KEY)
+    monkeypatch.setenv("DD_VERSION", "V1.4")
+    with pytest.raises(SettingsError, match="'version:V1.4' as 'version:v1.4'"):
+        PushSettings.from_env()

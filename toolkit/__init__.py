@@ -50,6 +50,7 @@ _EXPORTS = {
     "http_client": "sources",
     "metric": "model",
     "metric_specs": "model",
+    "normalize_tag": "model",
     "now": "sources",
     "paginate_cursor": "sources",
     "paginate_links": "sources",
@@ -92,6 +93,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; tests/test_public_api.py keeps 
         auto_discover_metrics,
         metric,
         metric_specs,
+        normalize_tag,
         redact,
     )
     from .model.defaults import RUN_TIMEOUT as DEFAULT_TIMEOUT

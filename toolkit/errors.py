@@ -82,6 +82,10 @@ class MetricTimeout(ToolkitError, TimeoutError):
     """A metric function did not return within its timeout or the run's deadline."""
 
 
+class SeriesCapExceeded(ToolkitError, OverflowError):
+    """A metric (``max_series``) or a collector (``budget.customMetrics``) went over its series cap."""
+
+
 # --- cassettes --------------------------------------------------------------------------------
 class ReplayError(ToolkitError, LookupError):
     """The replay directory is missing, malformed, or has no answer for a request."""
@@ -141,6 +145,7 @@ __all__ = [
     "ReplayError",
     "ScaffoldError",
     "SecretNotFoundError",
+    "SeriesCapExceeded",
     "SettingsError",
     "TemplateError",
     "ToolkitError",

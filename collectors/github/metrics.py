@@ -116,6 +116,18 @@ def time_to_merge_median_hours():
     return statistics.median(hours) if hours else None  # nothing merged: no data, not 0 hours
 
 
+@metric("github.prs.time_to_merge_hours", unit="hour", type="distribution")
+def time_to_merge_hours():
+    """Hours from opening to merge of each PR merged in the last 7 days, per repository."""
+    return {
+        repo_tag(repo): [
+            (parse_time(pr["merged_at"]) - parse_time(pr["created_at"])).total_seconds() / 3600
+            for pr in merged_pull_requests(repo)
+        ]
+        for repo in repositories()
+    }
+
+
 @metric("github.issues.open", unit="count")
 def open_issues():
     """Open issues, pull requests excluded, per repository."""

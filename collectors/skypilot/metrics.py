@@ -237,6 +237,12 @@ def jobs_avg_duration_minutes_7d() -> float | None:
     return sum(durations) / len(durations) / 60
 
 
+@metric("skypilot.jobs.duration_minutes_7d", unit="minute", type="distribution")
+def jobs_duration_minutes_7d() -> list[float]:
+    """Run time of each managed job that finished in the last 7 days (started ones only)."""
+    return [_ran_for(j) / 60 for j in _finished_in_window() if j.start_at is not None]
+
+
 def _ran_for(job: Job) -> float:
     if job.duration > 0:
         return job.duration

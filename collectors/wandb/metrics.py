@@ -202,3 +202,9 @@ def runs_avg_duration_hours_7d() -> float | None:
     if not durations:
         return None
     return sum(durations) / len(durations) / 3600
+
+
+@metric("wandb.runs.duration_hours_7d", unit="hour", type="distribution")
+def runs_duration_hours_7d() -> list[float]:
+    """Duration (creation to last heartbeat) of each run created in 7 days that ended."""
+    return [(r.heartbeat_at - r.created_at).total_seconds() / 3600 for r in _ended_in_window() if r.heartbeat_at is not None]

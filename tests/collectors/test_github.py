@@ -89,6 +89,7 @@ def test_metric_names_units_and_order():
         ("github.prs.open", "count"),
         ("github.prs.merged_7d", "count"),
         ("github.prs.time_to_merge_median_hours", "hours"),
+        ("github.prs.time_to_merge_hours", "hour"),
         ("github.issues.open", "count"),
         ("github.ci.failed_runs_7d", "count"),
         ("github.ci.success_rate_7d", "percent"),
@@ -100,7 +101,7 @@ def test_replay_is_clean(main_run):
     result, transport = main_run
     assert result.errors == []
     assert transport.unplayed() == []  # every recorded answer was asked for
-    assert result.metric_count == 6 and result.offline
+    assert result.metric_count == 7 and result.offline
 
 
 def test_open_prs_per_repository(main_run):
@@ -128,6 +129,15 @@ def test_time_to_merge_is_the_median_over_all_repositories(main_run):
     assert expected != sum(every) / len(every)  # not the mean
     assert expected != median([median(MERGED_HOURS[HELLO]), median(MERGED_HOURS[OCTO])])  # not a median of medians
     assert result.metrics["github.prs.time_to_merge_median_hours"] == pytest.approx(expected)
+
+
+def test_time_to_merge_distribution_keeps_every_pr_per_repository(main_run):
+    """The distribution sends each PR's hours, so Datadog can take a median across any repos."""
+    result, _ = main_run
+    (outcome_,) = [o for o in result.outcomes if o.name == "github.prs.time_to_merge_hours"]
+    assert outcome_.type == "distribution"
+    got = {s.tags[0]: sorted(s.values) for s in outcome_.series}
+    assert got == {repo: pytest.approx(sorted(hours)) for repo, hours in MERGED_HOURS.items()}
 
 
 def test_closed_listing_stops_at_the_window(main_run):
@@ -184,14 +194,14 @@ def test_the_token_comes_from_get_secret(monkeypatch):
 def test_cli_json_offline(capsys):
     assert main(["run", "github", "--json", "--offline"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"collector", "metrics", "series", "errors", "duration_seconds"}
+    assert set(out) == {"collector", "metrics", "series", "errors", "duration_seconds", "custom_metrics"}
     assert out["collector"] == "github" and out["errors"] == []
     assert out["metrics"]["github.ci.success_rate_7d"] == pytest.approx(100 * 13 / 17)
     assert out["metrics"]["github.prs.time_to_merge_median_hours"] == 14.0
     assert out["metrics"]["collector.github.error_count"] == 0.0
     assert {"metric": "github.prs.open", "value": 12.0, "tags": [HELLO]} in out["series"]
     assert {"metric": "github.issues.open", "value": 5.0, "tags": [OCTO]} in out["series"]
-    assert len(out["series"]) == 4 * 2  # four tagged metrics, two repositories
+    assert len(out["series"]) == 5 * 2  # four tagged metrics and the distribution, two repositories
 
 
 # --- scenarios -------------------------------------------------------------------------------------
@@ -208,7 +218,7 @@ def test_401_is_a_clear_token_error_never_zero():
     result, transport = replay(CASSETTES / "unauthorized")
     assert transport.unplayed() == []
     assert result.failed and result.series == result.series[-3:]  # only the meta-metrics remain
-    assert len(result.errors) == 6
+    assert len(result.errors) == 7
     for error in result.errors:
         assert error.type == "GitHubAuthError"
         assert "github/token" in error.message and "Bad credentials" in error.message
@@ -221,7 +231,7 @@ def test_403_rate_limited_names_the_reset_time():
     headers = cassette["interactions"][0]["response"]["headers"]
     assert headers["x-ratelimit-remaining"] == ["0"]
     reset = datetime.fromtimestamp(int(headers["x-ratelimit-reset"][0]), UTC)
-    assert result.failed and len(result.errors) == 6
+    assert result.failed and len(result.errors) == 7
     for error in result.errors:
         assert error.type == "GitHubRateLimited"
         assert "GitHub rate limit exhausted" in error.message

@@ -135,13 +135,15 @@ def test_jobs_queue_pages_until_the_total_is_read(monkeypatch):
     assert (m["skypilot.jobs.succeeded_7d"], m["skypilot.jobs.failed_7d"], m["skypilot.jobs.cancelled_7d"]) == (1.0, 2.0, 1.0)
     assert m["skypilot.jobs.recoveries_7d"] == 3.0
     assert m["skypilot.jobs.avg_duration_minutes_7d"] == pytest.approx(21.5)
+    (durations,) = [s for s in result.series if s.metric == "skypilot.jobs.duration_minutes_7d"]
+    assert durations.type == "distribution" and sum(durations.values) / len(durations.values) == pytest.approx(21.5)
 
 
 def test_other_request_failures_are_errors_not_zero():
     result = SkypilotCollector().run(cassettes=CASSETTES / "jobs-request-failed")
     by_name = outcomes(result)
     job_metrics = [n for n in by_name if n.startswith("skypilot.jobs.")]
-    assert len(job_metrics) == 8
+    assert len(job_metrics) == 9
     for name in job_metrics:
         error = by_name[name].error
         assert error is not None and error.type == "SkyPilotRequestFailed", name

@@ -63,6 +63,9 @@ def test_average_duration_in_hours(replayed):
     failed = 20 * 60  # 08:00:00 -> 08:20:00
     assert (finished, crashed, failed) == (6407, 1794, 1200)
     assert result.metrics["wandb.runs.avg_duration_hours_7d"] == pytest.approx((6407 + 1794 + 1200) / 3 / 3600)
+    (durations,) = [s for s in result.series if s.metric == "wandb.runs.duration_hours_7d"]
+    assert durations.type == "distribution"
+    assert sorted(durations.values) == pytest.approx(sorted(v / 3600 for v in (6407, 1794, 1200)))
 
 
 def test_cursor_pagination_over_three_pages(replayed):

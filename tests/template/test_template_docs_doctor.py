@@ -125,3 +125,28 @@ def test_values_file_with_an_empty_collectors_mapping(tmp_path):
     text = render_with_entry("collectors: {}\n", "pagerduty", "pagerduty:\n  enabled: true\n")
     assert text == "collectors:\n  pagerduty:\n    enabled: true\n"
 
+
+
+def test_doctor_asks_counts_on_an_irregular_schedule_for_an_interval(tmp_path):
+    root = make_project(tmp_path / "project", with_git=False)
+    assert main(["new", "pagerduty", "--root", str(root), "--defaults"]) == 0
+    metrics = root / "collectors" / "pagerduty" / "metrics.py"
+    metrics.write_text(metrics.read_text() + '''
+
+@metric("pagerduty.incidents.opened", type="count")
+def opened():
+    """Incidents opened since the last run."""
+    return 1
+''')
+    assert cli(root, "docs", "pagerduty").returncode == 0
+    values = root / VALUES_RELPATH
+    values.write_text(values.read_text().replace('"*/15 * * * *"', '"0 9 * * 1-5"'))
+    done = cli(root, "doctor", "pagerduty")
+    assert done.returncode == 1
+    (line,) = [line for line in done.stdout.splitlines() if "metric intervals" in line]
+    assert "missing" in line and "pagerduty.incidents.opened need @metric(interval=SECONDS)" in line
+
+    metrics.write_text(metrics.read_text().replace('type="count")', 'type="count", interval=86400)'))
+    done = cli(root, "doctor", "pagerduty")
+    (line,) = [line for line in done.stdout.splitlines() if "metric intervals" in line]
+    assert line.split()[0] == "ok", done.stdout

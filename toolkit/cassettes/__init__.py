@@ -18,12 +18,12 @@ from .scrub import PLACEHOLDER, Scrubber, is_plain_url
 __all__ = [
     "CASSETTES_RELPATH",
     "DEFAULT_MATCH_ON",
-    "Drift",
     "MATCHERS",
     "MODES",
     "PLACEHOLDER",
     "RECORD_MATCH_ON",
     "REPLAY_FILE",
+    "Drift",
     "RecordReport",
     "Recorded",
     "Replay",

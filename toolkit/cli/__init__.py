@@ -31,6 +31,8 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("doctor", "toolkit.cli._doctor", "check a collector against the new-collector checklist"),
     ("update", "toolkit.cli._update", "pull template changes into a generated collector, keeping your edits"),
     ("monitors", "toolkit.cli._monitors", "print the Datadog monitors of collectors as JSON, or --apply them"),
+    ("cost", "toolkit.cli._cost", "custom metrics per collector as Datadog bills them; --baseline FILE fails a PR that grows them"),
+    ("metadata", "toolkit.cli._metadata", "keep each metric's type, unit and description in Datadog equal to the code (--check, --apply)"),
 ]
 
 

@@ -23,29 +23,38 @@ def print_results(results: list[CollectionResult], *, verbose: bool = False, pus
             if verbose and result.fatal.traceback:
                 console.print(result.fatal.traceback, markup=False)
             continue
+        counts = result.custom_metrics
+        billed = sum(c.custom_metrics for c in counts.values())
         console.print(
             f"[bold]{result.collector}[/]{mode}: collected {result.metric_count} metrics, "
-            f"{result.error_count} errors in {result.duration_seconds:.2f}s"
+            f"{result.error_count} errors, {billed} custom metrics (billed per tag set) in {result.duration_seconds:.2f}s"
             + ("" if pushing else " (dry run: nothing sent; --push to send)"),
             soft_wrap=True,  # one line per collector, whatever the terminal's width
         )
-        table = Table("metric", "value", "unit", "tags", "time", box=None, pad_edge=False)
+        table = Table("metric", "value", "unit", "tags", "time", "custom", box=None, pad_edge=False)
         for o in result.outcomes:
             took = f"{o.duration_seconds * 1000:.0f} ms"
+            custom = str(counts[o.name].custom_metrics) if o.name in counts else ""
             if o.status == ERROR:
-                table.add_row(o.name, "[red]error[/]", o.unit, "", took)
+                table.add_row(o.name, "[red]error[/]", o.unit, "", took, custom)
             elif o.status == NO_DATA:
-                table.add_row(o.name, "[dim]no data[/]", o.unit, "", took)
-            elif o.value is not None:
-                table.add_row(o.name, format_value(o.value), o.unit, "", took)
-            else:
-                total = sum(s.value for s in o.series)
-                table.add_row(o.name, f"{len(o.series)} series", o.unit, f"sum {format_value(total)}", took)
+                table.add_row(o.name, "[dim]no data[/]", o.unit, "", took, "")
+            elif o.type == "distribution":
+                samples = sum(len(s.values) for s in o.series)
+                table.add_row(o.name, f"{samples} values", o.unit, f"{len(o.series)} tag set(s)", took, custom)
                 if verbose:
                     for s in o.series:
-                        table.add_row("", format_value(s.value), "", ",".join(s.tags), "")
+                        table.add_row("", f"{len(s.values)} values", "", ",".join(s.tags), "", "")
+            elif o.value is not None:
+                table.add_row(o.name, format_value(o.value), o.unit, "", took, custom)
+            else:
+                total = sum(s.value for s in o.series)
+                table.add_row(o.name, f"{len(o.series)} series", o.unit, f"sum {format_value(total)}", took, custom)
+                if verbose:
+                    for s in o.series:
+                        table.add_row("", format_value(s.value), "", ",".join(s.tags), "", "")
         for name, value in result.meta_metrics.items():
-            table.add_row(f"[dim]{name}[/]", f"[dim]{format_value(value)}[/]", "", "", "")
+            table.add_row(f"[dim]{name}[/]", f"[dim]{format_value(value)}[/]", "", "", "", "[dim]1[/]")
         console.print(table)
         for error in result.errors:
             console.print(f"  [red]✗ {error.metric or result.collector}: {error.type}: {escape(error.message)}[/]", soft_wrap=True)

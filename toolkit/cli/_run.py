@@ -32,7 +32,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..engine import discover, resolve, run_collectors
+    from ..engine import apply_budget, discover, resolve, run_collectors
     from ..model import settings as environment
 
     if args.all and args.names:
@@ -56,7 +56,9 @@ def handle(args: argparse.Namespace) -> int:
 
         settings = PushSettings.from_settings(env, args.tag)  # before collecting: fail fast
 
+    intervals, budgets = deployment([r.name for r in refs])  # before collecting: a bad budget fails fast
     results = run_collectors(refs, timeout=args.timeout, offline=args.offline, cassettes_root=args.cassettes, capture=args.capture)
+    results = [apply_budget(r, budgets.get(r.collector)) for r in results]
 
     if args.json:
         payload = [r.to_json() for r in results]
@@ -72,8 +74,37 @@ def handle(args: argparse.Namespace) -> int:
     if settings is not None:
         from ..datadog import push
 
-        report = push(results, settings)
+        report = push(results, settings, intervals=intervals)
         print(f"dd-toolkit: {report.summary()}", file=sys.stderr)
         if not report.ok:
             code = EXIT_PUSH
     return code
+
+
+
+def deployment(names: list[str]) -> tuple[dict[str, int | None], dict[str, int | None]]:
+    """Per collector: its schedule's period in seconds (the interval of its counts and rates)
+    and its custom-metric budget.
+
+    In a CronJob the chart sets ``DD_COLLECTOR_SCHEDULE`` and ``DD_COLLECTOR_BUDGET`` (one
+    collector per pod); elsewhere both come from the project's Helm values, when there is a project.
+    """
+    import os
+
+    from ..errors import ToolkitError
+    from ..model import schedule_period
+
+    own = os.environ.get("DD_COLLECTOR_SCHEDULE", "").strip()
+    if own:
+        budget = os.environ.get("DD_COLLECTOR_BUDGET", "").strip()
+        if budget and not budget.isdigit():
+            raise UsageError(f"DD_COLLECTOR_BUDGET={budget!r} is not a whole number; set budget.customMetrics in the values")
+        return {n: schedule_period(own) for n in names}, {n: int(budget) if budget else None for n in names}
+    try:
+        from ..project import Project
+
+        entries = Project.find().values_or_empty().collectors
+    except (ToolkitError, OSError):  # no project here: declared intervals only, no budget
+        return {}, {}
+    intervals = {n: schedule_period(entries[n].schedule) if n in entries and entries[n].enabled else None for n in names}
+    return intervals, {n: entries[n].budget if n in entries else None for n in names}

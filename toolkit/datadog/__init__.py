@@ -8,6 +8,7 @@ Imports the model and the errors; a sibling of ``project/``, which it never impo
 """
 
 from .client import api_client
+from .metadata import DRIFT, IN_STEP, MISSING, MetadataState, apply_states, compare, read_states, wanted
 from .monitors import (
     DEFAULT_MAX_ERRORS,
     KINDS,
@@ -18,26 +19,36 @@ from .monitors import (
     window_text,
 )
 from .monitors_api import Change, apply_monitors, check_settings, differences, plan
-from .push import PushReport, PushSettings, batches, build_series, push, series_tags
+from .push import Bodies, PushReport, PushSettings, batches, build_bodies, build_series, push, series_tags
 
 __all__ = [
     "DEFAULT_MAX_ERRORS",
+    "DRIFT",
+    "IN_STEP",
     "KINDS",
     "MANAGED_TAG",
+    "MISSING",
+    "Bodies",
     "Change",
+    "MetadataState",
     "MonitorInputs",
     "PushReport",
     "PushSettings",
     "api_client",
     "apply_monitors",
+    "apply_states",
     "batches",
+    "build_bodies",
     "build_series",
     "check_settings",
+    "compare",
     "differences",
     "monitor_key",
     "monitors_for",
     "plan",
     "push",
+    "read_states",
     "series_tags",
+    "wanted",
     "window_text",
 ]

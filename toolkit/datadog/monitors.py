@@ -7,7 +7,7 @@ The three monitors of the seed guide (step 10), on the meta-metrics every run pu
 
 * not reporting: ``collector.<name>.metric_count`` below 1, or no data at all, for a window
   of two schedule intervals (30 minutes for the default ``*/15``): two runs in a row missed or
-  collected nothing;
+  collected nothing; no data at all notifies after twice that window (Datadog's advice);
 * errors: ``collector.<name>.error_count`` averaging above a threshold (3) over an hour, or
   over one interval when the schedule is slower than hourly, so the window always holds a run;
 * duration: ``collector.<name>.duration_seconds`` above 80 % of the run's ``--timeout``
@@ -102,7 +102,9 @@ def monitors_for(inputs: MonitorInputs) -> list[dict]:
             "options": {
                 "thresholds": {"critical": 1},
                 "notify_no_data": True,
-                "no_data_timeframe": silence,
+                # Datadog recommends a no-data timeframe of at least twice the evaluation window
+                # (monitor API, options.no_data_timeframe): a window-long gap is then not "no data"
+                "no_data_timeframe": 2 * silence,
                 "require_full_window": False,
             },
         },

@@ -7,15 +7,22 @@ Settings come from the environment: ``DD_API_KEY`` (required), ``DD_SITE`` (defa
 datadog-api-client is imported here only, and only when a push happens: ``from
 datadog_api_client.v2.models import ...`` would import every model (over a second), so the few
 model modules are imported by their own paths.
+
+Gauges, counts and rates go to the v2 series intake (``POST /api/v2/series``), counts and rates
+with their ``interval`` in seconds: the metric's declared one, else the period of the
+collector's schedule (``intervals``); a count or rate with neither is not sent, and the report
+says why. Distributions go to the v1 distribution points intake (``POST
+/api/v1/distribution_points``), which carries no unit: ``dd-toolkit metadata`` sets it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ..model import UNITS, CollectionResult, Series, Settings, redact
+from ..errors import SettingsError
+from ..model import INTERVAL_TYPES, CollectionResult, Series, Settings, datadog_unit, redact, tag_problem
 from .client import api_client, body_text
 
 # The intake accepts 5 MB uncompressed per payload; stay well under it (tags make series vary).
@@ -40,7 +47,19 @@ class PushSettings:
     def from_settings(cls, settings: Settings, extra_tags: Iterable[str] = ()) -> PushSettings:
         """Checked before any collecting starts: a missing key or a bad DD_URL is a SettingsError."""
         settings.require("DD_API_KEY", purpose=PUSH_NEEDS)
-        return cls(settings.api_key, settings.endpoint, settings.env, settings.tags + tuple(extra_tags))
+        unified = tuple(f"{key}:{value}" for key, value in (("service", settings.service), ("version", settings.version)) if value)
+        made = cls(settings.api_key, settings.endpoint, settings.env, unified + settings.tags + tuple(extra_tags))
+        for tag in made.constant_tags():
+            if problem := tag_problem(tag):
+                raise SettingsError(f"a tag every series gets (DD_ENV, DD_SERVICE, DD_VERSION, DD_TAGS or --tag): {problem}")
+        return made
+
+    def constant_tags(self, collector: str | None = None) -> list[str]:
+        """The tags the push adds to every series (of ``collector``, when named)."""
+        tags = [f"env:{self.env}"] if self.env else []
+        if collector:
+            tags += [f"source:{collector}-collector", f"collector:{collector}"]
+        return tags + list(self.tags)
 
     @classmethod
     def from_env(cls, extra_tags: Iterable[str] = ()) -> PushSettings:
@@ -66,35 +85,68 @@ class PushReport:
         names = sorted({s.metric for s in self.failed})
         return (
             f"push failed: {len(self.failed)} series not sent ({', '.join(names)}); "
-            f"{self.sent} sent. {'; '.join(self.errors)}"
+            f"{self.sent} sent. {'; '.join(dict.fromkeys(self.errors))}"
         )
 
 
 def series_tags(result: CollectionResult, series: Series, settings: PushSettings) -> list[str]:
-    tags = list(series.tags)
-    if settings.env:
-        tags.append(f"env:{settings.env}")
-    tags += [result.source_tag, f"collector:{result.collector}", *settings.tags]
+    tags = list(series.tags) + settings.constant_tags(result.collector)
     return list(dict.fromkeys(tags))  # keep order, drop repeats
 
 
-def build_series(results: Iterable[CollectionResult], settings: PushSettings) -> list[tuple[Series, dict]]:
-    """Each series beside the JSON the v2 intake wants for it (meta-metrics included)."""
-    out = []
+NO_INTERVAL = (
+    "{metric} is a {type} and has no interval: its collector's schedule is irregular or unknown; "
+    "declare @metric(interval=SECONDS) or give the collector a regular schedule in the values"
+)
+
+
+@dataclass
+class Bodies:
+    """What a push sends: v2 series and v1 distribution points, and what it cannot send (with why)."""
+
+    series: list[tuple[Series, dict]] = field(default_factory=list)
+    distributions: list[tuple[Series, dict]] = field(default_factory=list)
+    unsendable: list[tuple[Series, str]] = field(default_factory=list)
+
+
+def build_bodies(
+    results: Iterable[CollectionResult], settings: PushSettings, intervals: Mapping[str, int | None] | None = None
+) -> Bodies:
+    """Each series beside the JSON its intake wants for it (meta-metrics included).
+
+    ``intervals``: collector name -> the period of its schedule in seconds (None: irregular).
+    """
+    out = Bodies()
     for result in results:
         timestamp = int(result.started_at.timestamp())
         for s in result.series:
-            body: dict = {
+            tags = series_tags(result, s, settings)
+            if s.type == "distribution":
+                body = {"metric": s.metric, "points": [[timestamp, list(s.values)]], "tags": tags, "type": "distribution"}
+                out.distributions.append((s, body))
+                continue
+            body = {
                 "metric": s.metric,
                 "type": _INTAKE_TYPES[s.type],
                 "points": [{"timestamp": timestamp, "value": s.value}],
-                "tags": series_tags(result, s, settings),
+                "tags": tags,
             }
-            unit = UNITS.get(s.unit)
+            unit = datadog_unit(s.unit)
             if unit:
                 body["unit"] = unit
-            out.append((s, body))
+            if s.type in INTERVAL_TYPES:
+                interval = s.interval or (intervals or {}).get(result.collector)
+                if not interval:
+                    out.unsendable.append((s, NO_INTERVAL.format(metric=s.metric, type=s.type)))
+                    continue
+                body["interval"] = int(interval)
+            out.series.append((s, body))
     return out
+
+
+def build_series(results: Iterable[CollectionResult], settings: PushSettings, intervals: Mapping[str, int | None] | None = None) -> list[tuple[Series, dict]]:
+    """The v2 series bodies of a push (gauges, counts and rates)."""
+    return build_bodies(results, settings, intervals).series
 
 
 def batches(items: list[tuple[Series, dict]]) -> list[list[tuple[Series, dict]]]:
@@ -114,33 +166,55 @@ def batches(items: list[tuple[Series, dict]]) -> list[list[tuple[Series, dict]]]
     return out
 
 
-def push(results: Iterable[CollectionResult], settings: PushSettings) -> PushReport:
+def push(results: Iterable[CollectionResult], settings: PushSettings, intervals: Mapping[str, int | None] | None = None) -> PushReport:
     """Submit every series of ``results``; report what was sent and what was not."""
     report = PushReport()
-    items = build_series(results, settings)
-    if not items:
+    bodies = build_bodies(results, settings, intervals)
+    for s, why in bodies.unsendable:
+        report.failed.append(s)
+        report.errors.append(why)
+    if not bodies.series and not bodies.distributions:
         return report
-    api = _metrics_api(settings)
+    client = api_client(settings.endpoint, settings.api_key)
     try:
-        for batch in batches(items):
-            _submit(api, batch, report)
+        if bodies.series:
+            v2 = _metrics_api(client)
+            for batch in batches(bodies.series):
+                _submit(lambda b: _send_series(v2, b), batch, report)
+        if bodies.distributions:
+            v1 = _distribution_api(client)
+            for batch in batches(bodies.distributions):
+                _submit(lambda b: _send_distributions(v1, b), batch, report)
     finally:
-        api.api_client.close()
+        client.close()
     return report
 
 
-def _submit(api, batch: list[tuple[Series, dict]], report: PushReport) -> None:
-    from datadog_api_client.exceptions import ApiException
+def _send_series(api, batch: list[tuple[Series, dict]]) -> None:
     from datadog_api_client.v2.model.metric_content_encoding import MetricContentEncoding
+
+    api.submit_metrics(body=_payload(batch), content_encoding=MetricContentEncoding.DEFLATE)
+
+
+def _send_distributions(api, batch: list[tuple[Series, dict]]) -> None:
+    from datadog_api_client.v1.model.distribution_points_content_encoding import (
+        DistributionPointsContentEncoding,
+    )
+
+    api.submit_distribution_points(body=_distribution_payload(batch), content_encoding=DistributionPointsContentEncoding.DEFLATE)
+
+
+def _submit(send, batch: list[tuple[Series, dict]], report: PushReport) -> None:
+    from datadog_api_client.exceptions import ApiException
 
     report.requests += 1
     try:
-        api.submit_metrics(body=_payload(batch), content_encoding=MetricContentEncoding.DEFLATE)
+        send(batch)
     except ApiException as exc:
         if exc.status == 413 and len(batch) > 1:  # too large after all: split and send both halves
             half = len(batch) // 2
-            _submit(api, batch[:half], report)
-            _submit(api, batch[half:], report)
+            _submit(send, batch[:half], report)
+            _submit(send, batch[half:], report)
             return
         report.failed.extend(s for s, _ in batch)
         report.errors.append(redact(f"HTTP {exc.status} {exc.reason}: {body_text(exc.body)}"))
@@ -160,7 +234,7 @@ def _payload(batch: list[tuple[Series, dict]]):
 
     series = []
     for _, body in batch:
-        kwargs = {"unit": body["unit"]} if "unit" in body else {}
+        kwargs = {key: body[key] for key in ("unit", "interval") if key in body}
         series.append(
             MetricSeries(
                 metric=body["metric"],
@@ -173,7 +247,31 @@ def _payload(batch: list[tuple[Series, dict]]):
     return MetricPayload(series=series)
 
 
-def _metrics_api(settings: PushSettings):
+def _distribution_payload(batch: list[tuple[Series, dict]]):
+    from datadog_api_client.v1.model.distribution_point import DistributionPoint
+    from datadog_api_client.v1.model.distribution_points_payload import DistributionPointsPayload
+    from datadog_api_client.v1.model.distribution_points_series import DistributionPointsSeries
+    from datadog_api_client.v1.model.distribution_points_type import DistributionPointsType
+
+    series = [
+        DistributionPointsSeries(
+            metric=body["metric"],
+            points=[DistributionPoint([float(ts), values]) for ts, values in body["points"]],
+            tags=body["tags"],
+            type=DistributionPointsType.DISTRIBUTION,
+        )
+        for _, body in batch
+    ]
+    return DistributionPointsPayload(series=series)
+
+
+def _metrics_api(client):
     from datadog_api_client.v2.api.metrics_api import MetricsApi
 
-    return MetricsApi(api_client(settings.endpoint, settings.api_key))
+    return MetricsApi(client)
+
+
+def _distribution_api(client):
+    from datadog_api_client.v1.api.metrics_api import MetricsApi
+
+    return MetricsApi(client)

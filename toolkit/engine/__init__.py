@@ -10,7 +10,7 @@ Imports the model, the sources and the cassettes; never datadog/, project/ or a 
 
 from .collector import BaseCollector
 from .golden import GOLDEN_FILE, golden_diff, golden_mismatch, golden_series
-from .outcome import ErrorFromData, outcome_for, to_series
+from .outcome import ErrorFromData, apply_budget, outcome_for, to_series
 from .pool import Pool
 from .record import DriftReport, check_collector, record_collector
 from .registry import (
@@ -41,6 +41,7 @@ __all__ = [
     "ErrorFromData",
     "Pool",
     "RunOptions",
+    "apply_budget",
     "check_collector",
     "collect",
     "describe",
@@ -49,8 +50,8 @@ __all__ = [
     "golden_mismatch",
     "golden_series",
     "load",
-    "owned_by",
     "outcome_for",
+    "owned_by",
     "record_collector",
     "resolve",
     "run_collector",

@@ -29,7 +29,9 @@ def golden_series(result: CollectionResult, cassettes: Path | None = None) -> di
         return text.replace(where, "<cassettes>") if where else text
 
     series = [
-        {"metric": s.metric, "type": s.type, "unit": s.unit, "tags": sorted(s.tags), "value": s.value}
+        {"metric": s.metric, "type": s.type, "unit": s.unit, "tags": sorted(s.tags), "value": s.value,
+         # a distribution's point is its samples: a changed sample is a changed series
+         **({"values": list(s.values)} if s.type == "distribution" else {})}
         for outcome in result.outcomes
         for s in outcome.series
     ]
@@ -59,7 +61,7 @@ def golden_diff(want: dict[str, Any], got: dict[str, Any]) -> list[str]:
         elif b is None:
             lines.append(f"- series {name}: gone (golden value {a['value']!r})")
         else:
-            lines += [f"~ series {name}: {field} {a[field]!r} -> {b[field]!r}" for field in ("value", "type", "unit") if a[field] != b[field]]
+            lines += [f"~ series {name}: {field} {a.get(field)!r} -> {b.get(field)!r}" for field in ("value", "values", "type", "unit") if a.get(field) != b.get(field)]
     old_errors = {(e["metric"], e["type"], e["message"]) for e in want.get("errors", [])}
     new_errors = {(e["metric"], e["type"], e["message"]) for e in got.get("errors", [])}
     lines += [f"- error {m or '(collector)'}: {t}: {msg}" for m, t, msg in sorted(old_errors - new_errors, key=str)]

@@ -1,7 +1,10 @@
 """The value rules: what one metric function returned (or raised) becomes its outcome.
 
 A number is one series; ``None`` is no data; a mapping of tags to numbers is one series per tag
-set; anything else (bool, NaN, infinities, strings) is that metric's error, never a fake 0.
+set; a distribution returns a list of numbers (or a mapping of tags to lists); anything else
+(bool, NaN, infinities, strings) is that metric's error, never a fake 0. Tags must be as
+Datadog stores them, and one tag set may appear once. Series beyond ``max_series`` are dropped
+and the metric records an error naming the cap.
 """
 
 from __future__ import annotations
@@ -9,11 +12,24 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from ..errors import InvalidMetricValue, MetricTimeout, ToolkitError
-from ..model import ERROR, NO_DATA, OK, MetricError, MetricOutcome, MetricSpec, RunContext, Series
+from ..errors import InvalidMetricValue, MetricTimeout, SeriesCapExceeded, ToolkitError
+from ..model import (
+    ERROR,
+    NO_DATA,
+    OK,
+    CollectionResult,
+    MetricError,
+    MetricOutcome,
+    MetricSpec,
+    RunContext,
+    Series,
+    cost,
+    tag_problem,
+)
 
 
 def timed_out(spec: MetricSpec, began: float | None, now: float, metric_timeout: float | None, run: RunContext):
@@ -41,21 +57,59 @@ def outcome_for(spec: MetricSpec, value: Any, exc: BaseException | None, duratio
         return MetricOutcome(**base, status=ERROR, error=MetricError.from_exception(spec.name, exc))
     if not series:
         return MetricOutcome(**base, status=NO_DATA)
-    single = series[0].value if len(series) == 1 and not series[0].tags else None
-    return MetricOutcome(**base, status=OK, value=single, series=tuple(series))
+    capped = None
+    if spec.max_series is not None and len(series) > spec.max_series:
+        capped = MetricError.from_exception(spec.name, SeriesCapExceeded(
+            f"{spec.name} returned {len(series)} series, over its max_series={spec.max_series}; "
+            f"the {len(series) - spec.max_series} beyond the cap were not pushed (raise the cap or drop a tag)"
+        ))
+        series = series[: spec.max_series]
+    single = series[0].value if len(series) == 1 and not series[0].tags and spec.type != "distribution" else None
+    return MetricOutcome(**base, status=OK, value=single, series=tuple(series), error=capped)
 
 
 def to_series(spec: MetricSpec, value: Any) -> list[Series]:
-    """Validate a returned value: a number, ``None`` (no data) or a mapping of tags to numbers."""
+    """Validate a returned value: a number, ``None`` (no data) or a mapping of tags to numbers.
+
+    A distribution's values are lists of numbers instead of numbers.
+    """
+    point = _samples if spec.type == "distribution" else _number
     if isinstance(value, Mapping):
-        series = []
+        series, seen = [], {}
         for tags, item in value.items():
-            number = _number(spec.name, item, f" for tags {tags!r}")
-            if number is not None:
-                series.append(Series(spec.name, number, _tags(spec.name, tags), spec.unit, spec.type))
+            got = point(spec.name, item, f" for tags {tags!r}")
+            if got is None:
+                continue
+            tag_set = _tags(spec.name, tags)
+            key = frozenset(tag_set)
+            if key in seen:  # Datadog ignores tag order: both would land on one series
+                raise InvalidMetricValue(f"{spec.name} returned the series {sorted(key)} twice (as {seen[key]!r} and {tags!r}); each tag set once")
+            seen[key] = tags
+            series.append(_series(spec, got, tag_set))
         return series
-    number = _number(spec.name, value, "")
-    return [] if number is None else [Series(spec.name, number, (), spec.unit, spec.type)]
+    got = point(spec.name, value, "")
+    return [] if got is None else [_series(spec, got, ())]
+
+
+def _series(spec: MetricSpec, got: float | tuple[float, ...], tags: tuple[str, ...]) -> Series:
+    if isinstance(got, tuple):
+        return Series(spec.name, float(len(got)), tags, spec.unit, spec.type, values=got)
+    return Series(spec.name, got, tags, spec.unit, spec.type, interval=spec.interval)
+
+
+def _samples(name: str, value: Any, where: str) -> tuple[float, ...] | None:
+    """A distribution's samples: a list of numbers; an empty list is no data."""
+    if value is None:
+        return None
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, list | tuple | set | frozenset):
+        raise InvalidMetricValue(f"{name} is a distribution and returned {type(value).__name__} {value!r}{where}; return a list of numbers")
+    samples = []
+    for item in value:
+        number = _number(name, item, f" in its list{where}")
+        if number is None:
+            raise InvalidMetricValue(f"{name} returned None in its list{where}; leave missing samples out")
+        samples.append(number)
+    return tuple(samples) or None
 
 
 def _number(name: str, value: Any, where: str) -> float | None:
@@ -74,7 +128,36 @@ def _tags(name: str, tags: Any) -> tuple[str, ...]:
     items = (tags,) if isinstance(tags, str) else tags
     if not isinstance(items, tuple | list) or not items or not all(isinstance(t, str) and t for t in items):
         raise InvalidMetricValue(f"{name} returned tag key {tags!r}; use a tag string 'key:value' or a tuple of them")
-    return tuple(items)
+    for tag in items:
+        if problem := tag_problem(tag):
+            raise InvalidMetricValue(f"{name}: {problem}")
+    return tuple(dict.fromkeys(items))
+
+
+def apply_budget(result: CollectionResult, budget: int | None) -> CollectionResult:
+    """Keep a collector's custom metrics within ``budget`` (the values' ``budget.customMetrics``).
+
+    Metrics are kept in definition order; the first to go over keeps what fits, later ones keep
+    nothing, and each records an error naming the budget. The meta-metrics are never dropped.
+    """
+    if budget is None:
+        return result
+    used = len(result.meta_metrics)
+    outcomes = []
+    for o in result.outcomes:
+        each = cost.DISTRIBUTION_AGGREGATIONS if o.type == "distribution" else 1  # tag sets are unique (to_series)
+        room = max(0, (budget - used) // each)
+        kept = list(o.series[:room])
+        used += len(kept) * each
+        if len(kept) < len(o.series):
+            error = MetricError.from_exception(o.name, SeriesCapExceeded(
+                f"{o.name}: {len(o.series) - len(kept)} of its {len(o.series)} series were not pushed: collector "
+                f"{result.collector} is over its budget.customMetrics={budget} (raise it in the values, or drop a tag)"
+            ))
+            o = replace(o, series=tuple(kept), error=o.error or error, value=o.value if kept else None, status=o.status if kept else ERROR)
+        outcomes.append(o)
+    result.outcomes = outcomes
+    return result
 
 
 class ErrorFromData(ToolkitError):
@@ -120,4 +203,4 @@ def seed_outcomes(
     return outcomes
 
 
-__all__ = ["ErrorFromData", "outcome_for", "seed_loop", "seed_outcomes", "timed_out", "to_series"]
+__all__ = ["ErrorFromData", "apply_budget", "outcome_for", "seed_loop", "seed_outcomes", "timed_out", "to_series"]

@@ -8,27 +8,34 @@ face consumes), ``RunContext`` (what a running metric function shares with its r
 Imports nothing of the toolkit but ``toolkit.errors``.
 """
 
-from . import defaults, install
+from . import cost, defaults, install
 from .context import RunContext, current_run, enter_run, leave_run
 from .defaults import positive_seconds
 from .discovery import auto_discover_metrics, metric_specs
 from .install import BUILTIN_PACKAGE, checkout_root, resource
-from .metric import METRIC_NAME_RE, TYPES, UNITS, MetricSpec, metric, spec_of, validate_metric_name
+from .metric import INTERVAL_TYPES, METRIC_NAME_RE, TYPES, MetricSpec, metric, spec_of, validate_metric_name
 from .redact import CREDENTIAL_SHAPES, REDACTED, known_secrets, redact, register_secret
 from .result import ERROR, NO_DATA, OK, CollectionResult, MetricError, MetricOutcome, Series
-from .schedule import is_valid_cron, next_run, schedule_gaps
+from .schedule import is_valid_cron, next_run, schedule_gaps, schedule_period
 from .settings import Settings, settings
+from .tags import MAX_TAG_LENGTH, normalize_tag, tag_problem
+from .units import DATADOG_UNITS, UNIT_FAMILIES, UNITS, UNITS_SOURCE, datadog_unit, unit_problem
 
 __all__ = [
     "BUILTIN_PACKAGE",
     "CREDENTIAL_SHAPES",
+    "DATADOG_UNITS",
     "ERROR",
+    "INTERVAL_TYPES",
+    "MAX_TAG_LENGTH",
     "METRIC_NAME_RE",
     "NO_DATA",
     "OK",
     "REDACTED",
     "TYPES",
     "UNITS",
+    "UNITS_SOURCE",
+    "UNIT_FAMILIES",
     "CollectionResult",
     "MetricError",
     "MetricOutcome",
@@ -38,7 +45,9 @@ __all__ = [
     "Settings",
     "auto_discover_metrics",
     "checkout_root",
+    "cost",
     "current_run",
+    "datadog_unit",
     "defaults",
     "enter_run",
     "install",
@@ -48,12 +57,16 @@ __all__ = [
     "metric",
     "metric_specs",
     "next_run",
+    "normalize_tag",
     "positive_seconds",
     "redact",
     "register_secret",
     "resource",
     "schedule_gaps",
+    "schedule_period",
     "settings",
     "spec_of",
+    "tag_problem",
+    "unit_problem",
     "validate_metric_name",
 ]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..errors import MetricDefinitionError
+from .units import unit_problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -17,25 +18,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 _NAME_PART = r"[a-z][a-z0-9_]*"
 METRIC_NAME_RE = re.compile(rf"^{_NAME_PART}(\.{_NAME_PART}){{2,}}$")
 
-# The seed guide's units, mapped to Datadog's unit names for the push. ``None`` means the
-# series is sent without a unit: Datadog has no plain "count" unit and expresses rates as
-# unit-per-second, which the v2 series payload cannot carry.
-UNITS: dict[str, str | None] = {
-    "count": None,
-    "percent": "percent",
-    "seconds": "second",
-    "minutes": "minute",
-    "hours": "hour",
-    "bytes": "byte",
-    "kb": "kibibyte",
-    "mb": "mebibyte",
-    "gb": "gibibyte",
-    "usd": "dollar",
-    "rate": None,
-}
-
-# Datadog intake types (v2 MetricIntakeType): gauge=3, rate=2, count=1.
-TYPES = ("gauge", "count", "rate")
+# Datadog's metric types. gauge, count and rate go to the v2 series intake (MetricIntakeType:
+# count=1, rate=2, gauge=3); distribution goes to the v1 distribution points intake.
+TYPES = ("gauge", "count", "rate", "distribution")
+INTERVAL_TYPES = ("count", "rate")  # the types whose points carry an interval
 
 ATTRIBUTE = "__dd_metric__"
 
@@ -47,6 +33,10 @@ class MetricSpec:
     type: str
     description: str
     function: Callable[..., Any]
+    interval: int | None = None  # seconds; count and rate only (else the schedule's period)
+    per_unit: str | None = None
+    short_name: str | None = None
+    max_series: int | None = None  # series beyond it are not pushed, and the metric records an error
 
 
 def validate_metric_name(name: str) -> str | None:
@@ -64,11 +54,21 @@ def metric(
     unit: str = "count",
     type: str = "gauge",  # noqa: A002 - the seed guide's keyword
     description: str | None = None,
+    *,
+    interval: int | None = None,
+    per_unit: str | None = None,
+    short_name: str | None = None,
+    max_series: int | None = None,
 ) -> Callable[[F], F]:
     """Declare a function as a metric collector.
 
     The function takes no arguments and returns a number, ``None`` (no data this run), or a
-    mapping of tags to numbers (one series per tag set, e.g. ``{("repo:a/b",): 3}``).
+    mapping of tags to numbers (one series per tag set, e.g. ``{("repo:a/b",): 3}``). A
+    ``distribution`` returns a list of numbers, or a mapping of tags to lists.
+
+    ``interval`` (seconds, count and rate only) overrides the collector's schedule period;
+    ``per_unit`` and ``short_name`` go to Datadog's metric metadata; ``max_series`` caps the
+    series one run may push (docs/metrics.md).
     """
 
     def decorate(func: F) -> F:
@@ -76,12 +76,20 @@ def metric(
         problem = validate_metric_name(name)
         if problem:
             raise MetricDefinitionError(f"{where}: {problem}")
-        if unit not in UNITS:
-            raise MetricDefinitionError(
-                f"{where}: unit {unit!r} is not one of {', '.join(UNITS)}"
-            )
+        for label, value in (("unit", unit), ("per_unit", per_unit)):
+            if value is not None and (problem := unit_problem(value, label)):
+                raise MetricDefinitionError(f"{where}: {problem}")
         if type not in TYPES:
             raise MetricDefinitionError(f"{where}: type {type!r} is not one of {', '.join(TYPES)}")
+        if interval is not None:
+            if type not in INTERVAL_TYPES:
+                raise MetricDefinitionError(f"{where}: interval= applies to count and rate metrics, not {type}; drop it")
+            if isinstance(interval, bool) or not isinstance(interval, int) or interval <= 0:
+                raise MetricDefinitionError(f"{where}: interval={interval!r} must be a whole number of seconds above 0")
+        if max_series is not None and (isinstance(max_series, bool) or not isinstance(max_series, int) or max_series <= 0):
+            raise MetricDefinitionError(f"{where}: max_series={max_series!r} must be a whole number above 0")
+        if short_name is not None and (not isinstance(short_name, str) or not short_name.strip()):
+            raise MetricDefinitionError(f"{where}: short_name must be a non-empty string")
         required = [
             p
             for p in inspect.signature(func).parameters.values()
@@ -94,7 +102,8 @@ def metric(
             )
         doc = inspect.getdoc(func) or ""
         text = description if description is not None else doc.split("\n\n", 1)[0].replace("\n", " ")
-        setattr(func, ATTRIBUTE, MetricSpec(name, unit, type, text.strip(), func))
+        spec = MetricSpec(name, unit, type, text.strip(), func, interval, per_unit, short_name, max_series)
+        setattr(func, ATTRIBUTE, spec)
         return func
 
     return decorate

@@ -35,16 +35,25 @@ class MetricError:
 
 @dataclass(frozen=True)
 class Series:
-    """One point to push: a metric name, a value and the metric's own tags."""
+    """One point to push: a metric name, a value and the metric's own tags.
+
+    A distribution's point is its ``values`` (the samples); its ``value`` is how many there are.
+    ``interval`` is the metric's declared interval (count and rate); None means the schedule's.
+    """
 
     metric: str
     value: float
     tags: tuple[str, ...] = ()
     unit: str = "count"
     type: str = "gauge"
+    values: tuple[float, ...] = ()
+    interval: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"metric": self.metric, "value": self.value, "tags": list(self.tags)}
+        out: dict[str, Any] = {"metric": self.metric, "value": self.value, "tags": list(self.tags)}
+        if self.type == "distribution":
+            out["values"] = list(self.values)
+        return out
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,8 @@ class CollectionResult:
 
     @property
     def tagged_series(self) -> list[Series]:
-        return [s for o in self.outcomes if o.status == OK for s in o.series if s.tags]
+        """Series a flat name -> value listing cannot show: tagged ones and distributions."""
+        return [s for o in self.outcomes if o.status == OK for s in o.series if s.tags or s.type == "distribution"]
 
     @property
     def series(self) -> list[Series]:
@@ -137,11 +147,21 @@ class CollectionResult:
             return True
         return bool(self.outcomes) and all(o.status == ERROR for o in self.outcomes)
 
+    @property
+    def custom_metrics(self):
+        """Per metric name, its tag sets and custom-metric count as Datadog bills them (model.cost)."""
+        from .cost import count_series
+
+        return count_series(self.series)
+
     def to_json(self) -> dict[str, Any]:
+        from . import cost
+
         return {
             "collector": self.collector,
             "metrics": self.metrics,
             "series": [s.to_json() for s in self.tagged_series],
             "errors": [e.to_json() for e in self.errors],
             "duration_seconds": round(self.duration_seconds, 6),
+            "custom_metrics": cost.to_json(self.custom_metrics),
         }

@@ -56,3 +56,15 @@ def next_run(expression: str | None, now: datetime) -> datetime | None:
         return croniter(expression, now).get_next(datetime)
     except (ValueError, KeyError, TypeError):  # croniter's errors derive from ValueError; be lenient
         return None
+
+
+def schedule_period(schedule: str | None) -> int | None:
+    """The one gap between runs of a regular schedule in seconds (``*/15 * * * *`` is 900).
+
+    None for an irregular schedule (``0 9 * * 1-5``), a missing or an invalid one: a count or a
+    rate then needs its interval declared on the metric.
+    """
+    if not schedule or not is_valid_cron(schedule):
+        return None
+    shortest, longest = schedule_gaps(schedule)
+    return shortest if shortest == longest else None

@@ -2,7 +2,8 @@
 
 ``DD_API_KEY`` and ``DD_APP_KEY`` (Datadog credentials), ``DD_SITE`` (default ``datadoghq.com``)
 or ``DD_URL`` (a full API base URL that overrides the site: proxies and tests), ``DD_ENV`` (the
-``env:`` tag), ``DD_TAGS`` (extra tags, comma- or space-separated) and ``AWS_REGION`` (or
+``env:`` tag), ``DD_SERVICE`` and ``DD_VERSION`` (the ``service:`` and ``version:`` tags of
+unified service tagging), ``DD_TAGS`` (extra tags, comma- or space-separated) and ``AWS_REGION`` (or
 ``AWS_DEFAULT_REGION``; default ``us-east-1``). Reading them registers the keys for redaction,
 so no error text can show them, whichever command runs.
 """
@@ -29,6 +30,8 @@ class Settings:
     url: str = ""
     env: str | None = None
     tags: tuple[str, ...] = ()
+    service: str | None = None
+    version: str | None = None
     aws_region: str = DEFAULT_REGION
 
     @classmethod
@@ -45,6 +48,8 @@ class Settings:
             url=read("DD_URL"),
             env=read("DD_ENV") or None,
             tags=tuple(t for t in re.split(r"[,\s]+", read("DD_TAGS")) if t),
+            service=read("DD_SERVICE") or None,
+            version=read("DD_VERSION") or None,
             aws_region=read("AWS_REGION") or read("AWS_DEFAULT_REGION") or DEFAULT_REGION,
         )
         register_secret(settings.api_key)

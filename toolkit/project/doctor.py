@@ -12,7 +12,15 @@ from pathlib import Path
 
 from ..engine import CollectorRef, describe
 from ..errors import DocsError, ProjectError, ReplayError, ValuesError
-from ..model import UNITS, MetricSpec, is_valid_cron, redact, validate_metric_name
+from ..model import (
+    INTERVAL_TYPES,
+    MetricSpec,
+    is_valid_cron,
+    redact,
+    schedule_period,
+    unit_problem,
+    validate_metric_name,
+)
 from .docs_table import table_state
 from .project import Project
 from .values import VALUES_PATH, Values
@@ -51,6 +59,7 @@ def diagnose(ref: CollectorRef, project: Project, *, secrets: bool = False) -> t
     if values is not None:
         _check_helm(project, values, name, checks)
         _check_schema(project, values, checks)
+        _check_intervals(values, name, specs, checks)
     _check_secrets(collector, name, secrets, checks)
     return project.root, checks
 
@@ -71,7 +80,7 @@ def _check_metrics(described, checks: list[Check]) -> list[MetricSpec] | None:
         return None
     specs = list(described.specs)
     problems = [p for p in (validate_metric_name(s.name) for s in specs) if p]
-    problems += [f"{s.name}: unit {s.unit!r} is not one of {', '.join(UNITS)}" for s in specs if s.unit not in UNITS]
+    problems += [p for s in specs for p in (unit_problem(s.unit), s.per_unit and unit_problem(s.per_unit, "per_unit")) if p]
     if not specs:
         checks.append(Check("metrics", MISSING, "no @metric functions in metrics.py; define at least one"))
     elif problems:
@@ -79,6 +88,32 @@ def _check_metrics(described, checks: list[Check]) -> list[MetricSpec] | None:
     else:
         checks.append(Check("metrics", OK, f"{len(specs)} defined, names and units valid"))
     return specs
+
+
+def _check_intervals(values: Values, name: str, specs, checks: list[Check]) -> None:
+    """Counts and rates carry an interval: the schedule's period, or one declared on the metric."""
+    timed = [s for s in specs or () if s.type in INTERVAL_TYPES]
+    entry = values.collectors.get(name)
+    if not timed or entry is None:
+        return
+    period = schedule_period(entry.schedule)
+    problems = []
+    if period is None:
+        undeclared = [s.name for s in timed if s.interval is None]
+        if undeclared:
+            problems.append(
+                f"schedule {entry.schedule!r} is irregular, so {', '.join(undeclared)} need @metric(interval=SECONDS)"
+            )
+    else:
+        problems += [
+            f"{s.name} is a count with interval={s.interval} but the collector runs every {period}s: "
+            "a count must cover the time since the last run"
+            for s in timed if s.type == "count" and s.interval is not None and s.interval != period
+        ]
+    if problems:
+        checks.append(Check("metric intervals", MISSING, "; ".join(problems)))
+    else:
+        checks.append(Check("metric intervals", OK, f"{len(timed)} count/rate metric(s), interval known"))
 
 
 def _check_readme(collector, name: str, specs, checks: list[Check]) -> None:

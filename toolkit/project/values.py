@@ -37,6 +37,8 @@ class CollectorValues:
     timeout: int
     active_deadline_seconds: int
     env: Mapping[str, Any] = field(default_factory=dict)
+    budget: int | None = None  # budget.customMetrics: custom metrics one run may push
+    price_per_100: float | None = None  # budget.pricePer100: your price per 100 custom metrics a month
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,18 @@ def collector_values(values: Mapping[str, Any]) -> dict[str, CollectorValues]:
             timeout=timeout,
             active_deadline_seconds=int(deadline) if deadline is not None else timeout + ACTIVE_DEADLINE_MARGIN,
             env=env,
+            budget=_number((entry.get("budget") or {}).get("customMetrics"), int),
+            price_per_100=_number((entry.get("budget") or {}).get("pricePer100"), float),
         )
     return out
+
+
+def _number(value: Any, kind: type) -> Any:
+    """A budget figure as written, or None (the schema check reports a malformed one)."""
+    try:
+        return None if value is None or isinstance(value, bool) else kind(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def collector_packages(collectors_dir: Path) -> set[str]:
