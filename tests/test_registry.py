@@ -72,3 +72,12 @@ def test_a_collector_calling_sys_exit_is_reported_not_dropped(third_party, tmp_p
     results = run_collectors(refs, timeout=5)
     assert [r.collector for r in results] == ["acme", "exits"]
     assert results[1].failed and results[1].fatal.type == "SystemExit" and "missing dependency" in results[1].fatal.message
+
+
+def test_the_reference_project_keeps_its_collectors_package_after_a_mount():
+    """Outside a project the checkout's collectors are mounted as toolkit.collectors; working in
+    the checkout itself they are still its `collectors` package, as its tests import them."""
+    from realtools import ROOT
+
+    assert discover()["github"].target == "toolkit.collectors.github.collector"
+    assert discover(ROOT)["github"].target == "collectors.github.collector"

@@ -127,7 +127,7 @@ def test_jobs_queue_pages_until_the_total_is_read(monkeypatch):
     directory = CASSETTES / "jobs-paged"
     transport = load_replay(directory).transport()
     result = SkypilotCollector().run(cassettes=directory, transport=transport)
-    assert result.errors == []
+    assert result.errors == [] and transport.unplayed() == []  # strict: both pages were read
     pages = [json.loads(r.content) for r in transport.requests if r.url.path == "/jobs/queue/v2"]
     assert [(b["page"], b["limit"]) for b in pages] == [(1, 4), (2, 4)]  # total 8: no third page
     m = result.metrics  # the same 8 jobs as the main cassette, so the same values

@@ -3,19 +3,22 @@
 ``load_replay`` / ``ReplayTransport`` (offline replay from vcrpy files, thread-safe, never the
 network), ``MATCHERS`` (vcrpy's matcher names with their meaning), ``Scrubber`` (the recorder's
 hooks), ``record`` (a live run into cassettes), ``default_directory`` (where they are) and
-``drift_between`` / ``drift_table`` (how a live run's shapes differ from a cassette's).
+``drift_between`` / ``drift_table`` (how a live run's shapes differ from a cassette's) and
+``adopt`` (a kept ``run --capture`` as a collector's cassettes, scrub-checked again).
 
 Imports the model, the sources and the errors; never the engine (``record`` is handed the run).
 """
 
+from .adopt import AdoptReport, adopt
 from .drift import Drift, drift_between, drift_table
 from .locate import CASSETTES_RELPATH, default_directory
 from .matching import MATCHERS, Recorded, matches
 from .recorder import MODES, RECORD_MATCH_ON, RecordReport, record, resolve_secrets
 from .replay import DEFAULT_MATCH_ON, REPLAY_FILE, Replay, ReplayTransport, load_replay, read_interactions
-from .scrub import PLACEHOLDER, Scrubber, is_plain_url
+from .scrub import PLACEHOLDER, Scrubber, is_plain_url, leaks
 
 __all__ = [
+    "AdoptReport",
     "CASSETTES_RELPATH",
     "DEFAULT_MATCH_ON",
     "MATCHERS",
@@ -29,10 +32,12 @@ __all__ = [
     "Replay",
     "ReplayTransport",
     "Scrubber",
+    "adopt",
     "default_directory",
     "drift_between",
     "drift_table",
     "is_plain_url",
+    "leaks",
     "load_replay",
     "matches",
     "read_interactions",

@@ -1,5 +1,9 @@
 """Request matching for replays, by vcrpy's matcher names and with its meaning.
 
+Record (vcrpy's own ``vcr.matchers``, in ``record --mode new``) and replay must pair requests
+the same way, so these follow vcrpy: ``query`` is vcrpy's ``Request.query`` (sorted pairs, a
+blank value dropped), ``uri`` the URI as written (an empty path read as ``/``).
+``tests/test_matching_agreement.py`` runs both over every committed cassette.
 ``body`` compares what the body says, not its bytes: JSON bodies (GraphQL) as parsed JSON,
 form bodies (AWS query APIs such as EC2) as sorted key/value pairs, anything else as bytes.
 """
@@ -7,7 +11,7 @@ form bodies (AWS query APIs such as EC2) as sorted key/value pairs, anything els
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -18,6 +22,7 @@ class Recorded:
     uri: str
     body: Any
     headers: dict
+    where: str = field(default="", compare=False)  # "<cassette>.yaml #<n>", for messages naming it
 
     @property
     def parts(self):
@@ -46,14 +51,26 @@ def _body(r: Recorded) -> Any:
     return data
 
 
+def _query(r: Recorded) -> list[tuple[str, str]]:
+    return sorted(parse_qsl(r.parts.query))  # as vcrpy's Request.query: blank values dropped
+
+
+def _uri(r: Recorded) -> str:
+    parts = r.parts
+    if parts.path:
+        return r.uri
+    authority = f"{parts.scheme}://{parts.netloc}"  # vcrpy: https://host == https://host/
+    return authority + "/" + r.uri[len(authority):] if r.uri.startswith(authority) else r.uri
+
+
 MATCHERS = {
     "method": lambda r: r.method.upper(),
     "scheme": lambda r: r.parts.scheme,
     "host": lambda r: r.parts.hostname,
     "port": _port,
     "path": lambda r: r.parts.path or "/",
-    "query": lambda r: sorted(parse_qsl(r.parts.query, keep_blank_values=True)),
-    "uri": lambda r: (r.parts.scheme, r.parts.hostname, _port(r), r.parts.path or "/", sorted(parse_qsl(r.parts.query, keep_blank_values=True))),
+    "query": _query,
+    "uri": _uri,
     "body": _body,
 }
 

@@ -6,7 +6,16 @@ format ``dd-toolkit record`` writes) and ``replay.json``::
     {"recorded_at": "2026-11-20T12:00:00Z",        # the frozen clock for 7-day windows
      "config": {"GITHUB_REPOSITORIES": "..."},      # the settings it was recorded with
      "secrets": {"github/token": "placeholder"},    # get_secret() answers (never real values)
-     "match_on": ["method", "scheme", "host", "port", "path", "query", "body"]}
+     "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
+     "optional": ["GET /api/items?page=3"]}           # may be left unplayed (strict replay)
+
+Strict replay: a test that replays a directory fails when one of its interactions was never
+asked for (``ReplayTransport.unplayed``, enforced by ``toolkit.testing``): a stale
+interaction is how a cassette rots. An interaction a scenario may legitimately leave unused
+(the success after a retry that the run gave up before) is listed under ``optional`` as
+``"METHOD URL"``: a full URL, or a path (with ``?query`` to compare the query too). The list
+lives in ``replay.json`` rather than in the cassette because ``record --mode new`` rewrites a
+cassette through vcrpy, which drops keys it does not know, while it keeps ``replay.json``'s.
 
 The replay is an httpx transport of its own rather than vcrpy's global patching: the engine
 runs metric functions in threads, and a transport handed to one run is thread-safe and
@@ -45,6 +54,10 @@ class Replay:
     config: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
     recorded_at: datetime | None = None
+    optional: tuple[str, ...] = ()  # "METHOD URL" entries that may be left unplayed
+
+    def is_optional(self, rec: Recorded) -> bool:
+        return any(_optional_matches(entry, rec) for entry in self.optional)
 
     def clock(self) -> datetime:
         return self.recorded_at or datetime.now(UTC)
@@ -74,7 +87,25 @@ def load_replay(directory: Path, collector: str = "") -> Replay:
         config={k: str(v) for k, v in meta.get("config", {}).items()},
         secrets={k: str(v) for k, v in meta.get("secrets", {}).items()},
         recorded_at=recorded,
+        optional=_optional(meta.get("optional", []), directory / REPLAY_FILE),
     )
+
+
+def _optional(entries: Any, path: Path) -> tuple[str, ...]:
+    if not isinstance(entries, list) or not all(isinstance(e, str) and len(e.split(" ", 1)) == 2 and e.split(" ", 1)[1] for e in entries):
+        raise ReplayError(f'{path}: "optional" must be a list of "METHOD URL" strings such as "GET /api/items?page=3"')
+    return tuple(entries)
+
+
+def _optional_matches(entry: str, rec: Recorded) -> bool:
+    method, target = entry.split(" ", 1)
+    if method.upper() != rec.method.upper():
+        return False
+    if not target.startswith("/"):
+        return target == rec.uri
+    path, _, query = target.partition("?")
+    parts = rec.parts
+    return path == (parts.path or "/") and ("?" not in target or query == parts.query)
 
 
 def read_interactions(directory: Path, collector: str = "") -> list[tuple[Recorded, dict]]:
@@ -97,9 +128,10 @@ def _read_cassette(path: Path) -> list[tuple[Recorded, dict]]:
     if data.get("version") != 1:
         raise ValueError("not a vcrpy version 1 cassette")
     out = []
-    for item in data["interactions"]:
+    for n, item in enumerate(data["interactions"], 1):
         request = item["request"]
-        out.append((Recorded(request["method"], request["uri"], request.get("body"), request.get("headers") or {}), item["response"]))
+        where = f"{path.name} #{n}"
+        out.append((Recorded(request["method"], request["uri"], request.get("body"), request.get("headers") or {}, where), item["response"]))
     return out
 
 
@@ -174,9 +206,29 @@ class ReplayTransport(httpx.BaseTransport):
                 fields.append(name)
         return f" (closest: {rec.method} {_safe_url(rec.uri)}, differing in {'; '.join(fields)})"
 
-    def unplayed(self) -> list[Any]:
+    @property
+    def replay(self) -> Replay:
+        return self._replay
+
+    def unplayed(self, *, optional: bool = False) -> list[Recorded]:
+        """The interactions never answered; those listed as ``optional`` only when asked for."""
         with self._lock:
-            return [rec for i, (rec, _) in enumerate(self._replay.interactions) if i not in self._played]
+            return [
+                rec for i, (rec, _) in enumerate(self._replay.interactions)
+                if i not in self._played and (optional or not self._replay.is_optional(rec))
+            ]
+
+    def unplayed_problem(self) -> str | None:
+        """``None`` when every required interaction was played, else a message naming each one."""
+        stale = self.unplayed()
+        if not stale:
+            return None
+        lines = [f"  {rec.where}: {rec.method} {_safe_url(rec.uri)}" for rec in stale]
+        return (
+            f"{len(stale)} recorded interaction(s) in {self._replay.directory} were never played (a stale cassette):\n"
+            + "\n".join(lines)
+            + f'\ntrim them from the cassette, re-record it, or list them under "optional" in {REPLAY_FILE} if the run may legitimately skip them'
+        )
 
 
 def _safe_url(url: httpx.URL | str) -> str:

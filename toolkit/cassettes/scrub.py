@@ -188,3 +188,30 @@ class Scrubber:
         if "string" in body:
             body["string"] = self._body(body["string"], "response body", content_type)
         return response
+
+
+def leaks(text: str, secrets: dict[str, str]) -> list[str]:
+    """What a written cassette still holds that ``Scrubber`` would have removed: a secret value (as
+    is or URL-encoded), a credential shape, a credential header, a credential exchange, a
+    credential-named query parameter that is not the placeholder. One label per kind found.
+
+    ``record --adopt`` checks a kept capture with it before copying it into the cassettes.
+    """
+    import yaml
+
+    found: list[str] = []
+    for label, value in secrets.items():
+        if value and any(form in text for form in (value, quote(value, safe=""), quote_plus(value))):
+            found.append(f"secret value {label}")
+    found += [label for label, pattern in _SHAPES if pattern.search(text)]
+    data = yaml.safe_load(text) or {}
+    for item in data.get("interactions", []) if isinstance(data, dict) else []:
+        request, response = item.get("request") or {}, item.get("response") or {}
+        uri = str(request.get("uri", ""))
+        if _CREDENTIAL_HOSTS.match(urlsplit(uri).hostname or ""):
+            found.append(f"credential exchange ({urlsplit(uri).hostname})")
+        for where, headers in (("request", request.get("headers")), ("response", response.get("headers"))):
+            found += [f"{where} header {k}" for k in (headers or {}) if k.lower() in _SECRET_HEADERS or _SECRET_HEADER_NAME.search(k)]
+        found += [f"credential query parameter {k}" for k, v in parse_qsl(urlsplit(uri).query, keep_blank_values=True)
+                  if _SECRET_PARAM.match(k) and v not in (PLACEHOLDER, "")]
+    return list(dict.fromkeys(found))

@@ -1,7 +1,8 @@
-"""``dd-toolkit record NAME [--mode new|all] [--dir PATH] [--timeout S] [--check]``.
+"""``dd-toolkit record NAME [--mode new|all] [--dir PATH] [--timeout S] [--check | --adopt DIR]``.
 
 ``--check`` is the drift check: a live run recorded into a temporary directory (never the
 committed cassettes), compared in shape with them; exit 1 on drift or a failed live run.
+``--adopt DIR`` copies a kept ``run --capture DIR`` into the cassettes, scrub-checked again.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--check", action="store_true",
         help="drift check: run live into a temporary directory and compare shapes with the committed cassettes (exit 1 on drift)",
     )
+    parser.add_argument(
+        "--adopt", type=Path, default=None, metavar="DIR",
+        help="adopt a `run --capture DIR` as the collector's main cassettes (checked again for credentials; no live run)",
+    )
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -35,8 +40,12 @@ def handle(args: argparse.Namespace) -> int:
     collector, error = load(ref)
     if collector is None:
         raise UsageError(f"{args.name} failed to load: {error.type}: {error.message}", EXIT_FAILED)
+    if args.check and args.adopt is not None:
+        raise UsageError("record: --check and --adopt are separate: check the API's shapes, or adopt a capture")
     if args.check:
         return _check(args, collector)
+    if args.adopt is not None:
+        return _adopt(args, collector)
     try:
         report = record_collector(collector, mode=args.mode, directory=args.dir, timeout=args.timeout)
     except (RecordError, SecretNotFoundError) as exc:
@@ -69,3 +78,17 @@ def _check(args: argparse.Namespace, collector) -> int:
     if live.result.failed or live.result.errors:
         print("the live run failed" if live.result.failed else f"the live run had {len(live.result.errors)} metric error(s)")
     return EXIT_FAILED if report.drifted else EXIT_OK
+
+
+def _adopt(args: argparse.Namespace, collector) -> int:
+    from ..engine import adopt_capture
+    from ..errors import RecordError, ReplayError
+
+    try:
+        report, unchecked = adopt_capture(collector, args.adopt, directory=args.dir)
+    except (RecordError, ReplayError) as exc:
+        raise UsageError(f"record {args.name} --adopt: {exc}", EXIT_FAILED) from None
+    print(f"dd-toolkit record {args.name} --adopt: " + "\n".join(report.lines()))
+    if unchecked:
+        print(f"  note: {unchecked}")
+    return EXIT_OK

@@ -12,7 +12,7 @@ from .collector import BaseCollector
 from .golden import GOLDEN_FILE, golden_diff, golden_mismatch, golden_series
 from .outcome import ErrorFromData, apply_budget, outcome_for, to_series
 from .pool import Pool
-from .record import DriftReport, check_collector, record_collector
+from .record import DriftReport, adopt_capture, check_collector, record_collector
 from .registry import (
     BUILTIN,
     ENTRY_POINT_GROUP,
@@ -41,6 +41,7 @@ __all__ = [
     "ErrorFromData",
     "Pool",
     "RunOptions",
+    "adopt_capture",
     "apply_budget",
     "check_collector",
     "collect",

@@ -4,6 +4,9 @@
 live run, into a temporary directory that is deleted afterwards, compared in shape with the
 collector's main committed cassettes (its directory's own ``*.yaml``, the ones offline replay
 uses by default; scenario subdirectories are not compared). The committed files are only read.
+
+``adopt_capture`` (``dd-toolkit record NAME --adopt DIR``) turns a kept ``run --capture DIR``
+into the collector's main cassettes, scrub-checked again first.
 """
 
 from __future__ import annotations
@@ -12,8 +15,17 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..cassettes import Drift, RecordReport, drift_between, read_interactions, record
-from ..errors import RecordError
+from ..cassettes import (
+    AdoptReport,
+    Drift,
+    RecordReport,
+    adopt,
+    drift_between,
+    read_interactions,
+    record,
+    resolve_secrets,
+)
+from ..errors import RecordError, ToolkitError
 from ..model import defaults
 from .collector import BaseCollector
 from .run import RunOptions, collect
@@ -47,3 +59,19 @@ def check_collector(collector: BaseCollector, *, directory: Path | None = None, 
         report = record_collector(collector, mode="all", directory=Path(scratch), timeout=timeout)
         now = read_interactions(Path(scratch), collector.name)
     return DriftReport(collector.name, committed, report, drift_between(before, now))
+
+
+def adopt_capture(collector: BaseCollector, source: Path, *, directory: Path | None = None) -> tuple[AdoptReport, str | None]:
+    """Adopt ``source``'s capture of ``collector`` as its main cassettes (default: its own directory).
+
+    The scrub check looks for the collector's secret values when they can be read here (a laptop
+    may have none); the second item says why they could not, else ``None``. Credential shapes,
+    headers and exchanges are checked either way.
+    """
+    try:
+        secrets, _ = resolve_secrets(collector)
+        unchecked = None
+    except ToolkitError as exc:
+        secrets, unchecked = {}, f"secret values not checked ({type(exc).__name__}: {exc})"
+    report = adopt(collector.name, Path(source), Path(directory or collector.cassettes()), secrets)
+    return report, unchecked

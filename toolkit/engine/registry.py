@@ -86,16 +86,15 @@ def builtin_refs(project_root: Path | None = None) -> dict[str, CollectorRef]:
     its tests do; from any other project that name is the project's own, so the checkout's
     directory is mounted as ``toolkit.collectors`` instead.
     """
+    root = checkout_root()
+    if root is not None and project_root is not None and Path(project_root).resolve() == root:
+        _put_first_on_path(root)
+        return _package_refs(PROJECT_PACKAGE, BUILTIN)
     try:
         return _package_refs(BUILTIN_PACKAGE, BUILTIN)
     except ImportError:
-        pass
-    root = checkout_root()
-    if root is None:
-        return {}
-    if project_root is not None and Path(project_root).resolve() == root:
-        _put_first_on_path(root)
-        return _package_refs(PROJECT_PACKAGE, BUILTIN)
+        if root is None:
+            return {}
     _mount(BUILTIN_PACKAGE, root / PROJECT_PACKAGE)
     return _package_refs(BUILTIN_PACKAGE, BUILTIN)
 

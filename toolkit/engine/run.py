@@ -39,7 +39,9 @@ class RunOptions:
     ``offline``: serve its cassettes (``cassettes``, default its own directory) instead of the
     network, with the replay's placeholder secrets, configuration and clock. ``transport`` and
     ``sleep`` let tests and benchmarks put their own under the run. ``max_workers`` overrides
-    the collector's pool size (``record`` runs with one).
+    the collector's pool size (``record`` runs with one). ``replay``: a ``ReplayTransport`` to
+    serve offline instead of a fresh one of ``cassettes``, so the caller can ask it afterwards
+    which interactions were never played (strict replay, ``toolkit.testing``).
     """
 
     timeout: float = defaults.RUN_TIMEOUT
@@ -48,6 +50,7 @@ class RunOptions:
     transport: Any = None
     sleep: Callable[[float], None] | None = None
     max_workers: int | None = None
+    replay: Any = None
 
 
 def collect(collector: BaseCollector, options: RunOptions | None = None) -> CollectionResult:
@@ -84,8 +87,12 @@ def run_context(collector: BaseCollector, options: RunOptions, *, deadline: floa
     if options.sleep is not None:
         context.sleep = options.sleep
     if options.offline:
-        replay = load_replay(options.cassettes or collector.cassettes(), collector.name)
-        context.replay = replay.transport()
+        if options.replay is not None:
+            context.replay = options.replay
+            replay = options.replay.replay
+        else:
+            replay = load_replay(options.cassettes or collector.cassettes(), collector.name)
+            context.replay = replay.transport()
         if transport is None:
             context.transport = context.replay
         context.offline = True
