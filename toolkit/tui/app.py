@@ -23,8 +23,9 @@ from textual.worker import get_current_worker
 from ..datadog import PushSettings, push
 from ..errors import SettingsError
 from ..model import CollectionResult, redact, settings
-from .messages import PushFinished, RunFinished
+from .messages import PushFinished, Reloaded, RunFinished, SourcesChanged
 from .model import CollectorState, filter_rows, totals
+from .reload import Watcher, forget, package_of
 from .runs import Cancelled, call_abandonable
 from .widgets import (
     CollectorList,
@@ -75,6 +76,7 @@ class DashboardApp(App[None]):
         every: float | None = None,
         clock: Callable[[], datetime] | None = None,
         run_on_start: bool = True,
+        reload: bool = False,
     ) -> None:
         super().__init__()
         self.states = {s.name: s for s in states}
@@ -84,6 +86,9 @@ class DashboardApp(App[None]):
         self.every = every
         self.clock = clock or (lambda: datetime.now(UTC))
         self.run_on_start = run_on_start
+        self.reload = reload
+        self.watcher: Watcher | None = None
+        self.rerun_after: set[str] = set()  # edited while running: run again when that run returns
         self.auto_run = every is not None  # dev mode starts refreshing; schedules wait for `a`
         self.due: dict[str, datetime] = {}
         self._frame = 0
@@ -113,6 +118,12 @@ class DashboardApp(App[None]):
             self.notify("no collectors found: add one under collectors/ (see `dd-toolkit list`)", severity="warning", timeout=30)
         if self.run_on_start:
             self.action_run_all()
+        if self.reload:
+            self._start_watching()
+
+    def on_unmount(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -150,7 +161,8 @@ class DashboardApp(App[None]):
         """The metrics, the trend and the errors of the highlighted collector."""
         state = self.selected
         self.refresh_table()
-        self.query_one(ErrorsPanel).show(state.name if state else None, state.errors if state else [], load_failed=bool(state and state.load_error))
+        self.query_one(ErrorsPanel).show(state.name if state else None, state.errors if state else [], 
+                                            load_failed=bool(state and state.load_error), reload_failed=bool(state and state.reload_error))
 
     def refresh_table(self) -> None:
         state = self.selected
@@ -160,6 +172,8 @@ class DashboardApp(App[None]):
         title = f"metrics · {state.name}" if state else "metrics"
         if state and state.last is not None:
             title += " (offline replay)" if state.last.offline else " (live)"
+        if state and state.stale:
+            title += " · stale: the edit failed to load"
         if text.strip():
             title += f" · filter: {text.strip()}"
         table.border_title = title
@@ -219,8 +233,52 @@ class DashboardApp(App[None]):
         state = self.states[message.collector]
         state.running = False
         state.results.append(message.result)
+        if state.name in self.rerun_after:
+            self.rerun_after.discard(state.name)
+            self.start_run(state)
         if not any(s.running for s in self.states.values()):
             self._spinner.pause()
+        self.refresh_list()
+        if self.selected is state:
+            self.refresh_selected()
+
+    # --- live reload ------------------------------------------------------------------------
+    def _start_watching(self) -> None:
+        packages = [p for p in (package_of(s.ref) for s in self.states.values()) if p is not None]
+        if not packages:
+            return
+        self.watcher = Watcher(packages, lambda names: self.post_message(SourcesChanged(names)))
+        self._watch(self.watcher)
+
+    @work(thread=True, group="watch", exit_on_error=False)
+    def _watch(self, watcher: Watcher) -> None:
+        watcher.run()
+
+    def on_sources_changed(self, message: SourcesChanged) -> None:
+        for name in message.collectors:
+            self._reimport(name)
+
+    @work(thread=True, group="reload", exit_on_error=False)
+    def _reimport(self, name: str) -> None:
+        """Forget the collector's modules (old metric functions, old declarations) and import it anew."""
+        from ..engine import describe
+
+        state = self.states[name]
+        package = package_of(state.ref)
+        if package is not None:
+            forget(package.name)
+        self.post_message(Reloaded(name, describe(state.ref)))
+
+    def on_reloaded(self, message: Reloaded) -> None:
+        state = self.states[message.collector]
+        state.reloaded(message.described)
+        if state.load_error is None and state.reload_error is None:
+            if state.running:
+                self.rerun_after.add(state.name)
+            else:
+                self.start_run(state)
+        else:
+            self.notify(f"{state.name}: the edit does not load; see the errors panel (values shown are stale)", severity="error", timeout=6)
         self.refresh_list()
         if self.selected is state:
             self.refresh_selected()
@@ -230,7 +288,7 @@ class DashboardApp(App[None]):
 
     # --- collecting -------------------------------------------------------------------------
     def start_run(self, state: CollectorState) -> bool:
-        if state.running or state.load_error is not None:
+        if state.running or state.load_error is not None or state.reload_error is not None:
             return False
         state.running = True
         self._spinner.resume()
@@ -254,8 +312,9 @@ class DashboardApp(App[None]):
         state = self.selected
         if state is None:
             return
-        if state.load_error is not None:
-            self.notify(f"{state.name} failed to load; fix it and restart the dashboard", severity="error")
+        if state.load_error is not None or state.reload_error is not None:
+            fix = "fix it and save: the dashboard reloads it" if self.reload else "fix it and restart the dashboard"
+            self.notify(f"{state.name} does not load; {fix}", severity="error")
         elif not self.start_run(state):
             self.notify(f"{state.name} is already running")
 

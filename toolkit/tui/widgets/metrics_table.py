@@ -28,7 +28,7 @@ class MetricsTable(DataTable):
             change_style = "green" if row.change.startswith("+") else "red" if row.change.startswith("-") else "dim"
             self.add_row(
                 Text(row.name, style=dim),
-                Text(row.value, style=VALUE_STYLES.get(row.status, ""), justify="right"),
+                _value(row),
                 Text(row.unit, style="dim"),
                 Text(row.type, style="dim"),
                 Text(row.tags),
@@ -44,3 +44,11 @@ class MetricsTable(DataTable):
         if not self.row_count:
             return None
         return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+
+
+def _value(row: MetricRow) -> Text:
+    text = Text(row.value, style=VALUE_STYLES.get(row.status, ""), justify="right")
+    if row.stale:  # said in words, not only by a colour: the code behind it no longer loads
+        text.stylize("dim")
+        text.append(" stale", style="italic magenta")
+    return text
