@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import InvalidMetricValue, MetricTimeout
-from ..model import ERROR, NO_DATA, OK, MetricError, MetricOutcome, MetricSpec, RunContext, Series
+from ..model import ERROR, NO_DATA, OK, MetricError, MetricOutcome, MetricSpec, RunContext, Series, enter_metric, leave_metric
 
 
 def timed_out(spec: MetricSpec, began: float | None, now: float, metric_timeout: float | None, run: RunContext):
@@ -89,11 +89,14 @@ def seed_loop(specs: list[MetricSpec], errors: dict[str, Exception]) -> dict[str
     """The seed guide's loop, on the current run: each function once, serially, errors kept by name."""
     collected: dict[str, Any] = {}
     for spec in specs:
+        token = enter_metric(spec.name)  # its HTTP requests are credited to it
         try:
             value = spec.function()
         except Exception as exc:  # noqa: BLE001 - the seed records, and goes on
             errors[spec.name] = exc
             continue
+        finally:
+            leave_metric(token)
         if value is not None:
             collected[spec.name] = value
     return collected

@@ -9,12 +9,12 @@ Imports nothing of the toolkit but ``toolkit.errors``.
 """
 
 from . import defaults
-from .context import RunContext, current_run, enter_run, leave_run
+from .context import RunContext, current_metric, current_run, enter_metric, enter_run, leave_metric, leave_run
 from .discovery import auto_discover_metrics, metric_specs
 from .metric import METRIC_NAME_RE, TYPES, UNITS, MetricSpec, metric, spec_of, validate_metric_name
 from .redact import CREDENTIAL_SHAPES, REDACTED, known_secrets, redact, register_secret
 from .schedule import is_valid_cron, next_run, schedule_gaps
-from .result import ERROR, NO_DATA, OK, CollectionResult, MetricError, MetricOutcome, Series
+from .result import ERROR, NO_DATA, OK, CollectionResult, HttpExchange, MetricError, MetricOutcome, Series
 from .settings import Settings, settings
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "TYPES",
     "UNITS",
     "CollectionResult",
+    "HttpExchange",
     "MetricError",
     "MetricOutcome",
     "MetricSpec",
@@ -34,11 +35,14 @@ __all__ = [
     "Series",
     "Settings",
     "auto_discover_metrics",
+    "current_metric",
     "current_run",
     "defaults",
+    "enter_metric",
     "enter_run",
     "is_valid_cron",
     "known_secrets",
+    "leave_metric",
     "leave_run",
     "metric",
     "metric_specs",
