@@ -23,13 +23,16 @@ from textual.worker import get_current_worker
 from ..datadog import PushSettings, push
 from ..errors import SettingsError
 from ..model import CollectionResult, redact, settings
+from .details import display_settings, http_text, payload, payload_text
 from .messages import PushFinished, Reloaded, RunFinished, SourcesChanged
 from .model import CollectorState, filter_rows, totals
 from .reload import Watcher, forget, package_of
 from .runs import Cancelled, call_abandonable
+from .widgets.detail_panel import HTTP, PAYLOAD
 from .widgets import (
     CollectorList,
     ConfirmScreen,
+    DetailPanel,
     ErrorsPanel,
     FilterBar,
     MetricsTable,
@@ -57,6 +60,9 @@ KEYS = [
     Key("o", "toggle_mode", "Offline/live", "Switch offline/live", "Switch between offline replay (cassettes) and live collecting"),
     Key("p", "push", "Push", "Push to Datadog", "Push the selected collector's last result to Datadog (asks first)"),
     Key("c", "copy_name", "Copy name", "Copy metric name", "Copy the highlighted metric's name to the clipboard"),
+    Key("j", "show_payload", "Payload", "Show what a push sends", "Show the JSON a push would send for the highlighted metric (again: hide)"),
+    Key("h", "show_http", "HTTP", "Show the HTTP requests", "Show the HTTP requests the highlighted metric made in the last run (again: hide)"),
+    Key("y", "copy_payload", "Copy JSON", "Copy the payload JSON", "Copy the JSON a push would send for the highlighted metric"),
     Key("q", "quit", "Quit", "Quit", "Quit the dashboard"),
 ]
 
@@ -102,11 +108,14 @@ class DashboardApp(App[None]):
                 yield FilterBar(id="filter")
                 yield MetricsTable(id="metrics")
                 yield TrendPanel(id="trend")
+                yield DetailPanel(id="detail")
         yield ErrorsPanel(id="errors")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(FilterBar).display = False
+        self.query_one(DetailPanel).display = False
+        self.detail: str | None = None  # "payload" or "http" while the detail panel is open
         self.query_one(CollectorList).border_title = "collectors"
         self._spinner = self.set_interval(0.1, self._spin, pause=True)
         self.set_interval(1.0, self.tick)
@@ -183,6 +192,31 @@ class DashboardApp(App[None]):
         state = self.selected
         key = self.query_one(MetricsTable).highlighted_key
         self.query_one(TrendPanel).show(key, state.history(key) if state and key else [])
+        self.refresh_detail()
+
+    def refresh_detail(self) -> None:
+        panel = self.query_one(DetailPanel)
+        panel.display = self.detail is not None
+        if self.detail is None:
+            return
+        state = self.selected
+        metric = self.highlighted_metric
+        what = "what a push sends" if self.detail == PAYLOAD else "HTTP in the last run"
+        if state is None or metric is None:
+            panel.show(what, "no metric highlighted")
+        elif state.last is None:
+            panel.show(f"{what} · {metric}", "no run yet: press r to run the collector")
+        elif self.detail == PAYLOAD:
+            text = payload_text(state.last, metric, display_settings(settings()))
+            count = len(payload(state.last, metric, display_settings(settings()))["series"])
+            panel.show(f"{what} · {metric} · {count} series (y: copy)", text)
+        else:
+            panel.show(f"{what} · {metric}", http_text(state.last, metric))
+
+    @property
+    def highlighted_metric(self) -> str | None:
+        key = self.query_one(MetricsTable).highlighted_key
+        return key.split("{", 1)[0] if key is not None else None
 
     def _spin(self) -> None:
         self._frame += 1
@@ -339,6 +373,24 @@ class DashboardApp(App[None]):
     def action_filter(self) -> None:
         self.query_one(FilterBar).open()
 
+    def _toggle_detail(self, which: str) -> None:
+        self.detail = None if self.detail == which else which
+        self.refresh_detail()
+
+    def action_show_payload(self) -> None:
+        self._toggle_detail(PAYLOAD)
+
+    def action_show_http(self) -> None:
+        self._toggle_detail(HTTP)
+
+    def action_copy_payload(self) -> None:
+        state, metric = self.selected, self.highlighted_metric
+        if state is None or metric is None or state.last is None:
+            self.notify("nothing to copy: run the collector first (r)", severity="warning")
+            return
+        self.copy_to_clipboard(payload_text(state.last, metric, display_settings(settings())))
+        self.notify(f"copied the payload of {metric}")
+
     def action_copy_name(self) -> None:
         table = self.query_one(MetricsTable)
         key = table.highlighted_key
@@ -359,6 +411,8 @@ class DashboardApp(App[None]):
             self.notify("this result is an offline replay of recorded data and is not pushed; switch to live (o) and run again", severity="warning")
             return
         try:
+            # the dashboard's own wording: "run without --push" would name the CLI's flag
+            settings().require("DD_API_KEY", purpose="export it and start the dashboard again to push")
             push_settings = PushSettings.from_settings(settings())
         except SettingsError as exc:
             self.notify(redact(str(exc)), title="push", severity="error")
