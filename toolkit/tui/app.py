@@ -65,12 +65,16 @@ KEYS = [
     Key("y", "copy_payload", "Copy JSON", "Copy the payload JSON", "Copy the JSON a push would send for the highlighted metric"),
     Key("q", "quit", "Quit", "Quit", "Quit the dashboard"),
 ]
+# Every panel is reachable by Tab and by its own key (not in the footer: it would crowd 80 columns).
+PANEL_KEYS = [("1", "collectors"), ("2", "metrics"), ("3", "detail"), ("4", "errors")]
 
 
 class DashboardApp(App[None]):
     CSS_PATH = "dashboard.tcss"
     TITLE = "dd-toolkit dashboard"
-    BINDINGS = [Binding(k.key, k.action, k.label, tooltip=k.help) for k in KEYS]
+    BINDINGS = [Binding(k.key, k.action, k.label, tooltip=k.help) for k in KEYS] + [
+        Binding(key, f"focus_panel('{panel}')", f"Focus {panel}", show=False) for key, panel in PANEL_KEYS
+    ]
 
     def __init__(
         self,
@@ -94,6 +98,7 @@ class DashboardApp(App[None]):
         self.run_on_start = run_on_start
         self.reload = reload
         self.watcher: Watcher | None = None
+        self.detail: str | None = None  # "payload" or "http" while the detail panel is open
         self.rerun_after: set[str] = set()  # edited while running: run again when that run returns
         self.auto_run = every is not None  # dev mode starts refreshing; schedules wait for `a`
         self.due: dict[str, datetime] = {}
@@ -115,7 +120,6 @@ class DashboardApp(App[None]):
     def on_mount(self) -> None:
         self.query_one(FilterBar).display = False
         self.query_one(DetailPanel).display = False
-        self.detail: str | None = None  # "payload" or "http" while the detail panel is open
         self.query_one(CollectorList).border_title = "collectors"
         self._spinner = self.set_interval(0.1, self._spin, pause=True)
         self.set_interval(1.0, self.tick)
@@ -133,6 +137,14 @@ class DashboardApp(App[None]):
     def on_unmount(self) -> None:
         if self.watcher is not None:
             self.watcher.stop()
+
+    def on_resize(self) -> None:
+        """Small terminals: shorter errors and trend, and the metrics' lesser columns give way."""
+        width, height = self.size
+        self.screen.set_class(height < 32, "-short")
+        self.screen.set_class(width < 110, "-narrow")
+        if self.query_one(MetricsTable).set_narrow(width < 110):
+            self.refresh_table()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -372,6 +384,11 @@ class DashboardApp(App[None]):
 
     def action_filter(self) -> None:
         self.query_one(FilterBar).open()
+
+    def action_focus_panel(self, panel: str) -> None:
+        if panel == "detail" and self.detail is None:
+            self._toggle_detail(PAYLOAD)
+        self.query_one(f"#{panel}").focus()
 
     def _toggle_detail(self, which: str) -> None:
         self.detail = None if self.detail == which else which

@@ -23,6 +23,8 @@ class ErrorsPanel(VerticalScroll):
         # a rerun of the same collector keeps the tracebacks the user opened open
         expanded = {str(c.title) for c in self.query(Collapsible) if not c.collapsed}
         self.remove_children()
+        # no errors: one line, so a small terminal keeps its rows for the metrics
+        self.set_class(not errors, "-empty")
         if not errors:
             self.mount(Static(Text("no errors", style="dim"), classes="empty"))
             return
