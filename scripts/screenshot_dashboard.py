@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="140x40", help="terminal size as COLUMNSxROWS (default 140x40)")
     parser.add_argument("--runs", type=int, default=4, help="runs of the first collector, for the change and trend (default 4)")
     parser.add_argument("--text", action="store_true", help="also print the screen as plain text")
+    parser.add_argument("--panel", choices=("none", "payload", "http"), default="payload",
+                        help="the detail panel to open on the highlighted metric (default payload)")
     args = parser.parse_args(argv)
     columns, rows = (int(n) for n in args.size.lower().split("x"))
 
@@ -49,9 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         from fixtures.sample import metrics as sample_metrics
 
         sample_metrics.release.set()  # its hanging metric returns at once
-        app = create_app(refs("shop", "sample", "broken"), offline=True, values=VALUES, clock=FakeClock(), runner=frozen_runner)
+        app = create_app(refs("shop", "sample", "broken"), offline=True, values=VALUES, clock=FakeClock(), runner=frozen_runner, reload=False)
     else:
-        app = create_app(offline=True)
+        app = create_app(offline=True, reload=False)  # no watcher: the workers must all complete
 
     async def pilot_script(pilot) -> None:
         await pilot.pause()
@@ -64,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
             await pilot.pause()
         highlight_first_change(pilot.app)
         await pilot.pause()
+        if args.panel != "none":
+            await pilot.press("j" if args.panel == "payload" else "h")
+            await pilot.pause()
         args.out.parent.mkdir(parents=True, exist_ok=True)
         pilot.app.save_screenshot(filename=args.out.name, path=str(args.out.parent))
         if args.text:

@@ -29,6 +29,7 @@ def make_app():
         kwargs.setdefault("runner", frozen_runner)
         kwargs.setdefault("run_on_start", False)
         kwargs.setdefault("offline", True)
+        kwargs.setdefault("reload", False)  # the live-reload tests turn it on for their own collector
         return create_app(refs(*names), **kwargs)
 
     return make

@@ -28,6 +28,8 @@ from ..model import (
     RunContext,
     Series,
     cost,
+    enter_metric,
+    leave_metric,
     tag_problem,
 )
 
@@ -172,11 +174,14 @@ def seed_loop(specs: list[MetricSpec], errors: dict[str, Exception]) -> dict[str
     """The seed guide's loop, on the current run: each function once, serially, errors kept by name."""
     collected: dict[str, Any] = {}
     for spec in specs:
+        token = enter_metric(spec.name)  # its HTTP requests are credited to it
         try:
             value = spec.function()
         except Exception as exc:  # noqa: BLE001 - the seed records, and goes on
             errors[spec.name] = exc
             continue
+        finally:
+            leave_metric(token)
         if value is not None:
             collected[spec.name] = value
     return collected

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from ..errors import CollectorLoadError, UnknownCollector
 from ..model import BUILTIN_PACKAGE, MetricError, MetricSpec, checkout_root
+
+WHEEL_PACKAGE = BUILTIN_PACKAGE  # BUILTIN_PACKAGE may be pointed at another package (the tests' fixtures)
 from .collector import BaseCollector
 
 ENTRY_POINT_GROUP = "dd_toolkit.collectors"
@@ -86,6 +88,8 @@ def builtin_refs(project_root: Path | None = None) -> dict[str, CollectorRef]:
     its tests do; from any other project that name is the project's own, so the checkout's
     directory is mounted as ``toolkit.collectors`` instead.
     """
+    if BUILTIN_PACKAGE != WHEEL_PACKAGE:
+        return _package_refs(BUILTIN_PACKAGE, BUILTIN)
     root = checkout_root()
     if root is not None and project_root is not None and Path(project_root).resolve() == root:
         _put_first_on_path(root)

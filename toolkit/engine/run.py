@@ -22,7 +22,16 @@ from typing import Any
 
 from ..cassettes import load_replay
 from ..errors import MetricTimeout
-from ..model import CollectionResult, MetricError, MetricSpec, RunContext, defaults, enter_run, leave_run
+from ..model import (
+    CollectionResult,
+    MetricError,
+    MetricSpec,
+    RunContext,
+    defaults,
+    enter_metric,
+    enter_run,
+    leave_run,
+)
 from ..sources import pooled_transport
 from .collector import BaseCollector
 from .outcome import outcome_for, seed_outcomes, timed_out
@@ -121,7 +130,7 @@ def run_metrics(
             outcomes.append(timed_out(spec, started.get(spec.name), now, metric_timeout, run))
         else:
             outcomes.append(outcome_for(spec, done.value, done.exc, done.duration))
-    return CollectionResult(collector, started_at, time.perf_counter() - began, outcomes, offline=run.offline)
+    return CollectionResult(collector, started_at, time.perf_counter() - began, outcomes, offline=run.offline, requests=run.recorded_requests())
 
 
 def _run_seed_loop(collector: BaseCollector, specs: list[MetricSpec], run: RunContext) -> CollectionResult:
@@ -130,7 +139,7 @@ def _run_seed_loop(collector: BaseCollector, specs: list[MetricSpec], run: RunCo
     done = finished.get(SEED_TASK)
     values = (done.value if done is not None else None) or {}
     outcomes = seed_outcomes(specs, values, dict(collector._errors), timed_out=done is None)
-    result = CollectionResult(collector.name, started_at, time.perf_counter() - began, outcomes, offline=run.offline)
+    result = CollectionResult(collector.name, started_at, time.perf_counter() - began, outcomes, offline=run.offline, requests=run.recorded_requests())
     if done is None:
         result.fatal = MetricError.from_exception(None, MetricTimeout(f"{collector.name}.collect_metrics() did not return before the run's deadline"))
     elif done.exc is not None:
@@ -143,8 +152,9 @@ def _run_tasks(tasks: list[tuple[str, Callable[[], Any]]], run: RunContext, max_
     began = time.perf_counter()
     token = enter_run(run)
     try:
-        # One context per task: a Context cannot be entered by two threads at once.
-        contexts = [(key, fn, contextvars.copy_context()) for key, fn in tasks]
+        # One context per task: a Context cannot be entered by two threads at once. Each knows
+        # its metric's name, so the HTTP requests it makes are credited to it.
+        contexts = [(key, fn, _context_for(key)) for key, fn in tasks]
     finally:
         leave_run(token)
     pool = Pool(contexts, max_workers)
@@ -153,6 +163,12 @@ def _run_tasks(tasks: list[tuple[str, Callable[[], Any]]], run: RunContext, max_
         pool.wait([key for key, _, _ in contexts], run.deadline, metric_timeout)
     finished, started = pool.snapshot()
     return finished, started, time.monotonic(), began, started_at
+
+
+def _context_for(key: str) -> contextvars.Context:
+    context = contextvars.copy_context()
+    context.run(enter_metric, None if key == SEED_TASK else key)
+    return context
 
 
 def run_collector(

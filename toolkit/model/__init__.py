@@ -9,13 +9,13 @@ Imports nothing of the toolkit but ``toolkit.errors``.
 """
 
 from . import cost, defaults, install
-from .context import RunContext, current_run, enter_run, leave_run
+from .context import RunContext, current_metric, current_run, enter_metric, enter_run, leave_metric, leave_run
 from .defaults import positive_seconds
 from .discovery import auto_discover_metrics, metric_specs
 from .install import BUILTIN_PACKAGE, checkout_root, resource
 from .metric import INTERVAL_TYPES, METRIC_NAME_RE, TYPES, MetricSpec, metric, spec_of, validate_metric_name
 from .redact import CREDENTIAL_SHAPES, REDACTED, known_secrets, redact, register_secret
-from .result import ERROR, NO_DATA, OK, CollectionResult, MetricError, MetricOutcome, Series
+from .result import ERROR, NO_DATA, OK, CollectionResult, HttpExchange, MetricError, MetricOutcome, Series
 from .schedule import is_valid_cron, next_run, schedule_gaps, schedule_period
 from .settings import Settings, settings
 from .tags import MAX_TAG_LENGTH, normalize_tag, tag_problem
@@ -37,6 +37,7 @@ __all__ = [
     "UNITS_SOURCE",
     "UNIT_FAMILIES",
     "CollectionResult",
+    "HttpExchange",
     "MetricError",
     "MetricOutcome",
     "MetricSpec",
@@ -46,13 +47,16 @@ __all__ = [
     "auto_discover_metrics",
     "checkout_root",
     "cost",
+    "current_metric",
     "current_run",
     "datadog_unit",
     "defaults",
+    "enter_metric",
     "enter_run",
     "install",
     "is_valid_cron",
     "known_secrets",
+    "leave_metric",
     "leave_run",
     "metric",
     "metric_specs",

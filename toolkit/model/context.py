@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import httpx
 
+    from .result import HttpExchange
+
 
 @dataclass
 class RunContext:
@@ -32,12 +34,25 @@ class RunContext:
     replay: Any = None  # offline: the ReplayTransport, which also answers boto3 (toolkit.sources.aws)
     cache: dict[Any, Any] = field(default_factory=dict)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)
+    # every HTTP request of the run, in the order they were sent (toolkit.sources.http records them)
+    requests: list[HttpExchange] = field(default_factory=list)
+    requests_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record_request(self, exchange: HttpExchange) -> None:
+        with self.requests_lock:
+            self.requests.append(exchange)
+
+    def recorded_requests(self) -> list[HttpExchange]:
+        with self.requests_lock:
+            return list(self.requests)
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
 
 
 _current: ContextVar[RunContext | None] = ContextVar("dd_toolkit_run", default=None)
+# The metric function a worker thread is running, so what it does (HTTP requests) is credited to it.
+_metric: ContextVar[str | None] = ContextVar("dd_toolkit_metric", default=None)
 
 
 def current_run() -> RunContext | None:
@@ -50,3 +65,15 @@ def enter_run(ctx: RunContext):
 
 def leave_run(token) -> None:
     _current.reset(token)
+
+
+def current_metric() -> str | None:
+    return _metric.get()
+
+
+def enter_metric(name: str | None):
+    return _metric.set(name)
+
+
+def leave_metric(token) -> None:
+    _metric.reset(token)

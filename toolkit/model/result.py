@@ -56,6 +56,45 @@ class Series:
         return out
 
 
+@dataclass
+class HttpExchange:
+    """One HTTP request a metric function made, as the dashboard's HTTP view and ``--verbose`` show it.
+
+    ``url`` is redacted; ``attempts`` counts the tries the retry layer made (1: no retry) and
+    ``waited_seconds`` the backoff between them; ``bytes`` is the body as received (compressed
+    if it was), counted while it is read; ``error`` names the exception when no response came.
+    """
+
+    metric: str | None
+    method: str
+    url: str
+    status: int | None = None
+    duration_seconds: float = 0.0
+    bytes: int = 0
+    replayed: bool = False
+    attempts: int = 0
+    waited_seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def retries(self) -> int:
+        return max(self.attempts - 1, 0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "method": self.method,
+            "url": self.url,
+            "status": self.status,
+            "duration_seconds": round(self.duration_seconds, 6),
+            "bytes": self.bytes,
+            "replayed": self.replayed,
+            "retries": self.retries,
+            "waited_seconds": round(self.waited_seconds, 3),
+            "error": self.error,
+        }
+
+
 @dataclass(frozen=True)
 class MetricOutcome:
     """What happened to one metric function in one run."""
@@ -85,6 +124,10 @@ class CollectionResult:
     outcomes: list[MetricOutcome] = field(default_factory=list)
     fatal: MetricError | None = None
     offline: bool = False
+    requests: list[HttpExchange] = field(default_factory=list)  # every HTTP request of the run
+
+    def requests_of(self, metric: str) -> list[HttpExchange]:
+        return [r for r in self.requests if r.metric == metric]
 
     @classmethod
     def could_not_run(cls, collector: str, error: MetricError | BaseException, *, offline: bool = False) -> CollectionResult:

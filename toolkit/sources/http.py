@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
 from httpx_retries import Retry, RetryTransport
 
 from ..errors import ToolkitError
-from ..model import current_run
+from ..model import HttpExchange, RunContext, current_metric, current_run, redact
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 # Collectors only read; GraphQL and job-style APIs (W&B, SkyPilot) read through POST, so POST
@@ -60,6 +61,9 @@ class _RunRetry(Retry):
         else:
             time.sleep(wait)
         self.elapsed_sleep += wait
+        exchange = _exchange.get()
+        if exchange is not None:
+            exchange.waited_seconds += wait
 
 
 def retry_policy() -> Retry:
@@ -174,6 +178,77 @@ class _Unclosable(httpx.BaseTransport):
         pass
 
 
+# The request being recorded on this thread: the layers below the recorder (attempts, retry
+# waits) add to it. A request is handled synchronously on one thread, so a context variable
+# carries it down the transport stack without changing httpx's interfaces.
+_exchange: ContextVar[HttpExchange | None] = ContextVar("dd_toolkit_http_exchange", default=None)
+
+
+class _Recorder(httpx.BaseTransport):
+    """Top of a run's client stack: one ``HttpExchange`` per request on the run, credited to
+    the metric function that made it (``RunContext.requests``; the result carries them)."""
+
+    def __init__(self, inner: httpx.BaseTransport, run: RunContext) -> None:
+        self._inner = inner
+        self._run = run
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        exchange = HttpExchange(current_metric(), request.method, redact(str(request.url)), replayed=self._run.offline)
+        self._run.record_request(exchange)
+        token = _exchange.set(exchange)
+        began = time.perf_counter()
+        try:
+            response = self._inner.handle_request(request)
+        except Exception as exc:
+            exchange.error = redact(f"{type(exc).__name__}: {exc}")
+            if isinstance(exc, httpx.HTTPStatusError):  # raised with the answer (a hopeless retry)
+                exchange.status = exc.response.status_code
+            raise
+        finally:
+            exchange.duration_seconds = time.perf_counter() - began
+            _exchange.reset(token)
+        exchange.status = response.status_code
+        response.stream = _CountingStream(response.stream, exchange)
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _CountAttempts(httpx.BaseTransport):
+    """Bottom of the stack, under the retries: each try of the recorded request."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self._inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        exchange = _exchange.get()
+        if exchange is not None:
+            exchange.attempts += 1
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _CountingStream(httpx.SyncByteStream):
+    """The response body as it is read, counted into the exchange (bytes as received)."""
+
+    def __init__(self, inner: Any, exchange: HttpExchange) -> None:
+        self._inner = inner
+        self._exchange = exchange
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            self._exchange.bytes += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        close = getattr(self._inner, "close", None)
+        if close is not None:
+            close()
+
+
 def pooled_transport(max_connections: int = 32) -> httpx.HTTPTransport:
     """The transport one run shares across its metric functions."""
     proxy = os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy") or None
@@ -196,15 +271,18 @@ def http_client(
     final, such as a failed job reported with a 500.
     """
     run = current_run()
-    transport: httpx.BaseTransport = _Unclosable(run.transport) if run is not None else httpx.HTTPTransport()
+    transport: httpx.BaseTransport = _CountAttempts(_Unclosable(run.transport)) if run is not None else httpx.HTTPTransport()
     retrying = RetryTransport(transport=_HopelessRetryGuard(transport, retry_if), retry=retry_policy())
+    stack: httpx.BaseTransport = _ReturnFinalAnswers(retrying) if retry_if is not None else retrying
+    if run is not None:
+        stack = _Recorder(stack, run)
     return httpx.Client(
         base_url=base_url,
         headers=headers,
         auth=auth,
         params=params,
         timeout=timeout,
-        transport=_ReturnFinalAnswers(retrying) if retry_if is not None else retrying,
+        transport=stack,
         # Proxies come from the pooled transport; env-mounted proxy transports would bypass the
         # pool, the retries and an offline replay.
         trust_env=False,

@@ -30,6 +30,7 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
     runner: Callable[..., CollectionResult] | None = None,
     run_on_start: bool = True,
+    reload: bool = True,
 ) -> DashboardApp:
     """The dashboard app, used by the CLI and the tests alike.
 
@@ -38,7 +39,8 @@ def create_app(
     rule of ``toolkit.tui.mode``. ``every``: dev mode, auto-refresh every N seconds instead of
     the Helm schedules of the enabled collectors in ``values`` (default: the project's values
     file; an explicit path must exist). ``clock`` and ``runner`` exist for tests (a frozen
-    clock; a runner that freezes durations).
+    clock; a runner that freezes durations). ``reload``: watch the collectors' ``.py`` files and
+    re-import and re-run a collector when one is saved (``toolkit.tui.reload``).
     """
     from ..engine import discover, run_collector
     from ..errors import UnknownCollector
@@ -69,6 +71,7 @@ def create_app(
         every=every,
         clock=clock,
         run_on_start=run_on_start,
+        reload=reload,
     )
 
 

@@ -23,18 +23,22 @@ from textual.worker import get_current_worker
 from ..datadog import PushSettings, push
 from ..errors import SettingsError
 from ..model import CollectionResult, redact, settings
-from .messages import PushFinished, RunFinished
+from .details import display_settings, http_text, payload, payload_text
+from .messages import PushFinished, Reloaded, RunFinished, SourcesChanged
 from .model import CollectorState, filter_rows, totals
+from .reload import Watcher, forget, package_of
 from .runs import Cancelled, call_abandonable
 from .widgets import (
     CollectorList,
     ConfirmScreen,
+    DetailPanel,
     ErrorsPanel,
     FilterBar,
     MetricsTable,
     StatusHeader,
     TrendPanel,
 )
+from .widgets.detail_panel import HTTP, PAYLOAD
 
 Runner = Callable[..., CollectionResult]
 
@@ -56,14 +60,21 @@ KEYS = [
     Key("o", "toggle_mode", "Offline/live", "Switch offline/live", "Switch between offline replay (cassettes) and live collecting"),
     Key("p", "push", "Push", "Push to Datadog", "Push the selected collector's last result to Datadog (asks first)"),
     Key("c", "copy_name", "Copy name", "Copy metric name", "Copy the highlighted metric's name to the clipboard"),
+    Key("j", "show_payload", "Payload", "Show what a push sends", "Show the JSON a push would send for the highlighted metric (again: hide)"),
+    Key("h", "show_http", "HTTP", "Show the HTTP requests", "Show the HTTP requests the highlighted metric made in the last run (again: hide)"),
+    Key("y", "copy_payload", "Copy JSON", "Copy the payload JSON", "Copy the JSON a push would send for the highlighted metric"),
     Key("q", "quit", "Quit", "Quit", "Quit the dashboard"),
 ]
+# Every panel is reachable by Tab and by its own key (not in the footer: it would crowd 80 columns).
+PANEL_KEYS = [("1", "collectors"), ("2", "metrics"), ("3", "detail"), ("4", "errors")]
 
 
 class DashboardApp(App[None]):
     CSS_PATH = "dashboard.tcss"
     TITLE = "dd-toolkit dashboard"
-    BINDINGS = [Binding(k.key, k.action, k.label, tooltip=k.help) for k in KEYS]
+    BINDINGS = [Binding(k.key, k.action, k.label, tooltip=k.help) for k in KEYS] + [
+        Binding(key, f"focus_panel('{panel}')", f"Focus {panel}", show=False) for key, panel in PANEL_KEYS
+    ]
 
     def __init__(
         self,
@@ -75,6 +86,7 @@ class DashboardApp(App[None]):
         every: float | None = None,
         clock: Callable[[], datetime] | None = None,
         run_on_start: bool = True,
+        reload: bool = False,
     ) -> None:
         super().__init__()
         self.states = {s.name: s for s in states}
@@ -84,6 +96,10 @@ class DashboardApp(App[None]):
         self.every = every
         self.clock = clock or (lambda: datetime.now(UTC))
         self.run_on_start = run_on_start
+        self.reload = reload
+        self.watcher: Watcher | None = None
+        self.detail: str | None = None  # "payload" or "http" while the detail panel is open
+        self.rerun_after: set[str] = set()  # edited while running: run again when that run returns
         self.auto_run = every is not None  # dev mode starts refreshing; schedules wait for `a`
         self.due: dict[str, datetime] = {}
         self._frame = 0
@@ -97,11 +113,13 @@ class DashboardApp(App[None]):
                 yield FilterBar(id="filter")
                 yield MetricsTable(id="metrics")
                 yield TrendPanel(id="trend")
+                yield DetailPanel(id="detail")
         yield ErrorsPanel(id="errors")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(FilterBar).display = False
+        self.query_one(DetailPanel).display = False
         self.query_one(CollectorList).border_title = "collectors"
         self._spinner = self.set_interval(0.1, self._spin, pause=True)
         self.set_interval(1.0, self.tick)
@@ -113,6 +131,20 @@ class DashboardApp(App[None]):
             self.notify("no collectors found: add one under collectors/ (see `dd-toolkit list`)", severity="warning", timeout=30)
         if self.run_on_start:
             self.action_run_all()
+        if self.reload:
+            self._start_watching()
+
+    def on_unmount(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+
+    def on_resize(self) -> None:
+        """Small terminals: shorter errors and trend, and the metrics' lesser columns give way."""
+        width, height = self.size
+        self.screen.set_class(height < 32, "-short")
+        self.screen.set_class(width < 110, "-narrow")
+        if self.query_one(MetricsTable).set_narrow(width < 110):
+            self.refresh_table()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -150,7 +182,8 @@ class DashboardApp(App[None]):
         """The metrics, the trend and the errors of the highlighted collector."""
         state = self.selected
         self.refresh_table()
-        self.query_one(ErrorsPanel).show(state.name if state else None, state.errors if state else [], load_failed=bool(state and state.load_error))
+        self.query_one(ErrorsPanel).show(state.name if state else None, state.errors if state else [],
+                                            load_failed=bool(state and state.load_error), reload_failed=bool(state and state.reload_error))
 
     def refresh_table(self) -> None:
         state = self.selected
@@ -160,6 +193,8 @@ class DashboardApp(App[None]):
         title = f"metrics · {state.name}" if state else "metrics"
         if state and state.last is not None:
             title += " (offline replay)" if state.last.offline else " (live)"
+        if state and state.stale:
+            title += " · stale: the edit failed to load"
         if text.strip():
             title += f" · filter: {text.strip()}"
         table.border_title = title
@@ -169,6 +204,31 @@ class DashboardApp(App[None]):
         state = self.selected
         key = self.query_one(MetricsTable).highlighted_key
         self.query_one(TrendPanel).show(key, state.history(key) if state and key else [])
+        self.refresh_detail()
+
+    def refresh_detail(self) -> None:
+        panel = self.query_one(DetailPanel)
+        panel.display = self.detail is not None
+        if self.detail is None:
+            return
+        state = self.selected
+        metric = self.highlighted_metric
+        what = "what a push sends" if self.detail == PAYLOAD else "HTTP in the last run"
+        if state is None or metric is None:
+            panel.show(what, "no metric highlighted")
+        elif state.last is None:
+            panel.show(f"{what} · {metric}", "no run yet: press r to run the collector")
+        elif self.detail == PAYLOAD:
+            text = payload_text(state.last, metric, display_settings(settings()))
+            count = len(payload(state.last, metric, display_settings(settings()))["series"])
+            panel.show(f"{what} · {metric} · {count} series (y: copy)", text)
+        else:
+            panel.show(f"{what} · {metric}", http_text(state.last, metric))
+
+    @property
+    def highlighted_metric(self) -> str | None:
+        key = self.query_one(MetricsTable).highlighted_key
+        return key.split("{", 1)[0] if key is not None else None
 
     def _spin(self) -> None:
         self._frame += 1
@@ -219,8 +279,52 @@ class DashboardApp(App[None]):
         state = self.states[message.collector]
         state.running = False
         state.results.append(message.result)
+        if state.name in self.rerun_after:
+            self.rerun_after.discard(state.name)
+            self.start_run(state)
         if not any(s.running for s in self.states.values()):
             self._spinner.pause()
+        self.refresh_list()
+        if self.selected is state:
+            self.refresh_selected()
+
+    # --- live reload ------------------------------------------------------------------------
+    def _start_watching(self) -> None:
+        packages = [p for p in (package_of(s.ref) for s in self.states.values()) if p is not None]
+        if not packages:
+            return
+        self.watcher = Watcher(packages, lambda names: self.post_message(SourcesChanged(names)))
+        self._watch(self.watcher)
+
+    @work(thread=True, group="watch", exit_on_error=False)
+    def _watch(self, watcher: Watcher) -> None:
+        watcher.run()
+
+    def on_sources_changed(self, message: SourcesChanged) -> None:
+        for name in message.collectors:
+            self._reimport(name)
+
+    @work(thread=True, group="reload", exit_on_error=False)
+    def _reimport(self, name: str) -> None:
+        """Forget the collector's modules (old metric functions, old declarations) and import it anew."""
+        from ..engine import describe
+
+        state = self.states[name]
+        package = package_of(state.ref)
+        if package is not None:
+            forget(package.name)
+        self.post_message(Reloaded(name, describe(state.ref)))
+
+    def on_reloaded(self, message: Reloaded) -> None:
+        state = self.states[message.collector]
+        state.reloaded(message.described)
+        if state.load_error is None and state.reload_error is None:
+            if state.running:
+                self.rerun_after.add(state.name)
+            else:
+                self.start_run(state)
+        else:
+            self.notify(f"{state.name}: the edit does not load; see the errors panel (values shown are stale)", severity="error", timeout=6)
         self.refresh_list()
         if self.selected is state:
             self.refresh_selected()
@@ -230,7 +334,7 @@ class DashboardApp(App[None]):
 
     # --- collecting -------------------------------------------------------------------------
     def start_run(self, state: CollectorState) -> bool:
-        if state.running or state.load_error is not None:
+        if state.running or state.load_error is not None or state.reload_error is not None:
             return False
         state.running = True
         self._spinner.resume()
@@ -254,8 +358,9 @@ class DashboardApp(App[None]):
         state = self.selected
         if state is None:
             return
-        if state.load_error is not None:
-            self.notify(f"{state.name} failed to load; fix it and restart the dashboard", severity="error")
+        if state.load_error is not None or state.reload_error is not None:
+            fix = "fix it and save: the dashboard reloads it" if self.reload else "fix it and restart the dashboard"
+            self.notify(f"{state.name} does not load; {fix}", severity="error")
         elif not self.start_run(state):
             self.notify(f"{state.name} is already running")
 
@@ -280,6 +385,29 @@ class DashboardApp(App[None]):
     def action_filter(self) -> None:
         self.query_one(FilterBar).open()
 
+    def action_focus_panel(self, panel: str) -> None:
+        if panel == "detail" and self.detail is None:
+            self._toggle_detail(PAYLOAD)
+        self.query_one(f"#{panel}").focus()
+
+    def _toggle_detail(self, which: str) -> None:
+        self.detail = None if self.detail == which else which
+        self.refresh_detail()
+
+    def action_show_payload(self) -> None:
+        self._toggle_detail(PAYLOAD)
+
+    def action_show_http(self) -> None:
+        self._toggle_detail(HTTP)
+
+    def action_copy_payload(self) -> None:
+        state, metric = self.selected, self.highlighted_metric
+        if state is None or metric is None or state.last is None:
+            self.notify("nothing to copy: run the collector first (r)", severity="warning")
+            return
+        self.copy_to_clipboard(payload_text(state.last, metric, display_settings(settings())))
+        self.notify(f"copied the payload of {metric}")
+
     def action_copy_name(self) -> None:
         table = self.query_one(MetricsTable)
         key = table.highlighted_key
@@ -300,6 +428,8 @@ class DashboardApp(App[None]):
             self.notify("this result is an offline replay of recorded data and is not pushed; switch to live (o) and run again", severity="warning")
             return
         try:
+            # the dashboard's own wording: "run without --push" would name the CLI's flag
+            settings().require("DD_API_KEY", purpose="export it and start the dashboard again to push")
             push_settings = PushSettings.from_settings(settings())
         except SettingsError as exc:
             self.notify(redact(str(exc)), title="push", severity="error")

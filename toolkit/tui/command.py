@@ -1,4 +1,4 @@
-"""``dd-toolkit dashboard [NAME...] [--offline | --live] [--every N] [--timeout S] [--values PATH]``.
+"""``dd-toolkit dashboard [NAME...] [--offline | --live] [--every N] [--timeout S] [--values PATH] [--no-reload]``.
 
 The CLI's command table names this module (the faces never import each other). Textual is
 imported inside ``handle()`` only: building the parser for any command imports this module,
@@ -28,10 +28,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--values", type=Path, default=None, metavar="PATH",
                         help="Helm values file with the schedules (default: charts/datadog-collectors/values.yaml found from here)")
     parser.add_argument("--no-run", dest="run_on_start", action="store_false", help="open without running every collector first")
+    parser.add_argument("--no-reload", dest="reload", action="store_false",
+                        help="do not watch the collectors' .py files (by default saving one re-imports and re-runs that collector)")
 
 
 def handle(args: argparse.Namespace) -> int:
-    ExtraMissing.check("dashboard", "dashboard", "textual")
+    ExtraMissing.check("dashboard", "dashboard", "textual", *(("watchfiles",) if args.reload else ()))
     from . import create_app
 
     app = create_app(
@@ -41,6 +43,7 @@ def handle(args: argparse.Namespace) -> int:
         every=args.every,
         values=args.values,
         run_on_start=args.run_on_start,
+        reload=args.reload,
     )
     check_terminal()  # after the names are checked, so a typo is reported as such
     app.run()

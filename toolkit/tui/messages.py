@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from ..engine import Described
 from ..model import CollectionResult
 
 
@@ -24,3 +25,18 @@ class PushFinished(Message):
     collector: str
     ok: bool
     summary: str
+
+
+@dataclass
+class SourcesChanged(Message):
+    """The watcher saw saved ``.py`` files of these collectors."""
+
+    collectors: tuple[str, ...]
+
+
+@dataclass
+class Reloaded(Message):
+    """A collector was imported afresh after an edit; ``described.error`` says if that failed."""
+
+    collector: str
+    described: Described

@@ -6,11 +6,12 @@ back as messages from the worker threads), so nothing here needs a lock.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..engine import CollectorRef, describe
+from ..engine import CollectorRef, Described, describe
 from ..model import ERROR, NO_DATA, CollectionResult, MetricError, MetricSpec, next_run, redact
 from . import format as fmt
 
@@ -22,6 +23,7 @@ OK = "ok"
 ERRORS = "errors"
 FAILED = "failed"
 LOAD_FAILED = "failed to load"
+RELOAD_FAILED = "reload failed"  # the last edit does not import; the values shown are stale
 
 META = "meta"  # row status of the collector.<name>.* meta-metrics
 
@@ -43,6 +45,7 @@ class MetricRow:
     duration: str
     change: str
     status: str
+    stale: bool = False  # from a run of the code before an edit that failed to load
 
 
 @dataclass
@@ -52,6 +55,7 @@ class CollectorState:
     secrets: tuple[str, ...] = ()
     specs: list[MetricSpec] = field(default_factory=list)
     load_error: MetricError | None = None
+    reload_error: MetricError | None = None  # the last edit failed to import; results are kept
     running: bool = False
     results: deque[CollectionResult] = field(default_factory=lambda: deque(maxlen=HISTORY))
 
@@ -65,6 +69,22 @@ class CollectorState:
     def name(self) -> str:
         return self.ref.name
 
+    def reloaded(self, described: Described) -> None:
+        """Take a fresh import after an edit. A failure keeps the previous results (now stale)."""
+        if described.error is not None:
+            if self.results:
+                self.reload_error = described.error
+            else:  # nothing to keep: it simply does not load
+                self.load_error, self.reload_error = described.error, None
+            return
+        self.specs = list(described.specs)
+        self.secrets = described.secrets
+        self.load_error = self.reload_error = None
+
+    @property
+    def stale(self) -> bool:
+        return self.reload_error is not None and self.last is not None
+
     @property
     def last(self) -> CollectionResult | None:
         return self.results[-1] if self.results else None
@@ -77,6 +97,8 @@ class CollectorState:
     def status(self) -> str:
         if self.load_error is not None:
             return LOAD_FAILED
+        if self.reload_error is not None:
+            return RELOAD_FAILED
         if self.running:
             return RUNNING
         last = self.last
@@ -92,12 +114,16 @@ class CollectorState:
         if status == ERRORS:
             count = len(self.last.errors)
             return f"{count} error{'s' if count != 1 else ''}"
+        if status == RELOAD_FAILED:
+            return "edit failed"
         return status
 
     @property
     def errors(self) -> list[MetricError]:
         if self.load_error is not None:
             return [self.load_error]
+        if self.reload_error is not None:
+            return [self.reload_error]
         return self.last.errors if self.last else []
 
     def next_run(self, now: datetime) -> datetime | None:
@@ -106,7 +132,8 @@ class CollectorState:
     def rows(self) -> list[MetricRow]:
         if self.last is None:
             return [_spec_row(spec) for spec in self.specs]
-        return metric_rows(self.last, self.previous)
+        rows = metric_rows(self.last, self.previous)
+        return [dataclasses.replace(r, stale=True) for r in rows] if self.stale else rows
 
     def history(self, key: str) -> list[float]:
         """The values of one series over the kept runs, oldest first (runs without it skipped)."""
@@ -173,5 +200,5 @@ def totals(states: list[CollectorState]) -> Totals:
         running=sum(1 for s in states if s.running),
         series=sum(len(s.last.series) for s in states if s.last is not None),
         errors=sum(len(s.errors) for s in states),
-        failed=sum(1 for s in states if s.status in (FAILED, LOAD_FAILED)),
+        failed=sum(1 for s in states if s.status in (FAILED, LOAD_FAILED, RELOAD_FAILED)),
     )

@@ -2,10 +2,11 @@
 
 from .collector_list import CollectorList
 from .confirm import ConfirmScreen
+from .detail_panel import DetailPanel
 from .errors_panel import ErrorsPanel
 from .filter_bar import FilterBar
 from .metrics_table import MetricsTable
 from .status_header import StatusHeader
 from .trend import TrendPanel
 
-__all__ = ["CollectorList", "ConfirmScreen", "ErrorsPanel", "FilterBar", "MetricsTable", "StatusHeader", "TrendPanel"]
+__all__ = ["CollectorList", "ConfirmScreen", "DetailPanel", "ErrorsPanel", "FilterBar", "MetricsTable", "StatusHeader", "TrendPanel"]

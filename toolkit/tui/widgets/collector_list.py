@@ -8,10 +8,10 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from .. import format as fmt
-from ..model import ERRORS, FAILED, IDLE, LOAD_FAILED, OK, RUNNING, CollectorState
+from ..model import ERRORS, FAILED, IDLE, LOAD_FAILED, OK, RELOAD_FAILED, RUNNING, CollectorState
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-STYLES = {IDLE: "dim", RUNNING: "cyan", OK: "green", ERRORS: "yellow", FAILED: "bold red", LOAD_FAILED: "bold red"}
+STYLES = {IDLE: "dim", RUNNING: "cyan", OK: "green", ERRORS: "yellow", FAILED: "bold red", LOAD_FAILED: "bold red", RELOAD_FAILED: "bold magenta"}
 
 
 class CollectorList(DataTable):

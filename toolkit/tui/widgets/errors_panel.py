@@ -17,17 +17,22 @@ class ErrorsPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(Text("no errors", style="dim"), classes="empty")
 
-    def show(self, collector: str | None, errors: list[MetricError], *, load_failed: bool = False) -> None:
+    def show(self, collector: str | None, errors: list[MetricError], *, load_failed: bool = False, reload_failed: bool = False) -> None:
         self.border_title = f"errors · {collector} ({len(errors)})" if collector else "errors"
         # a rerun of the same collector keeps the tracebacks the user opened open
         expanded = {str(c.title) for c in self.query(Collapsible) if not c.collapsed}
         self.remove_children()
+        # no errors: one line, so a small terminal keeps its rows for the metrics
+        self.set_class(not errors, "-empty")
         if not errors:
             self.mount(Static(Text("no errors", style="dim"), classes="empty"))
             return
         items = []
         for error in errors:
-            where = "failed to load" if load_failed else error.metric or "collector"
+            if reload_failed:
+                where = "edit failed to load (values shown are stale)"
+            else:
+                where = "failed to load" if load_failed else error.metric or "collector"
             first_line = redact(error.message).splitlines()[0] if error.message else ""
             title = Content(f"{where} · {error.type}: {first_line}")
             body = Static(Text(redact(error.traceback or error.message)), classes="traceback")

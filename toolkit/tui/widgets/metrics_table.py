@@ -13,11 +13,30 @@ COLUMNS = (("metric", "name"), ("value", "value"), ("unit", "unit"), ("type", "t
 VALUE_STYLES = {ERROR: "bold red", NO_DATA: "dim", META: "dim"}
 
 
+# Which columns give way first when the table is narrow: name, value and unit always stay.
+GIVE_WAY = ("tags", "type", "duration", "change")
+
+
 class MetricsTable(DataTable):
+    narrow = False
+
     def on_mount(self) -> None:
         self.cursor_type = "row"
+        self._add_columns()
+
+    def _add_columns(self) -> None:
         for label, key in COLUMNS:
-            self.add_column(label, key=key)
+            if not (self.narrow and key in GIVE_WAY):
+                self.add_column(label, key=key)
+
+    def set_narrow(self, narrow: bool) -> bool:
+        """Drop (or bring back) the columns that give way; True when that changed anything."""
+        if narrow == self.narrow:
+            return False
+        self.narrow = narrow
+        self.clear(columns=True)
+        self._add_columns()
+        return True
 
     def show(self, rows: list[MetricRow]) -> None:
         """Replace the rows, keeping the highlighted series highlighted when it is still there."""
@@ -26,16 +45,19 @@ class MetricsTable(DataTable):
         for row in rows:
             dim = "dim" if row.status == META else ""
             change_style = "green" if row.change.startswith("+") else "red" if row.change.startswith("-") else "dim"
-            self.add_row(
-                Text(row.name, style=dim),
-                Text(row.value, style=VALUE_STYLES.get(row.status, ""), justify="right"),
-                Text(row.unit, style="dim"),
-                Text(row.type, style="dim"),
-                Text(row.tags),
-                Text(row.duration, justify="right"),
-                Text(row.change, style=change_style, justify="right"),
-                key=row.key,
-            )
+            cells = {
+                "name": Text(row.name, style=dim),
+                "value": _value(row),
+                "unit": Text(row.unit, style="dim"),
+                "type": Text(row.type, style="dim"),
+                "tags": Text(row.tags),
+                "duration": Text(row.duration, justify="right"),
+                "change": Text(row.change, style=change_style, justify="right"),
+            }
+            # narrow: a tagged series keeps its tags in the name, so its rows stay distinct
+            if self.narrow and row.tags:
+                cells["name"] = Text(row.key, style=dim)
+            self.add_row(*(cells[key] for _, key in COLUMNS if key in self.columns), key=row.key)
         if keep is not None and keep in self.rows:
             self.move_cursor(row=self.get_row_index(keep), animate=False)
 
@@ -44,3 +66,11 @@ class MetricsTable(DataTable):
         if not self.row_count:
             return None
         return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+
+
+def _value(row: MetricRow) -> Text:
+    text = Text(row.value, style=VALUE_STYLES.get(row.status, ""), justify="right")
+    if row.stale:  # said in words, not only by a colour: the code behind it no longer loads
+        text.stylize("dim")
+        text.append(" stale", style="italic magenta")
+    return text

@@ -22,7 +22,9 @@ class TrendPanel(Horizontal):
         if key is None or not values:
             label.update(Text("trend: no values yet", style="dim"))
             line.data = []
+            line.display = False  # an empty sparkline still draws its baseline bars
             return
+        line.display = True
         runs = f"{len(values)} run{'s' if len(values) != 1 else ''}"
         text = Text("trend ", style="dim")
         text.append(key, style="bold")
