@@ -166,3 +166,9 @@ def test_fallback_defaults_match_the_chart():
     assert defaults["timeout"] == CHART_DEFAULT_TIMEOUT == run_defaults.RUN_TIMEOUT
     bare = collector_values({"collectors": {"x": {"enabled": True}}})["x"]
     assert (bare.timeout, bare.schedule) == (CHART_DEFAULT_TIMEOUT, defaults["schedule"])
+
+
+def test_an_entry_for_a_built_in_is_not_a_missing_package():
+    values = {"collectors": {"github": {"enabled": True}, "acme": {}, "nosuch": {}}}
+    report = check_sync({"acme"}, values, available={"github", "acme"})
+    assert report.missing_entries == () and report.missing_packages == ("nosuch",)

@@ -156,6 +156,27 @@ def test_new_mode_keeps_recorded_interactions(echo, tmp_path, capsys):
     assert len(yaml.safe_load((tmp_path / "echo.yaml").read_text())["interactions"]) == 2
 
 
+def test_a_never_recorded_scaffold_has_its_examples_replaced(echo, tmp_path, capsys):
+    """A scaffold's cassette is the template's invention: the first `record` (default mode) replaces
+    it instead of keeping the examples beside the real interactions."""
+    invented = {"version": 1, "interactions": [{
+        "request": {"method": "GET", "uri": "https://api.echo.example.com/items", "body": None, "headers": {}},
+        "response": {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": "{\"items\": [9]}"}},
+    }]}
+    (tmp_path / "echo.yaml").write_text(yaml.safe_dump(invented))
+    (tmp_path / "replay.json").write_text(json.dumps({"examples": True, "recorded_at": "2026-01-01T00:00:00Z", "match_on": ["method", "path"]}))
+    assert main(["record", "echo", "--dir", str(tmp_path)]) == 0
+    uris = [i["request"]["uri"] for i in yaml.safe_load((tmp_path / "echo.yaml").read_text())["interactions"]]
+    assert uris and not any("example.com" in u for u in uris)
+    meta = json.loads((tmp_path / "replay.json").read_text())
+    assert "examples" not in meta and meta["match_on"] == ["method", "path"]
+    assert "example interactions were replaced" in capsys.readouterr().out
+    # and the next recording keeps what was recorded, as mode new does
+    seen = len(echo.seen)
+    assert main(["record", "echo", "--dir", str(tmp_path)]) == 0
+    assert len(echo.seen) == seen
+
+
 def test_a_leak_deletes_the_cassette(tmp_path):
     from toolkit.cassettes import recorder as _record
 

@@ -64,6 +64,18 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
+    except BrokenPipeError:
+        return _closed_pipe()
+
+
+def _closed_pipe() -> int:
+    """The reader went away (`dd-toolkit list --json | head -1`): stop quietly, as cat and grep do.
+
+    stdout is pointed at /dev/null so that the interpreter's final flush does not raise again.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

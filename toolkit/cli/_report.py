@@ -56,7 +56,21 @@ def print_results(results: list[CollectionResult], *, verbose: bool = False, pus
         for name, value in result.meta_metrics.items():
             table.add_row(f"[dim]{name}[/]", f"[dim]{format_value(value)}[/]", "", "", "", "[dim]1[/]")
         console.print(table)
-        for error in result.errors:
-            console.print(f"  [red]✗ {error.metric or result.collector}: {error.type}: {escape(error.message)}[/]", soft_wrap=True)
+        for error, metrics in grouped_errors(result):
+            where = ", ".join(metrics) if metrics else result.collector
+            console.print(f"  [red]✗ {escape(where)}: {error.type}: {escape(error.message)}[/]", soft_wrap=True)
             if verbose and error.traceback:
                 console.print(error.traceback, markup=False)
+
+
+def grouped_errors(result: CollectionResult) -> list[tuple]:
+    """Errors with the same type and message (a missing secret fails every metric that reads it)
+    as one line naming the metrics, in the order they first appear."""
+    groups: dict[tuple[str, str], tuple] = {}
+    for error in result.errors:
+        key = (error.type, error.message)
+        if key not in groups:
+            groups[key] = (error, [])
+        if error.metric:
+            groups[key][1].append(error.metric)
+    return list(groups.values())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..engine import CollectorRef, describe
+from ..engine import CollectorRef, describe, discover
 from ..errors import DocsError, ProjectError, ReplayError, ValuesError
 from ..model import (
     INTERVAL_TYPES,
@@ -166,7 +166,7 @@ def _check_helm(project: Project, values: Values, name: str, checks: list[Check]
         checks.append(Check("Helm values entry", MISSING, "; ".join(problems)))
         return
     checks.append(Check("Helm values entry", OK, f"collectors.{name}, schedule {schedule!r}"))
-    sync = values.sync(project.collector_packages())
+    sync = values.sync(project.collector_packages(), available=discover(project.root))
     checks.append(Check("Helm values match collectors/", OK if sync.ok else MISSING, "; ".join(sync.problems()) or "every package has an entry"))
 
 

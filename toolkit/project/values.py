@@ -124,11 +124,15 @@ def collector_packages(collectors_dir: Path) -> set[str]:
     }
 
 
-def check_sync(collector_names: Iterable[str], values: Mapping[str, Any]) -> SyncReport:
-    """Compare the collectors that exist with the entries under ``collectors:`` in the values."""
+def check_sync(collector_names: Iterable[str], values: Mapping[str, Any], available: Iterable[str] = ()) -> SyncReport:
+    """Compare the project's collectors with the entries under ``collectors:`` in the values.
+
+    Every project collector needs an entry; an entry needs a collector, the project's own or one
+    ``available`` from elsewhere (a built-in or an entry point, deployed by its entry).
+    """
     names = set(collector_names)
     entries = set((values.get("collectors") or {}).keys())
-    return SyncReport(tuple(sorted(names - entries)), tuple(sorted(entries - names)))
+    return SyncReport(tuple(sorted(names - entries)), tuple(sorted(entries - names - set(available))))
 
 
 def check_values(values: Mapping[str, Any]) -> list[str]:
@@ -193,8 +197,8 @@ class Values:
     def datadog_env(self) -> str | None:
         return (self.data.get("datadog") or {}).get("env") or None
 
-    def sync(self, collector_names: Iterable[str]) -> SyncReport:
-        return check_sync(collector_names, self.data)
+    def sync(self, collector_names: Iterable[str], available: Iterable[str] = ()) -> SyncReport:
+        return check_sync(collector_names, self.data, available)
 
     def problems(self, only: str | None = None) -> list[str]:
         """Deadline and schedule problems of the enabled collectors (or of ``only``)."""
