@@ -8,6 +8,8 @@ write followed by a body write would meet Nagle's algorithm and delayed ACKs (+4
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ class Reply:
     body: Any = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    reset: bool = False  # drop the connection with a TCP reset instead of answering
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -46,6 +49,7 @@ class Loopback:
         self.default = default or Reply(404, {"message": "no route"})
         self.requests: list[Seen] = []
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
@@ -62,6 +66,11 @@ class Loopback:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def wait_for_requests(self, count: int, timeout: float) -> bool:
+        """Block until ``count`` requests arrived (True) or ``timeout`` passed (False)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.requests) >= count, timeout=timeout)
 
     def _next(self, method: str, path: str) -> Reply:
         with self._lock:
@@ -85,7 +94,13 @@ class Loopback:
                 body = self.rfile.read(length) if length else b""
                 with server._lock:
                     server.requests.append(Seen(self.command, self.path, dict(self.headers), body))
+                    server._arrived.notify_all()
                 reply = server._next(self.command, self.path)
+                if reply.reset:
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.close_connection = True
+                    self.connection.close()
+                    return
                 if reply.delay:
                     time.sleep(reply.delay)
                 payload = reply.encoded()

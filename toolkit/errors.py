@@ -75,6 +75,12 @@ class MetricTimeout(ToolkitError, TimeoutError):
     """A metric function did not return within its timeout or the run's deadline."""
 
 
+class Interrupted(ToolkitError, RuntimeError):
+    """The run was stopped by a signal (SIGTERM, SIGINT) before this finished."""
+
+    exit_code = 143
+
+
 # --- cassettes --------------------------------------------------------------------------------
 class ReplayError(ToolkitError, LookupError):
     """The replay directory is missing, malformed, or has no answer for a request."""
@@ -126,6 +132,7 @@ __all__ = [
     "DatadogApiError",
     "DocsError",
     "ExtraMissing",
+    "Interrupted",
     "InvalidMetricValue",
     "MetricDefinitionError",
     "MetricTimeout",

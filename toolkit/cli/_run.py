@@ -1,9 +1,18 @@
-"""``dd-toolkit run NAME... | --all [--push] [--json] [--offline] [--timeout S] [--strict]``."""
+"""``dd-toolkit run NAME... | --all [--push] [--json] [--offline] [--timeout S] [--push-timeout S] [--strict]``.
+
+SIGTERM and SIGINT are a normal end (Kubernetes sends SIGTERM at the job's deadline, on
+eviction, drain or rollout): the first stops collecting, pushes what was collected within
+``defaults.SIGNAL_GRACE`` seconds, prints the usual summary and exits 128 + the signal's
+number; a second exits at once.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import signal
 import sys
 
 from ._common import EXIT_FAILED, EXIT_OK, EXIT_PUSH, UsageError, positive_seconds
@@ -16,6 +25,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--offline", action="store_true", help="replay recorded cassettes: no network, no credentials")
     parser.add_argument("--json", action="store_true", help="print JSON only (an object for one collector, an array for several)")
     parser.add_argument("--timeout", type=positive_seconds, default=None, metavar="S", help="deadline for the whole run in seconds (default 120)")
+    parser.add_argument(
+        "--push-timeout", type=positive_seconds, default=None, metavar="S",
+        help="budget for the whole push after collecting, retries included (default 60)",
+    )
     parser.add_argument("--strict", action="store_true", help="exit non-zero when any metric fails")
     parser.add_argument("--verbose", "-v", action="store_true", help="show tagged series and error tracebacks")
     parser.add_argument("--tag", action="append", default=[], metavar="KEY:VALUE", help="extra tag on every pushed series (repeatable)")
@@ -24,6 +37,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from ..engine import discover, resolve, run_collectors
+    from ..model import Interrupt, defaults
     from ..model import settings as environment
 
     if args.all and args.names:
@@ -40,7 +54,45 @@ def handle(args: argparse.Namespace) -> int:
 
         settings = PushSettings.from_settings(env, args.tag)  # before collecting: fail fast
 
-    results = run_collectors(refs, timeout=args.timeout, offline=args.offline)
+    interrupt = Interrupt()
+    with _stop_on_signals(interrupt):
+        code = _collect_and_push(args, refs, settings, interrupt, run_collectors, defaults)
+    if interrupt.is_set():
+        print(f"dd-toolkit: stopped by {interrupt.reason}; what was collected before it is in the summary above", file=sys.stderr)
+        code = 128 + _SIGNALS.get(interrupt.reason or "", signal.SIGTERM)
+    return code
+
+
+_SIGNALS = {"SIGTERM": signal.SIGTERM, "SIGINT": signal.SIGINT}
+
+
+@contextlib.contextmanager
+def _stop_on_signals(interrupt):
+    """First SIGTERM/SIGINT: set ``interrupt`` (the run ends normally, soon); second: exit at once."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread (a test calling main() from one)
+        return
+
+    def handler(signum, frame):
+        name = signal.Signals(signum).name
+        if interrupt.reason is not None:
+            os.write(2, f"dd-toolkit: second {name}: exiting at once, nothing more is pushed\n".encode())
+            os._exit(128 + signum)
+        os.write(2, f"dd-toolkit: {name}: stopping; pushing what was collected (a second signal exits at once)\n".encode())
+        interrupt.set_soon(name)
+
+    previous = {sig: signal.signal(sig, handler) for sig in _SIGNALS.values()}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _collect_and_push(args, refs, settings, interrupt, run_collectors, defaults) -> int:
+    results = run_collectors(refs, timeout=args.timeout, offline=args.offline, interrupt=interrupt)
 
     if args.json:
         payload = [r.to_json() for r in results]
@@ -56,7 +108,8 @@ def handle(args: argparse.Namespace) -> int:
     if settings is not None:
         from ..datadog import push
 
-        report = push(results, settings)
+        budget = defaults.PUSH_TIMEOUT if args.push_timeout is None else args.push_timeout
+        report = push(results, settings, timeout=budget, interrupt=interrupt)
         print(f"dd-toolkit: {report.summary()}", file=sys.stderr)
         if not report.ok:
             code = EXIT_PUSH

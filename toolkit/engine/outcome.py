@@ -12,11 +12,16 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from ..errors import InvalidMetricValue, MetricTimeout
-from ..model import ERROR, NO_DATA, OK, MetricError, MetricOutcome, MetricSpec, RunContext, Series
+from ..errors import Interrupted, InvalidMetricValue, MetricTimeout
+from ..model import ERROR, Interrupt, NO_DATA, OK, MetricError, MetricOutcome, MetricSpec, RunContext, Series
 
 
-def timed_out(spec: MetricSpec, began: float | None, now: float, metric_timeout: float | None, run: RunContext):
+def timed_out(spec: MetricSpec, began: float | None, now: float, metric_timeout: float | None, run: RunContext, interrupt: Interrupt | None = None):
+    if interrupt is not None and interrupt.is_set():
+        # stopped by a signal: recorded by name, as interrupted (not as a timeout to tune)
+        duration = 0.0 if began is None else max(0.0, (interrupt.at or now) - began)
+        when = "before it started" if began is None else f"before it returned ({duration:.1f}s in)"
+        return outcome_for(spec, None, Interrupted(f"{spec.name} was interrupted by {interrupt.reason} {when}"), duration)
     if began is None:
         exc = MetricTimeout(f"{spec.name} did not start before the run's deadline; raise --timeout or lower the pool's load")
         duration = 0.0

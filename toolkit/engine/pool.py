@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..model import Interrupt
+
 
 @dataclass
 class Finished:
@@ -60,13 +62,24 @@ class Pool:
                 self.finished[key] = done
                 self._cond.notify_all()
 
-    def wait(self, keys: list[str], deadline: float, metric_timeout: float | None) -> None:
-        """Wait until every task finished, timed out, or the deadline passed."""
+    def wait(self, keys: list[str], deadline: float, metric_timeout: float | None, interrupt: Interrupt | None = None) -> None:
+        """Wait until every task finished, timed out, the deadline passed or ``interrupt`` was set."""
+        if interrupt is not None:
+            interrupt.watch(self._cond)
+        try:
+            self._wait(keys, deadline, metric_timeout, interrupt)
+        finally:
+            if interrupt is not None:
+                interrupt.unwatch(self._cond)
+
+    def _wait(self, keys: list[str], deadline: float, metric_timeout: float | None, interrupt: Interrupt | None) -> None:
         with self._cond:
             while True:
                 now = time.monotonic()
                 pending = [k for k in keys if k not in self.finished and k not in self.abandoned]
-                if not pending or now >= deadline:
+                if not pending or now >= deadline or (interrupt is not None and interrupt.is_set()):
+                    if interrupt is not None and interrupt.is_set():
+                        self._queue.clear()  # stop collecting: nothing queued starts after the signal
                     return
                 wake = deadline
                 if metric_timeout is not None:

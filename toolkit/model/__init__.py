@@ -10,6 +10,7 @@ Imports nothing of the toolkit but ``toolkit.errors``.
 
 from . import defaults
 from .context import RunContext, current_run, enter_run, leave_run
+from .interrupt import MAIN_THREAD_SLICE, Interrupt
 from .discovery import auto_discover_metrics, metric_specs
 from .metric import METRIC_NAME_RE, TYPES, UNITS, MetricSpec, metric, spec_of, validate_metric_name
 from .redact import CREDENTIAL_SHAPES, REDACTED, known_secrets, redact, register_secret
@@ -20,6 +21,7 @@ from .settings import Settings, settings
 __all__ = [
     "CREDENTIAL_SHAPES",
     "ERROR",
+    "MAIN_THREAD_SLICE",
     "METRIC_NAME_RE",
     "NO_DATA",
     "OK",
@@ -27,6 +29,7 @@ __all__ = [
     "TYPES",
     "UNITS",
     "CollectionResult",
+    "Interrupt",
     "MetricError",
     "MetricOutcome",
     "MetricSpec",

@@ -3,6 +3,9 @@
 RUN_TIMEOUT = 120.0  # seconds for one collector's run; the chart's default schedule is every 15 minutes
 METRIC_TIMEOUT = 60.0  # seconds one metric function may take: one slow metric never holds the pool for the whole run
 MAX_WORKERS = 16  # metric functions of one collector running at once
+PUSH_TIMEOUT = 60.0  # seconds the push may take after collecting (--push-timeout; the chart's datadog.pushTimeout)
+SIGNAL_GRACE = 15.0  # seconds after SIGTERM/SIGINT to push what was collected (the chart's termination grace covers it)
+EXIT_SLACK = 10.0  # seconds of start-up, printing and exit around the two budgets, for the chart's activeDeadlineSeconds
 
 
 def positive_seconds(text: str) -> float:
