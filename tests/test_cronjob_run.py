@@ -170,3 +170,22 @@ def test_a_connection_reset_is_retried():
         report = push([result()], settings(intake.url), timeout=10)
     assert report.ok, report.summary()
     assert len(intake.requests) == 2 and report.sent == 4
+
+
+def test_workers_sets_the_pool_size():
+    """--workers (the chart's `workers:`) is the pool size: the two paired metrics only meet with two."""
+    outcomes = {}
+    for workers in ("1", "2"):
+        proc = start("paired", "--json", "--workers", workers)
+        out, err = proc.communicate(timeout=30)
+        outcomes[workers] = json.loads(out)
+    both = outcomes["2"]
+    assert (both["metrics"]["paired.left.total"], both["metrics"]["paired.right.total"], both["errors"]) == (1.0, 1.0, [])
+    alone = outcomes["1"]
+    assert sorted((e["metric"], e["type"]) for e in alone["errors"]) == [
+        ("paired.left.total", "BrokenBarrierError"), ("paired.right.total", "BrokenBarrierError"),
+    ]
+
+    proc = start("paired", "--workers", "0")
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2 and "--workers: must be greater than 0" in err

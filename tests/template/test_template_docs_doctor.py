@@ -126,3 +126,24 @@ def test_values_file_with_an_empty_collectors_mapping(tmp_path):
     text = render_with_entry("collectors: {}\n", "pagerduty", "pagerduty:\n  enabled: true\n")
     assert text == "collectors:\n  pagerduty:\n    enabled: true\n"
 
+
+
+def test_doctor_checks_the_deadline_arithmetic_of_every_collector(tmp_path):
+    root = make_project(tmp_path / "project", with_git=False)
+    assert main(["new", "pagerduty", "--root", str(root), "--defaults"]) == 0
+    done = cli(root, "doctor", "pagerduty")
+    helm = {" ".join(line.split()[1:4]): line for line in done.stdout.splitlines() if "Helm" in line}
+    entry = helm["Helm values entry"]
+    assert entry.split()[0] == "ok" and "activeDeadlineSeconds 205 >= timeout 120 + pushTimeout 60 + 10" in entry, done.stdout
+    assert helm["Helm deadlines of"].split()[0] == "ok", done.stdout
+
+    # another collector's entry whose pod would be killed mid-push: one deploy renders all of them
+    values = root / VALUES_RELPATH
+    values.write_text(values.read_text() + "  other:\n    enabled: true\n    pushTimeout: 100\n    activeDeadlineSeconds: 200\n")
+    done = cli(root, "doctor", "pagerduty")
+    assert done.returncode == 1
+    helm = {" ".join(line.split()[1:4]): line for line in done.stdout.splitlines() if "Helm" in line}
+    assert helm["Helm values entry"].split()[0] == "ok", done.stdout  # pagerduty's own entry still fits
+    every = helm["Helm deadlines of"]
+    assert every.split()[0] == "missing", done.stdout
+    assert "collectors.other: activeDeadlineSeconds (200) must be at least timeout + pushTimeout + 10 (120 + 100 + 10 = 230)" in every

@@ -1,4 +1,4 @@
-"""``dd-toolkit run NAME... | --all [--push] [--json] [--offline] [--timeout S] [--push-timeout S] [--strict]``.
+"""``dd-toolkit run NAME... | --all [--push] [--json] [--offline] [--timeout S] [--push-timeout S] [--workers N] [--strict]``.
 
 SIGTERM and SIGINT are a normal end (Kubernetes sends SIGTERM at the job's deadline, on
 eviction, drain or rollout): the first stops collecting, pushes what was collected within
@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_PUSH, UsageError, positive_seconds
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_PUSH, UsageError, positive_int, positive_seconds
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +28,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--push-timeout", type=positive_seconds, default=None, metavar="S",
         help="budget for the whole push after collecting, retries included (default 60)",
+    )
+    parser.add_argument(
+        "--workers", type=positive_int, default=None, metavar="N",
+        help="metric functions of one collector running at once (default: the collector's max_workers, 16)",
     )
     parser.add_argument("--strict", action="store_true", help="exit non-zero when any metric fails")
     parser.add_argument("--verbose", "-v", action="store_true", help="show tagged series and error tracebacks")
@@ -92,7 +96,7 @@ def _stop_on_signals(interrupt):
 
 
 def _collect_and_push(args, refs, settings, interrupt, run_collectors, defaults) -> int:
-    results = run_collectors(refs, timeout=args.timeout, offline=args.offline, interrupt=interrupt)
+    results = run_collectors(refs, timeout=args.timeout, offline=args.offline, interrupt=interrupt, max_workers=args.workers)
 
     if args.json:
         payload = [r.to_json() for r in results]

@@ -165,6 +165,7 @@ def run_collector(
     cassettes: Path | None = None,
     interrupt: Interrupt | None = None,
     started: float | None = None,
+    max_workers: int | None = None,
 ) -> CollectionResult:
     """Load and collect one collector by its ref; a load failure comes back as a result with ``fatal`` set.
 
@@ -181,6 +182,7 @@ def run_collector(
         cassettes=cassettes,
         interrupt=interrupt,
         started=started,
+        max_workers=max_workers,
     )
     return collect(collector, options)
 
@@ -191,7 +193,12 @@ HAND_IN_SECONDS = 1.0
 
 
 def run_collectors(
-    refs: Sequence[CollectorRef], *, timeout: float | None = None, offline: bool = False, interrupt: Interrupt | None = None
+    refs: Sequence[CollectorRef],
+    *,
+    timeout: float | None = None,
+    offline: bool = False,
+    interrupt: Interrupt | None = None,
+    max_workers: int | None = None,
 ) -> list[CollectionResult]:
     """Run several collectors at once (each with its own pool and deadline), results in order.
 
@@ -206,7 +213,7 @@ def run_collectors(
 
     def one(i: int, ref: CollectorRef) -> None:
         try:
-            result = run_collector(ref, timeout=timeout, offline=offline, interrupt=interrupt, started=started)
+            result = run_collector(ref, timeout=timeout, offline=offline, interrupt=interrupt, started=started, max_workers=max_workers)
         except BaseException as exc:  # noqa: BLE001 - a collector that kills its thread still reports
             result = CollectionResult.could_not_run(ref.name, exc, offline=offline)
         with done:

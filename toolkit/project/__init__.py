@@ -18,8 +18,10 @@ from .template import TEMPLATE_RELPATH, read_answers
 from .update import UpdateResult, update_collector
 from .values import (
     ACTIVE_DEADLINE_MARGIN,
+    CHART_DEFAULT_PUSH_TIMEOUT,
     CHART_DEFAULT_TIMEOUT,
     CHART_PATH,
+    TERMINATION_GRACE,
     VALUES_PATH,
     CollectorValues,
     SyncReport,
@@ -34,6 +36,7 @@ from .values_edit import add_entry, read_entry, render_with_entry, write_atomica
 __all__ = [
     "ACTIVE_DEADLINE_MARGIN",
     "AUTH_KINDS",
+    "CHART_DEFAULT_PUSH_TIMEOUT",
     "CHART_DEFAULT_TIMEOUT",
     "CHART_PATH",
     "END",
@@ -43,6 +46,7 @@ __all__ = [
     "SKIPPED",
     "START",
     "TEMPLATE_RELPATH",
+    "TERMINATION_GRACE",
     "VALUES_PATH",
     "Check",
     "CollectorValues",
