@@ -9,7 +9,7 @@ Imports the model, the sources and the cassettes; never datadog/, project/ or a 
 """
 
 from .collector import BaseCollector
-from .outcome import ErrorFromData, outcome_for, to_series
+from .outcome import ErrorFromData, outcome_for, series_identity, shown, to_series
 from .pool import Pool
 from .record import record_collector
 from .registry import BUILTIN_PACKAGE, ENTRY_POINT_GROUP, CollectorRef, Described, describe, discover, load, resolve
@@ -35,5 +35,7 @@ __all__ = [
     "run_collectors",
     "run_context",
     "run_metrics",
+    "series_identity",
+    "shown",
     "to_series",
 ]

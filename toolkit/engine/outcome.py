@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -54,13 +55,40 @@ def to_series(spec: MetricSpec, value: Any) -> list[Series]:
     """Validate a returned value: a number, ``None`` (no data) or a mapping of tags to numbers."""
     if isinstance(value, Mapping):
         series = []
+        seen: dict[tuple[str, ...], Any] = {}
         for tags, item in value.items():
-            number = _number(spec.name, item, f" for tags {tags!r}")
-            if number is not None:
-                series.append(Series(spec.name, number, _tags(spec.name, tags), spec.unit, spec.type))
+            number = _number(spec.name, item, f" for tags {shown(tags)}")
+            if number is None:
+                continue
+            clean = _tags(spec.name, tags)
+            # a tag set is a set: ("b:2", "a:1") and ("a:1", "b:2") are one series in Datadog (the
+            # later point would silently replace the earlier), so returning both is this metric's error
+            key = series_identity(clean)
+            if key in seen:
+                raise InvalidMetricValue(
+                    f"{spec.name} returned the tag set {shown(key)} twice ({shown(seen[key])} and {shown(tags)}); "
+                    "return each tag set once"
+                )
+            seen[key] = tags
+            series.append(Series(spec.name, number, clean, spec.unit, spec.type))
         return series
     number = _number(spec.name, value, "")
     return [] if number is None else [Series(spec.name, number, (), spec.unit, spec.type)]
+
+
+# A bad value is shown, not dumped: a 50 MB string returned by mistake must not become a 50 MB
+# message (printed, put in --json, kept by the dashboard).
+_SHOW = reprlib.Repr()
+_SHOW.maxstring = _SHOW.maxother = 120
+_SHOW.maxlong = 60
+
+
+def shown(value: Any) -> str:
+    """A bounded repr of any value, for error messages."""
+    try:
+        return _SHOW.repr(value)
+    except Exception:  # noqa: BLE001 - a value whose repr raises is still named
+        return f"<{type(value).__name__} whose repr failed>"
 
 
 def _number(name: str, value: Any, where: str) -> float | None:
@@ -68,8 +96,13 @@ def _number(name: str, value: Any, where: str) -> float | None:
         return None
     # bool is an int subclass: True would be pushed as 1 and hide a bug in the metric.
     if isinstance(value, bool) or not isinstance(value, numbers.Real | Decimal):
-        raise InvalidMetricValue(f"{name} returned {type(value).__name__} {value!r}{where}; return a number or None")
-    number = float(value)
+        raise InvalidMetricValue(f"{name} returned {type(value).__name__} {shown(value)}{where}; return a number or None")
+    try:
+        number = float(value)
+    except (OverflowError, ValueError, ArithmeticError) as exc:  # 10**400, a huge Fraction, Decimal('sNaN')
+        raise InvalidMetricValue(
+            f"{name} returned {type(value).__name__} {shown(value)}{where}, which is not a float ({exc}); return a number within float range"
+        ) from None
     if not math.isfinite(number):
         raise InvalidMetricValue(f"{name} returned {number!r}{where}; NaN and infinities are never pushed, return None for no data")
     return number
@@ -78,8 +111,13 @@ def _number(name: str, value: Any, where: str) -> float | None:
 def _tags(name: str, tags: Any) -> tuple[str, ...]:
     items = (tags,) if isinstance(tags, str) else tags
     if not isinstance(items, tuple | list) or not items or not all(isinstance(t, str) and t for t in items):
-        raise InvalidMetricValue(f"{name} returned tag key {tags!r}; use a tag string 'key:value' or a tuple of them")
-    return tuple(items)
+        raise InvalidMetricValue(f"{name} returned tag key {shown(tags)}; use a tag string 'key:value' or a tuple of them")
+    return tuple(dict.fromkeys(items))  # as given, a repeated tag once
+
+
+def series_identity(tags: tuple[str, ...]) -> tuple[str, ...]:
+    """What makes two series one: the set of their tags, whatever the order."""
+    return tuple(sorted(set(tags)))
 
 
 class ErrorFromData(Exception):
@@ -125,4 +163,4 @@ def seed_outcomes(
     return outcomes
 
 
-__all__ = ["ErrorFromData", "outcome_for", "seed_loop", "seed_outcomes", "timed_out", "to_series"]
+__all__ = ["ErrorFromData", "outcome_for", "seed_loop", "seed_outcomes", "series_identity", "shown", "timed_out", "to_series"]

@@ -13,6 +13,19 @@ OK = "ok"
 NO_DATA = "no_data"
 ERROR = "error"
 
+# An error is shown in a terminal line, a JSON field and a dashboard panel: a message holding a
+# whole response body (or a 50 MB value) is cut, with how much was left out.
+MESSAGE_LIMIT = 2_000
+TRACEBACK_LIMIT = 20_000
+_SECRET_ROOM = 1_000  # longer than any secret: cut, redact, then cut again, so no secret is half-kept
+
+
+def _bounded(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return redact(text)
+    clean = redact(text[: limit + _SECRET_ROOM])[:limit]
+    return f"{clean}... [{len(text) - limit:,} more characters]"
+
 
 @dataclass(frozen=True)
 class MetricError:
@@ -26,8 +39,11 @@ class MetricError:
     @classmethod
     def from_exception(cls, metric: str | None, exc: BaseException) -> MetricError:
         tb = "".join(_traceback.format_exception(type(exc), exc, exc.__traceback__))
-        message = str(exc) or type(exc).__name__
-        return cls(metric, type(exc).__name__, redact(message), redact(tb))
+        try:
+            message = str(exc) or type(exc).__name__
+        except Exception:  # noqa: BLE001 - an exception whose str() raises is still an error
+            message = type(exc).__name__
+        return cls(metric, type(exc).__name__, _bounded(message, MESSAGE_LIMIT), _bounded(tb, TRACEBACK_LIMIT))
 
     def to_json(self) -> dict[str, Any]:
         return {"metric": self.metric, "type": self.type, "message": self.message}
