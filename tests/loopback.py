@@ -24,6 +24,10 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     reset: bool = False  # drop the connection with a TCP reset instead of answering
+    # a body of this many bytes written in 64 KiB chunks (never held whole), stopping when the
+    # client hangs up; `declare_length=False` sends no Content-Length (the body ends at close)
+    stream_bytes: int = 0
+    declare_length: bool = True
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -48,6 +52,7 @@ class Loopback:
             self.routes[key] = list(replies) if isinstance(replies, list) else [replies]
         self.default = default or Reply(404, {"message": "no route"})
         self.requests: list[Seen] = []
+        self.streamed: list[int] = []  # body bytes each streamed reply got out before the client hung up
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -71,6 +76,11 @@ class Loopback:
         """Block until ``count`` requests arrived (True) or ``timeout`` passed (False)."""
         with self._arrived:
             return self._arrived.wait_for(lambda: len(self.requests) >= count, timeout=timeout)
+
+    def wait_for_streams(self, count: int, timeout: float) -> bool:
+        """Block until ``count`` streamed replies ended (the client hung up or all was sent)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.streamed) >= count, timeout=timeout)
 
     def _next(self, method: str, path: str) -> Reply:
         with self._lock:
@@ -103,12 +113,33 @@ class Loopback:
                     return
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.stream_bytes:
+                    self._stream(reply)
+                    return
                 payload = reply.encoded()
                 head = [f"HTTP/1.1 {reply.status} {self.responses.get(reply.status, ('',))[0]}"]
                 headers = {"Content-Type": "application/json", "Content-Length": str(len(payload)), **reply.headers}
                 head += [f"{k}: {v}" for k, v in headers.items()]
                 self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
                 self.wfile.flush()
+
+            def _stream(self, reply: Reply) -> None:
+                head = [f"HTTP/1.1 {reply.status} OK", "Content-Type: application/json"]
+                head.append(f"Content-Length: {reply.stream_bytes}" if reply.declare_length else "Connection: close")
+                self.close_connection = True
+                sent, chunk = 0, b"x" * 65536
+                try:
+                    self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode())
+                    while sent < reply.stream_bytes:
+                        piece = chunk[: reply.stream_bytes - sent]
+                        self.wfile.write(piece)
+                        sent += len(piece)
+                    self.wfile.flush()
+                except OSError:  # the client stopped reading and closed: that is the point
+                    pass
+                with server._lock:
+                    server.streamed.append(sent)
+                    server._arrived.notify_all()
 
             do_GET = do_POST = do_PUT = do_DELETE = _serve
 

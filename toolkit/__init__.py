@@ -29,6 +29,7 @@ _EXPORTS = {
     "ProjectError": "errors",
     "RecordError": "errors",
     "ReplayError": "errors",
+    "ResponseTooLarge": "sources",
     "RetryDeadlineExceeded": "sources",
     "RunOptions": "engine",
     "ScaffoldError": "errors",
@@ -85,6 +86,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; tests/test_public_api.py keeps 
     from .model import UNITS, CollectionResult, MetricError, MetricOutcome, MetricSpec, Series, auto_discover_metrics, metric, metric_specs, redact
     from .model.defaults import RUN_TIMEOUT as DEFAULT_TIMEOUT
     from .sources import (
+        ResponseTooLarge,
         RetryDeadlineExceeded,
         aws_client,
         get_config,

@@ -5,9 +5,9 @@ secret, ``ValueError`` for a bad declaration, ...), so ``except LookupError`` ke
 and ``except toolkit.ToolkitError`` catches everything the toolkit means to report. The CLI
 catches ``ToolkitError`` once, prints its message as one line and exits with ``exit_code``.
 
-One error lives elsewhere because it must also be an httpx error: ``RetryDeadlineExceeded``
-(``toolkit.sources.http``) derives from both ``ToolkitError`` and ``httpx.TransportError``, so
-httpx's own handling and ``except httpx.TransportError`` see it too.
+Two errors live elsewhere because they must also be httpx errors: ``RetryDeadlineExceeded`` and
+``ResponseTooLarge`` (``toolkit.sources.http``) derive from both ``ToolkitError`` and
+``httpx.TransportError``, so httpx's own handling and ``except httpx.TransportError`` see them too.
 
 This module imports nothing but the standard library: every layer may import it.
 """

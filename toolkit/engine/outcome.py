@@ -17,7 +17,16 @@ from ..errors import Interrupted, InvalidMetricValue, MetricTimeout
 from ..model import ERROR, Interrupt, NO_DATA, OK, MetricError, MetricOutcome, MetricSpec, RunContext, Series
 
 
-def timed_out(spec: MetricSpec, began: float | None, now: float, metric_timeout: float | None, run: RunContext, interrupt: Interrupt | None = None):
+def timed_out(
+    spec: MetricSpec,
+    began: float | None,
+    now: float,
+    metric_timeout: float | None,
+    run: RunContext,
+    interrupt: Interrupt | None = None,
+    *,
+    share: float | None = None,
+):
     if interrupt is not None and interrupt.is_set():
         # stopped by a signal: recorded by name, as interrupted (not as a timeout to tune)
         duration = 0.0 if began is None else max(0.0, (interrupt.at or now) - began)
@@ -28,7 +37,12 @@ def timed_out(spec: MetricSpec, began: float | None, now: float, metric_timeout:
         duration = 0.0
     else:
         duration = now - began
-        if metric_timeout is not None and duration >= metric_timeout:
+        if share is not None:
+            exc = MetricTimeout(
+                f"{spec.name} did not return within its {share:.1f}s share of the run's deadline and was given up so "
+                "queued metrics could start; raise --timeout or --workers"
+            )
+        elif metric_timeout is not None and duration >= metric_timeout:
             exc = MetricTimeout(f"{spec.name} did not return within its {metric_timeout:g}s timeout")
         else:
             exc = MetricTimeout(f"{spec.name} did not return before the run's deadline ({duration:.1f}s in)")

@@ -111,12 +111,12 @@ def run_metrics(
 ) -> CollectionResult:
     """Run every metric function of ``specs`` concurrently on ``run`` and return what they produced."""
     tasks = [(spec.name, spec.function) for spec in specs]
-    finished, started, now, began, started_at = _run_tasks(tasks, run, max_workers, metric_timeout, interrupt)
+    finished, started, now, began, started_at, shares = _run_tasks(tasks, run, max_workers, metric_timeout, interrupt)
     outcomes = []
     for spec in specs:
         done = finished.get(spec.name)
         if done is None:
-            outcomes.append(timed_out(spec, started.get(spec.name), now, metric_timeout, run, interrupt))
+            outcomes.append(timed_out(spec, started.get(spec.name), now, metric_timeout, run, interrupt, share=shares.get(spec.name)))
         else:
             outcomes.append(outcome_for(spec, done.value, done.exc, done.duration))
     return CollectionResult(collector, started_at, time.perf_counter() - began, outcomes, offline=run.offline)
@@ -124,7 +124,7 @@ def run_metrics(
 
 def _run_seed_loop(collector: BaseCollector, specs: list[MetricSpec], run: RunContext, interrupt: Interrupt | None = None) -> CollectionResult:
     """A seed-style ``collect_metrics`` override as the pool's one task, bounded by the run's deadline."""
-    finished, _, _, began, started_at = _run_tasks([(SEED_TASK, collector.collect_metrics)], run, 1, None, interrupt)
+    finished, _, _, began, started_at, _ = _run_tasks([(SEED_TASK, collector.collect_metrics)], run, 1, None, interrupt)
     done = finished.get(SEED_TASK)
     values = (done.value if done is not None else None) or {}
     outcomes = seed_outcomes(specs, values, dict(collector._errors), timed_out=done is None)
@@ -153,8 +153,8 @@ def _run_tasks(
     if contexts:
         pool.start()
         pool.wait([key for key, _, _ in contexts], run.deadline, metric_timeout, interrupt)
-    finished, started = pool.snapshot()
-    return finished, started, time.monotonic(), began, started_at
+    finished, started, shares = pool.snapshot()
+    return finished, started, time.monotonic(), began, started_at, shares
 
 
 def run_collector(
