@@ -3,6 +3,7 @@ the pooled transport shared within a run, and the pagination helpers."""
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 
@@ -176,7 +177,7 @@ def test_body_over_the_cap_stops_reading_and_names_the_size(run_context, declare
     if declare_length:
         assert "is 200.0 MiB (Content-Length)" in message
     else:
-        assert "stopped reading at 1.0 MiB" in message
+        assert re.search(r"stopped reading at 1\.[0-9] MiB", message), message  # the cap plus at most a chunk
     # the client stopped: far less than the whole body left the server (socket buffers hold a few MiB)
     assert server.streamed[0] < 50 * MIB
     assert len(server.requests) == 2  # not retried

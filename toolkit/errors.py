@@ -63,6 +63,10 @@ class ConfigError(ToolkitError, LookupError):
     """A required configuration variable is missing or malformed."""
 
 
+class TooManyPages(ToolkitError, RuntimeError):
+    """A paginated listing went past its page limit; the message names the setting that raises it."""
+
+
 class SecretNotFoundError(ToolkitError, LookupError):
     """The secret is neither in the environment nor in AWS Secrets Manager."""
 
@@ -143,6 +147,7 @@ __all__ = [
     "SecretNotFoundError",
     "SettingsError",
     "TemplateError",
+    "TooManyPages",
     "ToolkitError",
     "UnknownCollector",
     "UsageError",

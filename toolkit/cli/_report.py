@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.markup import escape
 
-from ..model import ERROR, NO_DATA, CollectionResult
+from ..model import ERROR, NO_DATA, CollectionResult, redact
 from ._common import stdout_console
 
 
@@ -43,11 +43,11 @@ def print_results(results: list[CollectionResult], *, verbose: bool = False, pus
                 table.add_row(o.name, f"{len(o.series)} series", o.unit, f"sum {format_value(total)}", took)
                 if verbose:
                     for s in o.series:
-                        table.add_row("", format_value(s.value), "", ",".join(s.tags), "")
+                        table.add_row("", format_value(s.value), "", escape(redact(",".join(s.tags))), "")
         for name, value in result.meta_metrics.items():
             table.add_row(f"[dim]{name}[/]", f"[dim]{format_value(value)}[/]", "", "", "")
         console.print(table)
         for error in result.errors:
-            console.print(f"  [red]✗ {error.metric or result.collector}: {error.type}: {escape(error.message)}[/]", soft_wrap=True)
+            console.print(f"  [red]✗ {escape(error.where or result.collector)}: {error.type}: {escape(error.message)}[/]", soft_wrap=True)
             if verbose and error.traceback:
                 console.print(error.traceback, markup=False)

@@ -52,25 +52,37 @@ def timed_out(
 def outcome_for(spec: MetricSpec, value: Any, exc: BaseException | None, duration: float) -> MetricOutcome:
     """Turn what one metric function returned (or raised) into its outcome."""
     base = dict(name=spec.name, unit=spec.unit, type=spec.type, description=spec.description, duration_seconds=duration)
+    failed: list[MetricError] = []
     if exc is None:
         try:
-            series = to_series(spec, value)
+            series = to_series(spec, value, failed)
         except InvalidMetricValue as bad:
             exc = bad
     if exc is not None:
         return MetricOutcome(**base, status=ERROR, error=MetricError.from_exception(spec.name, exc))
+    if not series and failed:
+        return MetricOutcome(**base, status=ERROR, error=failed[0], item_errors=tuple(failed))
     if not series:
         return MetricOutcome(**base, status=NO_DATA)
     single = series[0].value if len(series) == 1 and not series[0].tags else None
-    return MetricOutcome(**base, status=OK, value=single, series=tuple(series))
+    return MetricOutcome(**base, status=OK, value=single, series=tuple(series), item_errors=tuple(failed))
 
 
-def to_series(spec: MetricSpec, value: Any) -> list[Series]:
-    """Validate a returned value: a number, ``None`` (no data) or a mapping of tags to numbers."""
+def to_series(spec: MetricSpec, value: Any, failed: list[MetricError] | None = None) -> list[Series]:
+    """Validate a returned value: a number, ``None`` (no data) or a mapping of tags to numbers.
+
+    In a mapping, an exception as an item's value is that item's failure: it goes to ``failed``
+    as an error carrying the item's tags, and the other items are still series.
+    """
     if isinstance(value, Mapping):
         series = []
         seen: dict[tuple[str, ...], Any] = {}
         for tags, item in value.items():
+            if isinstance(item, BaseException):
+                if failed is None:
+                    raise item
+                failed.append(MetricError.from_exception(spec.name, item, _tags(spec.name, tags)))
+                continue
             number = _number(spec.name, item, f" for tags {shown(tags)}")
             if number is None:
                 continue

@@ -234,6 +234,21 @@ class _Unclosable(httpx.BaseTransport):
         pass
 
 
+def _same_host_only(response: httpx.Response) -> None:
+    """A response hook: a redirect elsewhere is not followed (httpx would, minus Authorization)."""
+    if not response.has_redirect_location:
+        return
+    target = response.request.url.join(response.headers["Location"])
+    here = response.request.url
+    if (target.scheme, target.host, target.port) != (here.scheme, here.host, here.port):
+        response.read()
+        raise httpx.HTTPStatusError(
+            f"HTTP {response.status_code} from {here.host}: redirected to another host ({target.host}); not followed",
+            request=response.request,
+            response=response,
+        )
+
+
 def pooled_transport(max_connections: int = 32) -> httpx.HTTPTransport:
     """The transport one run shares across its metric functions."""
     proxy = os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy") or None
@@ -250,12 +265,15 @@ def http_client(
     params: dict[str, Any] | None = None,
     retry_if: Callable[[httpx.Response], bool] | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
+    follow_redirects: bool = False,
 ) -> httpx.Client:
     """An ``httpx.Client`` with retries, pooled across the current run.
 
     ``retry_if(response)`` (body read) can veto retrying a 429/5xx that the API documents as
     final, such as a failed job reported with a 500. A body over ``max_body_bytes`` (32 MiB by
     default) raises ``ResponseTooLarge`` with its size, having read no more than that.
+    ``follow_redirects=True`` follows redirects on the same host only (a renamed repository's
+    301); one to another host is an ``httpx.HTTPStatusError``, so credentials stay where they were sent.
     """
     run = current_run()
     transport: httpx.BaseTransport = _Unclosable(run.transport) if run is not None else httpx.HTTPTransport()
@@ -268,6 +286,8 @@ def http_client(
         params=params,
         timeout=timeout,
         transport=_ReturnFinalAnswers(retrying) if retry_if is not None else retrying,
+        follow_redirects=follow_redirects,
+        event_hooks={"response": [_same_host_only]} if follow_redirects else None,
         # Proxies come from the pooled transport; env-mounted proxy transports would bypass the
         # pool, the retries and an offline replay.
         trust_env=False,

@@ -28,7 +28,7 @@ class ErrorsPanel(VerticalScroll):
             return
         items = []
         for error in errors:
-            where = "failed to load" if load_failed else error.metric or "collector"
+            where = "failed to load" if load_failed else error.where or "collector"
             first_line = redact(error.message).splitlines()[0] if error.message else ""
             title = Content(f"{where} · {error.type}: {first_line}")
             body = Static(Text(redact(error.traceback or error.message)), classes="traceback")
