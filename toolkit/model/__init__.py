@@ -13,12 +13,15 @@ from .context import RunContext, current_run, enter_run, leave_run
 from .interrupt import MAIN_THREAD_SLICE, Interrupt
 from .discovery import auto_discover_metrics, metric_specs
 from .metric import METRIC_NAME_RE, TYPES, UNITS, MetricSpec, metric, spec_of, validate_metric_name
-from .redact import CREDENTIAL_SHAPES, REDACTED, known_secrets, redact, register_secret
+from .redact import AUTHORIZATION_VALUE, CREDENTIAL_PARAM, CREDENTIAL_PARAMS, CREDENTIAL_SHAPES, REDACTED, known_secrets, redact, register_secret
 from .schedule import is_valid_cron, next_run, schedule_gaps
 from .result import ERROR, NO_DATA, OK, CollectionResult, MetricError, MetricOutcome, Series
 from .settings import Settings, settings
 
 __all__ = [
+    "AUTHORIZATION_VALUE",
+    "CREDENTIAL_PARAM",
+    "CREDENTIAL_PARAMS",
     "CREDENTIAL_SHAPES",
     "ERROR",
     "MAIN_THREAD_SLICE",
