@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # every command, not only `run --push`: DD_API_KEY / DD_APP_KEY are registered for redaction
+    # before anything can print (reading them raises nothing; checking them is the command's job)
+    from ..model import Settings
+
+    Settings.from_env()
     try:
         return int(args.handler(args) or 0)
     except ToolkitError as exc:  # every error the toolkit raises on purpose: one line, its exit code
