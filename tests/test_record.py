@@ -249,3 +249,25 @@ def test_record_is_listed_in_the_cli():
 
     assert "record" in [c[0] for c in COMMANDS]
     assert Path(__file__).parent.joinpath("fixtures", "echo", "collector.py").exists()
+
+
+def test_every_authorization_scheme_and_credential_parameter_is_scrubbed():
+    """An echoed Authorization of any scheme (httpbin-style bodies, error pages) and every name in
+    the model's one list of credential parameters never reach a cassette, nor a printed message."""
+    from toolkit.model import CREDENTIAL_PARAMS, redact
+
+    scrub = Scrubber({})
+    echoed = {"headers": {"Authorization": "Basic dXNlcjpodW50ZXIy", "X-Other": "fine"}, "note": "Authorization: Token t0k3n-0123456789"}
+    response = scrub.response({"headers": {"Content-Type": ["application/json"]}, "body": {"string": json.dumps(echoed).encode()}})
+    body = response["body"]["string"].decode()
+    assert "dXNlcjpodW50ZXIy" not in body and "t0k3n-0123456789" not in body and "fine" in body
+    text = scrub._text("WWW: Authorization: Digest username=alice and Authorization: Basic dXNlcjpodW50ZXIy", "x")
+    assert "alice" not in text and "dXNlcjpodW50ZXIy" not in text
+    for name in ("private_token", "refresh_token", "id_token", "session_token", "passwd", "auth"):
+        assert name in CREDENTIAL_PARAMS
+        from vcr.request import Request
+
+        request = Request("GET", f"https://api.example.com/x?{name}=s3cr3t-0123456789&page=2", b"", {})
+        assert "s3cr3t" not in scrub.request(request).uri, name
+        assert "s3cr3t" not in redact(f"GET https://api.example.com/x?{name}=s3cr3t-0123456789 failed"), name
+    assert redact("Authorization: Token t0k3n-0123456789") == "Authorization: Token ***"

@@ -58,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.project is not None:  # every command (and what it starts) finds the project here
         os.environ["DD_TOOLKIT_PROJECT"] = str(args.project.resolve())
+    # every command, not only `run --push`: DD_API_KEY / DD_APP_KEY are registered for redaction
+    # before anything can print (reading them raises nothing; checking them is the command's job)
+    from ..model import Settings
+
+    Settings.from_env()
     try:
         return int(args.handler(args) or 0)
     except ToolkitError as exc:  # every error the toolkit raises on purpose: one line, its exit code

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.markup import escape
 
-from ..model import ERROR, NO_DATA, CollectionResult
+from ..model import ERROR, NO_DATA, CollectionResult, redact
 from ._common import stdout_console
 
 
@@ -44,7 +44,7 @@ def print_results(results: list[CollectionResult], *, verbose: bool = False, pus
                 table.add_row(o.name, f"{samples} values", o.unit, f"{len(o.series)} tag set(s)", took, custom)
                 if verbose:
                     for s in o.series:
-                        table.add_row("", f"{len(s.values)} values", "", ",".join(s.tags), "", "")
+                        table.add_row("", f"{len(s.values)} values", "", escape(redact(",".join(s.tags))), "", "")
             elif o.value is not None:
                 table.add_row(o.name, format_value(o.value), o.unit, "", took, custom)
             else:
@@ -52,7 +52,7 @@ def print_results(results: list[CollectionResult], *, verbose: bool = False, pus
                 table.add_row(o.name, f"{len(o.series)} series", o.unit, f"sum {format_value(total)}", took, custom)
                 if verbose:
                     for s in o.series:
-                        table.add_row("", format_value(s.value), "", ",".join(s.tags), "", "")
+                        table.add_row("", format_value(s.value), "", escape(redact(",".join(s.tags))), "", "")
         for name, value in result.meta_metrics.items():
             table.add_row(f"[dim]{name}[/]", f"[dim]{format_value(value)}[/]", "", "", "", "[dim]1[/]")
         console.print(table)
@@ -72,5 +72,5 @@ def grouped_errors(result: CollectionResult) -> list[tuple]:
         if key not in groups:
             groups[key] = (error, [])
         if error.metric:
-            groups[key][1].append(error.metric)
+            groups[key][1].append(error.where or error.metric)
     return list(groups.values())
