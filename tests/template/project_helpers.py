@@ -76,3 +76,22 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, 1))
+
+
+def generated_in_repository() -> set[str]:
+    """Collectors a developer generated in this checkout with `dd-toolkit new` (not shipped ones)."""
+    return {p.parent.name for p in (REPO / "collectors").glob("*/.copier-answers.yml")}
+
+
+def copy_shipped_chart(dst: Path) -> None:
+    """The repository's chart as shipped: without entries a developer's `new` added to its values,
+    so tests that scaffold a fixed name pass in a checkout where someone already used that name."""
+    shutil.copytree(REPO / "charts" / "datadog-collectors", dst)
+    import re
+
+    values = dst / "values.yaml"
+    text = values.read_text()
+    for name in generated_in_repository():
+        # the entry's block: its key line and every deeper-indented (or blank) line after it
+        text = re.sub(rf"\n  {re.escape(name)}:[^\n]*\n(?:(?:    [^\n]*)?\n)*", "\n", text)
+    values.write_text(text)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 
 import pytest
 import yaml
-from project_helpers import REPO, cli, make_project, snapshot
+from project_helpers import REPO, cli, copy_shipped_chart, make_project, snapshot
 from realtools import require_tool
 
 from toolkit.cli import main
@@ -29,7 +28,7 @@ def new(root, *args):
 def charted(tmp_path):
     """A project with the repository's real chart (values.yaml, values.schema.json, templates)."""
     root = make_project(tmp_path / "project", with_git=False)
-    shutil.copytree(REPO / CHART_PATH, root / CHART_PATH)
+    copy_shipped_chart(root / CHART_PATH)
     return root
 
 
