@@ -8,6 +8,8 @@ write followed by a body write would meet Nagle's algorithm and delayed ACKs (+4
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +23,11 @@ class Reply:
     body: Any = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    reset: bool = False  # drop the connection with a TCP reset instead of answering
+    # a body of this many bytes written in 64 KiB chunks (never held whole), stopping when the
+    # client hangs up; `declare_length=False` sends no Content-Length (the body ends at close)
+    stream_bytes: int = 0
+    declare_length: bool = True
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -45,7 +52,9 @@ class Loopback:
             self.routes[key] = list(replies) if isinstance(replies, list) else [replies]
         self.default = default or Reply(404, {"message": "no route"})
         self.requests: list[Seen] = []
+        self.streamed: list[int] = []  # body bytes each streamed reply got out before the client hung up
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
@@ -62,6 +71,16 @@ class Loopback:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def wait_for_requests(self, count: int, timeout: float) -> bool:
+        """Block until ``count`` requests arrived (True) or ``timeout`` passed (False)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.requests) >= count, timeout=timeout)
+
+    def wait_for_streams(self, count: int, timeout: float) -> bool:
+        """Block until ``count`` streamed replies ended (the client hung up or all was sent)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.streamed) >= count, timeout=timeout)
 
     def _next(self, method: str, path: str) -> Reply:
         with self._lock:
@@ -85,15 +104,42 @@ class Loopback:
                 body = self.rfile.read(length) if length else b""
                 with server._lock:
                     server.requests.append(Seen(self.command, self.path, dict(self.headers), body))
+                    server._arrived.notify_all()
                 reply = server._next(self.command, self.path)
+                if reply.reset:
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.close_connection = True
+                    self.connection.close()
+                    return
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.stream_bytes:
+                    self._stream(reply)
+                    return
                 payload = reply.encoded()
                 head = [f"HTTP/1.1 {reply.status} {self.responses.get(reply.status, ('',))[0]}"]
                 headers = {"Content-Type": "application/json", "Content-Length": str(len(payload)), **reply.headers}
                 head += [f"{k}: {v}" for k, v in headers.items()]
                 self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
                 self.wfile.flush()
+
+            def _stream(self, reply: Reply) -> None:
+                head = [f"HTTP/1.1 {reply.status} OK", "Content-Type: application/json"]
+                head.append(f"Content-Length: {reply.stream_bytes}" if reply.declare_length else "Connection: close")
+                self.close_connection = True
+                sent, chunk = 0, b"x" * 65536
+                try:
+                    self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode())
+                    while sent < reply.stream_bytes:
+                        piece = chunk[: reply.stream_bytes - sent]
+                        self.wfile.write(piece)
+                        sent += len(piece)
+                    self.wfile.flush()
+                except OSError:  # the client stopped reading and closed: that is the point
+                    pass
+                with server._lock:
+                    server.streamed.append(sent)
+                    server._arrived.notify_all()
 
             do_GET = do_POST = do_PUT = do_DELETE = _serve
 

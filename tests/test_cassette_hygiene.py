@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.model import CREDENTIAL_SHAPES
+from toolkit.model import CREDENTIAL_PARAMS, CREDENTIAL_SHAPES
 
 TESTS = Path(__file__).resolve().parent
 CASSETTES = TESTS / "cassettes"
@@ -35,6 +35,11 @@ PATTERNS: list[tuple[str, re.Pattern, int]] = [
     ("Datadog application key", re.compile(
         r"(?i)(?:dd[-_]?application[-_]?key|app(?:lication)?[-_]?key)[\"'\s:=\-]+([0-9a-f]{40})(?![0-9a-f])"), 1),
     ("private key", re.compile(r"(-----BEGIN (?:RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----)"), 1),
+    # the model's one list of credential parameter names (redaction and the recorder use it too)
+    ("credential parameter", re.compile(r"(?i)[?&;](?:" + "|".join(map(re.escape, CREDENTIAL_PARAMS)) + r")=([^&\s'\"#]+)"), 1),
+    # an Authorization value of any scheme (Token, Digest, a bare key), as redaction finds it
+    ("authorization value", re.compile(
+        r"(?i)(?:proxy-)?authorization['\"]?\s*[:=]\s*(?:-\s+)?['\"]?(?:[A-Za-z][\w.+-]*\s+)?+([^'\"\s}\]]+)"), 1),
 ]
 
 # Secret values the suite sets: setenv("..._TOKEN|KEY|SECRET|PASSWORD", "value") and
@@ -106,6 +111,13 @@ def test_cassette_holds_no_credential(path: Path):
     '{"application_key": "' + "a1b2c3d4e5" * 4 + '"}',
     "xoxb-" + "123456789012-abcdefABCDEF",
     "-----BEGIN RSA PRIVATE KEY-----",
+    "uri: https://gitlab.example.com/api/v4/projects?private_token=glpat-abc123def456",
+    "body: grant_type=refresh_token&refresh_token=r1-0123456789",
+    "https://h/cb?id_token=eyJhbGciOi0123&session_token=s-0123456789",
+    "https://h/login?user=u&passwd=hunter22&auth=0123abcd",
+    "Authorization: Token 0123456789abcdef",
+    '"Authorization": "Digest username=alice"',
+    "authorization:\n      - 0123456789abcdef0123",
 ])
 def test_scanner_flags_credentials(sample):
     assert scan_text(sample), sample
@@ -120,6 +132,8 @@ def test_scanner_flags_credentials(sample):
     '{"secrets": {"asana/access-token": "placeholder"}}',
     "commit 8aaabae450d0865f30a505ff223cf481f130a14c and etag 0123456789abcdef0123456789abcdef",
     "x-amzn-requestid: KleQD0qNcG5jfALsxoOSWQsJOCPmXzNBCJ2cKbQ9A3P7fD9yE1Bx",
+    "uri: https://h/api?private_token=placeholder&page=2",
+    "Authorization: Token placeholder",
 ])
 def test_scanner_tolerates_placeholders_and_ordinary_hex(sample):
     assert scan_text(sample) == []

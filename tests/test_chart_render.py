@@ -10,8 +10,14 @@ import pytest
 import yaml
 from realtools import ROOT, require_tool
 
-from toolkit.model import schedule_gaps
-from toolkit.project import ACTIVE_DEADLINE_MARGIN, check_values, load_values
+from toolkit.model import defaults, schedule_gaps
+from toolkit.project import (
+    ACTIVE_DEADLINE_MARGIN,
+    TERMINATION_GRACE,
+    check_values,
+    collector_values,
+    load_values,
+)
 
 CHART = ROOT / "charts" / "datadog-collectors"
 # Strict validation (unknown fields fail) against a current release (1.34, as EKS runs it) and the
@@ -104,7 +110,7 @@ def test_every_collector_enabled_renders_valid_manifests(helm, tmp_path):
     jobs = cronjobs(docs)
     assert set(jobs) == set(values["collectors"])
     for name, job in jobs.items():
-        assert container(job)["command"] == ["dd-toolkit", "run", name, "--push", "--timeout", "120"]
+        assert container(job)["command"] == ["dd-toolkit", "run", name, "--push", "--timeout", "120", "--push-timeout", "60"]
         assert job["spec"]["schedule"] == values["collectors"][name].get("schedule", "*/15 * * * *")
         for key, value in (values["collectors"][name].get("env") or {}).items():
             assert env_of(job)[key] == str(value)
@@ -118,9 +124,12 @@ def test_cronjob_defaults_are_safe(helm, tmp_path):
     assert (spec["successfulJobsHistoryLimit"], spec["failedJobsHistoryLimit"]) == (3, 3)
     assert job_spec["backoffLimit"] == 1
     assert job_spec["ttlSecondsAfterFinished"] == 86400
-    assert job_spec["activeDeadlineSeconds"] == 120 + ACTIVE_DEADLINE_MARGIN
+    assert job_spec["activeDeadlineSeconds"] == 120 + 60 + ACTIVE_DEADLINE_MARGIN
+    grace = pod_spec(job)["terminationGracePeriodSeconds"]
+    assert grace == TERMINATION_GRACE >= defaults.SIGNAL_EXIT  # the push after a SIGTERM is not cut short
     shortest, _ = schedule_gaps(spec["schedule"])
-    assert 120 < job_spec["activeDeadlineSeconds"] < shortest  # above --timeout, below the interval
+    # the run's own bound (both budgets and the slack) fits before the deadline, the kill before the next run
+    assert 120 + 60 + defaults.EXIT_SLACK <= job_spec["activeDeadlineSeconds"] < job_spec["activeDeadlineSeconds"] + grace < shortest
     assert pod_spec(job)["restartPolicy"] == "Never"
 
 
@@ -202,7 +211,9 @@ def test_collector_overrides_defaults(helm, tmp_path):
     jobs = cronjobs(render(helm, tmp_path, values))
     job = jobs["custom"]
     assert job["spec"]["schedule"] == "0 * * * *" and job["spec"]["timeZone"] == "Europe/Paris"
-    assert container(job)["command"] == ["dd-toolkit", "run", "custom", "--push", "--timeout", "300", "--strict", "--verbose"]
+    assert container(job)["command"] == [
+        "dd-toolkit", "run", "custom", "--push", "--timeout", "300", "--push-timeout", "60", "--strict", "--verbose"
+    ]
     assert job["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] == 900
     env = env_of(job)
     assert (env["SHARED"], env["OVERRIDDEN"]) == ("a", "mine")
@@ -276,3 +287,38 @@ def test_unified_service_tagging_and_the_schedule_reach_the_pod(helm, tmp_path):
     assert {k: v for k, v in labels.items() if k.startswith("tags.datadoghq.com/")} == {
         "tags.datadoghq.com/env": "staging", "tags.datadoghq.com/service": "platform-collectors", "tags.datadoghq.com/version": "2.0.1",
     }
+
+
+def test_deadlines_follow_both_budgets_as_the_toolkit_computes_them(helm, tmp_path):
+    """The chart's derivation (templates/cronjob.yaml) and doctor's (project/values.py) agree for
+    defaults, per-collector overrides and explicit values; --push-timeout and --workers reach the pod."""
+    values = {
+        "defaults": {"pushTimeout": 45},
+        "collectors": {
+            "github": {"enabled": True},  # defaults: 120 + 45 + 25
+            "slow": {"enabled": True, "schedule": "0 * * * *", "timeout": 600, "pushTimeout": 120, "workers": 4},
+            "pinned": {"enabled": True, "activeDeadlineSeconds": 400, "terminationGracePeriodSeconds": 30, "workers": 1},
+        },
+    }
+    jobs = cronjobs(render(helm, tmp_path, values))
+    merged = {**load_values(CHART / "values.yaml"), "defaults": {**load_values(CHART / "values.yaml")["defaults"], **values["defaults"]}}
+    merged["collectors"] = values["collectors"]
+    expected = collector_values(merged)
+    for name, job in jobs.items():
+        c = expected[name]
+        assert job["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] == c.active_deadline_seconds, name
+        assert pod_spec(job)["terminationGracePeriodSeconds"] == c.termination_grace_seconds, name
+        command = container(job)["command"]
+        assert command[command.index("--push-timeout") + 1] == str(c.push_timeout)
+        assert (command[command.index("--workers") + 1] if "--workers" in command else None) == (str(c.workers) if c.workers else None)
+    assert [expected[n].active_deadline_seconds for n in ("github", "slow", "pinned")] == [190, 745, 400]
+    assert [expected[n].termination_grace_seconds for n in ("github", "slow", "pinned")] == [25, 25, 30]
+    assert check_values(merged) == []
+
+
+def test_schema_rejects_bad_push_timeout_and_workers(helm, tmp_path):
+    for entry, key in (({"pushTimeout": 0}, "pushTimeout"), ({"workers": 0}, "workers"), ({"pushTimeout": "60"}, "pushTimeout")):
+        path = tmp_path / "bad.yaml"
+        path.write_text(yaml.safe_dump({"collectors": {"github": {"enabled": True, **entry}}}))
+        done = subprocess.run([helm, "template", "dd", str(CHART), "-f", str(path)], capture_output=True, text=True, timeout=60)
+        assert done.returncode != 0 and key in done.stderr, done.stderr

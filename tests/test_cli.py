@@ -182,3 +182,29 @@ def test_a_malformed_pod_budget_fails_before_collecting(capsys, monkeypatch):
     monkeypatch.setenv("DD_COLLECTOR_BUDGET", "lots")
     code, out, err = run(capsys, "run", "kinds")
     assert code == 2 and not called and out == "" and "DD_COLLECTOR_BUDGET='lots' is not a whole number" in err
+
+
+def test_output_into_a_closed_pipe_exits_quietly():
+    """`dd-toolkit list --json | head -1`: no BrokenPipeError traceback when the reader goes away."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "toolkit.cli", "list", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before the first write
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and b"Traceback" not in err and b"BrokenPipe" not in err, err
+
+
+def test_one_failure_of_many_metrics_is_one_line():
+    """A missing secret fails every metric that reads it: the report says so once, naming them."""
+    from datetime import UTC, datetime
+
+    from toolkit.cli._report import grouped_errors
+    from toolkit.model import CollectionResult, MetricError, MetricOutcome
+
+    def failed(name, message="secret 'x/token' not found"):
+        return MetricOutcome(name, "count", "gauge", "", "error", 0.0, error=MetricError(name, "SecretNotFoundError", message))
+
+    result = CollectionResult("x", datetime.now(UTC), 0.0, [failed("x.a.one"), failed("x.a.two"), failed("x.a.three", "other")])
+    groups = grouped_errors(result)
+    assert [(e.message, names) for e, names in groups] == [("secret 'x/token' not found", ["x.a.one", "x.a.two"]), ("other", ["x.a.three"])]

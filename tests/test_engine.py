@@ -226,3 +226,36 @@ def test_seed_loop_past_the_deadline_reports_timeouts_not_no_data():
     assert result.fatal.type == "MetricTimeout"
     assert {o.status for o in result.outcomes} == {"error"}
     assert by_name(result)["sample.items.total"].error.type == "MetricTimeout"
+
+
+def test_metrics_queued_behind_hung_ones_still_start_before_the_deadline():
+    """16 hanging metrics fill the 16 workers; the 5 quick ones queued behind them get their share
+    of a 2 s deadline, far shorter than the 60 s metric timeout."""
+    stop = threading.Event()
+
+    def hanging(i):
+        @metric(f"starve.hang.m{i}")
+        def hang():
+            stop.wait(30)
+
+        return metric_specs_of(hang)
+
+    def quick(i):
+        @metric(f"starve.quick.m{i}")
+        def ok():
+            return i
+
+        return metric_specs_of(ok)
+
+    specs = [hanging(i) for i in range(16)] + [quick(i) for i in range(5)]
+    context = RunContext("starve", time.monotonic() + 2, transport=None)  # type: ignore[arg-type]
+    try:
+        result = run_metrics("starve", specs, context, max_workers=16, metric_timeout=60)
+    finally:
+        stop.set()
+    outcomes = {o.name: o for o in result.outcomes}
+    assert [outcomes[f"starve.quick.m{i}"].value for i in range(5)] == [0.0, 1.0, 2.0, 3.0, 4.0]
+    hung = [outcomes[f"starve.hang.m{i}"] for i in range(16)]
+    assert {o.status for o in hung} == {"error"} and {o.error.type for o in hung} == {"MetricTimeout"}
+    assert any("share of the run's deadline" in o.error.message for o in hung)
+    assert result.duration_seconds < 5

@@ -59,7 +59,9 @@ def test_collector_values_merge_defaults_like_the_chart():
         },
     }
     got = collector_values(values)
-    assert (got["github"].schedule, got["github"].timeout, got["github"].active_deadline_seconds) == ("*/15 * * * *", 120, 180)
+    # null deadline: timeout 120 + pushTimeout 60 (the chart's default) + 15 s grace + 10 s slack
+    assert (got["github"].schedule, got["github"].timeout, got["github"].active_deadline_seconds) == ("*/15 * * * *", 120, 205)
+    assert (got["github"].push_timeout, got["github"].termination_grace_seconds, got["github"].workers) == (60, 25, None)
     assert dict(got["github"].env) == {"A": "1", "B": "2"}
     assert (got["ec2"].enabled, got["ec2"].schedule, got["ec2"].active_deadline_seconds) == (False, "0 * * * *", 900)
     assert dict(got["ec2"].env) == {"A": "x"}
@@ -90,15 +92,21 @@ def test_check_values_reports_deadlines_that_do_not_fit():
         "defaults": {"schedule": "*/5 * * * *", "timeout": 120},
         "collectors": {
             "fits": {"enabled": True},
-            "too_long": {"enabled": True, "timeout": 290},  # 290 + 60 > 300 s interval
-            "too_short": {"enabled": True, "activeDeadlineSeconds": 100},
+            "too_long": {"enabled": True, "timeout": 200},  # 200 + 60 + 25 = 285, + 25 s grace >= 300 s interval
+            "too_short": {"enabled": True, "activeDeadlineSeconds": 185},  # the run may take 120 + 60 + 10
+            "short_push": {"enabled": True, "pushTimeout": 20, "activeDeadlineSeconds": 150},  # 120 + 20 + 10 fits
+            "quick_kill": {"enabled": True, "terminationGracePeriodSeconds": 5},
             "bad_cron": {"enabled": True, "schedule": "61 * * * *"},
             "off": {"enabled": False, "timeout": 10_000},
         },
     }
     assert check_values(values) == [
-        "collectors.too_long: activeDeadlineSeconds (350) must be below the schedule's interval (300s for '*/5 * * * *')",
-        "collectors.too_short: activeDeadlineSeconds (100) must be above timeout (120)",
+        "collectors.too_long: activeDeadlineSeconds + terminationGracePeriodSeconds (285 + 25 = 310) must be below the "
+        "schedule's interval (300s for '*/5 * * * *')",
+        "collectors.too_short: activeDeadlineSeconds (185) must be at least timeout + pushTimeout + 10 (120 + 60 + 10 = 190), "
+        "or the pod is killed mid-push; raise it or leave it null",
+        "collectors.quick_kill: terminationGracePeriodSeconds (5) must be at least 20: after a SIGTERM the run pushes for "
+        "up to 15s and exits within 20s",
         "collectors.bad_cron.schedule: '61 * * * *' is not a valid cron schedule",
     ]
 
@@ -151,7 +159,8 @@ def test_values_problems_for_doctor(tmp_path):
     assert values.sync({"github", "wandb"}).problems() + values.problems() == [
         "collector 'wandb' has no entry collectors.wandb in the Helm values; add one (see docs/deploying.md)",
         "the Helm values have an entry collectors.ec2 but there is no collector 'ec2'; remove the entry or add collectors/ec2/",
-        "collectors.ec2: activeDeadlineSeconds (180) must be below the schedule's interval (120s for '*/2 * * * *')",
+        "collectors.ec2: activeDeadlineSeconds + terminationGracePeriodSeconds (205 + 25 = 230) must be below the "
+        "schedule's interval (120s for '*/2 * * * *')",
     ]
     assert values.problems(only="github") == []
     with pytest.raises(ValuesError, match="cannot read"):
@@ -160,9 +169,16 @@ def test_values_problems_for_doctor(tmp_path):
 
 def test_fallback_defaults_match_the_chart():
     from toolkit.model import defaults as run_defaults
-    from toolkit.project import CHART_DEFAULT_TIMEOUT
+    from toolkit.project import CHART_DEFAULT_PUSH_TIMEOUT, CHART_DEFAULT_TIMEOUT
 
     defaults = load_values(VALUES_FILE)["defaults"]
     assert defaults["timeout"] == CHART_DEFAULT_TIMEOUT == run_defaults.RUN_TIMEOUT
+    assert defaults["pushTimeout"] == CHART_DEFAULT_PUSH_TIMEOUT == run_defaults.PUSH_TIMEOUT
     bare = collector_values({"collectors": {"x": {"enabled": True}}})["x"]
     assert (bare.timeout, bare.schedule) == (CHART_DEFAULT_TIMEOUT, defaults["schedule"])
+
+
+def test_an_entry_for_a_built_in_is_not_a_missing_package():
+    values = {"collectors": {"github": {"enabled": True}, "acme": {}, "nosuch": {}}}
+    report = check_sync({"acme"}, values, available={"github", "acme"})
+    assert report.missing_entries == () and report.missing_packages == ("nosuch",)

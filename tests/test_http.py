@@ -3,6 +3,7 @@ the pooled transport shared within a run, and the pagination helpers."""
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 
@@ -10,9 +11,9 @@ import httpx
 import pytest
 from loopback import Loopback, Reply
 
-from toolkit import http_client, paginate_cursor, paginate_links, paginate_pages
+from toolkit import ResponseTooLarge, http_client, paginate_cursor, paginate_links, paginate_pages
 from toolkit.model import RunContext, enter_run, leave_run
-from toolkit.sources import pooled_transport
+from toolkit.sources import MAX_BODY_BYTES, pooled_transport
 
 
 @pytest.fixture
@@ -155,3 +156,33 @@ def test_short_rate_limit_reset_is_waited_for(run_context):
         with http_client(server.url) as client:
             assert client.get("/x").json() == {"ok": 1}
     assert len(slept) == 1 and slept[0] >= 9.0
+
+
+MIB = 1024 * 1024
+
+
+@pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "until-close"])
+def test_body_over_the_cap_stops_reading_and_names_the_size(run_context, declare_length):
+    """A 200 MB body: read no further than the cap (the server sees the client hang up), the error says how big."""
+    huge = Reply(stream_bytes=200 * MIB, declare_length=declare_length)
+    with Loopback({"/export": huge, "/small": Reply(200, {"ok": True})}) as server:
+        with http_client(server.url, max_body_bytes=1 * MIB) as client:
+            with pytest.raises(ResponseTooLarge) as info:
+                client.get("/export")
+            assert client.get("/small").json() == {"ok": True}  # the pool still serves the next request
+        assert server.wait_for_streams(1, timeout=10)
+    message = str(info.value)
+    assert "over the 1.0 MiB body cap" in message and "max_body_bytes" in message
+    if declare_length:
+        assert "is 200.0 MiB (Content-Length)" in message
+    else:
+        assert re.search(r"stopped reading at 1\.[0-9] MiB", message), message  # the cap plus at most a chunk
+    # the client stopped: far less than the whole body left the server (socket buffers hold a few MiB)
+    assert server.streamed[0] < 50 * MIB
+    assert len(server.requests) == 2  # not retried
+
+
+def test_default_cap_is_32_mib_and_a_body_under_it_is_read():
+    with Loopback({"/x": Reply(stream_bytes=2 * MIB)}) as server, http_client(server.url) as client:
+        assert len(client.get("/x").content) == 2 * MIB
+    assert MAX_BODY_BYTES == 32 * MIB

@@ -178,3 +178,32 @@ def test_update_brings_a_project_up_to_a_newer_toolkit_and_keeps_the_teams_edits
     assert "<<<<<<<" not in text
     commit_all(root, "update")
     assert main(["update", "--root", str(root)]) == 0  # and now it is up to date
+
+
+@pytest.mark.slow
+def test_every_command_finds_the_projects_collectors(tmp_path):
+    """In a project made by `init`, every command that takes a collector name knows the project's own."""
+    root = init_project(tmp_path / "team").root
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DD_", "PYTEST", "AWS_"))}
+    env["PYTHONPATH"] = str(ROOT)  # this toolkit, not the project's .venv (none here)
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "toolkit.cli", *args], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+
+    assert cli("new", "acme", "--defaults").returncode == 0
+    expected = {  # command -> exit code (2 only for a missing credential, never for the name)
+        ("run", "acme", "--offline", "--json"): 0,
+        ("cost", "acme", "--offline"): 0,
+        ("docs", "acme", "--check"): 0,
+        ("doctor", "acme"): 0,
+        ("monitors", "acme"): 0,
+        ("metadata", "acme"): 2,
+        ("list",): 0,
+    }
+    for args, code in expected.items():
+        done = cli(*args)
+        assert "unknown collector" not in done.stderr, (args, done.stderr)
+        assert done.returncode == code, (args, done.stdout + done.stderr)
+    elsewhere = subprocess.run([sys.executable, "-m", "toolkit.cli", "--project", str(root), "run", "acme", "--offline"],
+                               cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert elsewhere.returncode == 0 and "acme" in elsewhere.stdout, elsewhere.stderr

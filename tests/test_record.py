@@ -156,6 +156,27 @@ def test_new_mode_keeps_recorded_interactions(echo, tmp_path, capsys):
     assert len(yaml.safe_load((tmp_path / "echo.yaml").read_text())["interactions"]) == 2
 
 
+def test_a_never_recorded_scaffold_has_its_examples_replaced(echo, tmp_path, capsys):
+    """A scaffold's cassette is the template's invention: the first `record` (default mode) replaces
+    it instead of keeping the examples beside the real interactions."""
+    invented = {"version": 1, "interactions": [{
+        "request": {"method": "GET", "uri": "https://api.echo.example.com/items", "body": None, "headers": {}},
+        "response": {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": "{\"items\": [9]}"}},
+    }]}
+    (tmp_path / "echo.yaml").write_text(yaml.safe_dump(invented))
+    (tmp_path / "replay.json").write_text(json.dumps({"examples": True, "recorded_at": "2026-01-01T00:00:00Z", "match_on": ["method", "path"]}))
+    assert main(["record", "echo", "--dir", str(tmp_path)]) == 0
+    uris = [i["request"]["uri"] for i in yaml.safe_load((tmp_path / "echo.yaml").read_text())["interactions"]]
+    assert uris and not any("example.com" in u for u in uris)
+    meta = json.loads((tmp_path / "replay.json").read_text())
+    assert "examples" not in meta and meta["match_on"] == ["method", "path"]
+    assert "example interactions were replaced" in capsys.readouterr().out
+    # and the next recording keeps what was recorded, as mode new does
+    seen = len(echo.seen)
+    assert main(["record", "echo", "--dir", str(tmp_path)]) == 0
+    assert len(echo.seen) == seen
+
+
 def test_a_leak_deletes_the_cassette(tmp_path):
     from toolkit.cassettes import recorder as _record
 
@@ -228,3 +249,25 @@ def test_record_is_listed_in_the_cli():
 
     assert "record" in [c[0] for c in COMMANDS]
     assert Path(__file__).parent.joinpath("fixtures", "echo", "collector.py").exists()
+
+
+def test_every_authorization_scheme_and_credential_parameter_is_scrubbed():
+    """An echoed Authorization of any scheme (httpbin-style bodies, error pages) and every name in
+    the model's one list of credential parameters never reach a cassette, nor a printed message."""
+    from toolkit.model import CREDENTIAL_PARAMS, redact
+
+    scrub = Scrubber({})
+    echoed = {"headers": {"Authorization": "Basic dXNlcjpodW50ZXIy", "X-Other": "fine"}, "note": "Authorization: Token t0k3n-0123456789"}
+    response = scrub.response({"headers": {"Content-Type": ["application/json"]}, "body": {"string": json.dumps(echoed).encode()}})
+    body = response["body"]["string"].decode()
+    assert "dXNlcjpodW50ZXIy" not in body and "t0k3n-0123456789" not in body and "fine" in body
+    text = scrub._text("WWW: Authorization: Digest username=alice and Authorization: Basic dXNlcjpodW50ZXIy", "x")
+    assert "alice" not in text and "dXNlcjpodW50ZXIy" not in text
+    for name in ("private_token", "refresh_token", "id_token", "session_token", "passwd", "auth"):
+        assert name in CREDENTIAL_PARAMS
+        from vcr.request import Request
+
+        request = Request("GET", f"https://api.example.com/x?{name}=s3cr3t-0123456789&page=2", b"", {})
+        assert "s3cr3t" not in scrub.request(request).uri, name
+        assert "s3cr3t" not in redact(f"GET https://api.example.com/x?{name}=s3cr3t-0123456789 failed"), name
+    assert redact("Authorization: Token t0k3n-0123456789") == "Authorization: Token ***"

@@ -42,6 +42,10 @@ def test_entry_point_collectors_are_found_and_run(third_party):
     assert refs["sample"].origin == "built-in"
     result = run_collector(refs["acme"], timeout=5)
     assert result.metrics["acme.widgets.total"] == 5.0  # metrics module found beside the class
+    # named by the entry point's key everywhere, not by its package (acme_collectors)
+    assert result.collector == "acme" and "collector.acme.metric_count" in result.metrics
+    collector, _ = load(refs["acme"])
+    assert collector.name == "acme" and collector.cassettes().name == "acme" and collector.source_tag == "source:acme-collector"
 
 
 def test_load_error_is_data(third_party):

@@ -29,6 +29,7 @@ _EXPORTS = {
     "ProjectError": "errors",
     "RecordError": "errors",
     "ReplayError": "errors",
+    "ResponseTooLarge": "sources",
     "RetryDeadlineExceeded": "sources",
     "RunOptions": "engine",
     "ScaffoldError": "errors",
@@ -36,6 +37,7 @@ _EXPORTS = {
     "Series": "model",
     "SettingsError": "errors",
     "TemplateError": "errors",
+    "TooManyPages": "errors",
     "ToolkitError": "errors",
     "UNITS": "model",
     "UnknownCollector": "errors",
@@ -79,6 +81,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; tests/test_public_api.py keeps 
         SettingsError,
         TemplateError,
         ToolkitError,
+        TooManyPages,
         UnknownCollector,
         UsageError,
         ValuesError,
@@ -98,6 +101,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; tests/test_public_api.py keeps 
     )
     from .model.defaults import RUN_TIMEOUT as DEFAULT_TIMEOUT
     from .sources import (
+        ResponseTooLarge,
         RetryDeadlineExceeded,
         aws_client,
         get_config,

@@ -5,9 +5,9 @@ secret, ``ValueError`` for a bad declaration, ...), so ``except LookupError`` ke
 and ``except toolkit.ToolkitError`` catches everything the toolkit means to report. The CLI
 catches ``ToolkitError`` once, prints its message as one line and exits with ``exit_code``.
 
-One error lives elsewhere because it must also be an httpx error: ``RetryDeadlineExceeded``
-(``toolkit.sources.http``) derives from both ``ToolkitError`` and ``httpx.TransportError``, so
-httpx's own handling and ``except httpx.TransportError`` see it too.
+Two errors live elsewhere because they must also be httpx errors: ``RetryDeadlineExceeded`` and
+``ResponseTooLarge`` (``toolkit.sources.http``) derive from both ``ToolkitError`` and
+``httpx.TransportError``, so httpx's own handling and ``except httpx.TransportError`` see them too.
 
 This module imports nothing but the standard library: every layer may import it.
 """
@@ -70,6 +70,10 @@ class ConfigError(ToolkitError, LookupError):
     """A required configuration variable is missing or malformed."""
 
 
+class TooManyPages(ToolkitError, RuntimeError):
+    """A paginated listing went past its page limit; the message names the setting that raises it."""
+
+
 class SecretNotFoundError(ToolkitError, LookupError):
     """The secret is neither in the environment nor in AWS Secrets Manager."""
 
@@ -84,6 +88,10 @@ class MetricTimeout(ToolkitError, TimeoutError):
 
 class SeriesCapExceeded(ToolkitError, OverflowError):
     """A metric (``max_series``) or a collector (``budget.customMetrics``) went over its series cap."""
+class Interrupted(ToolkitError, RuntimeError):
+    """The run was stopped by a signal (SIGTERM, SIGINT) before this finished."""
+
+    exit_code = 143
 
 
 # --- cassettes --------------------------------------------------------------------------------
@@ -137,6 +145,7 @@ __all__ = [
     "DatadogApiError",
     "DocsError",
     "ExtraMissing",
+    "Interrupted",
     "InvalidMetricValue",
     "MetricDefinitionError",
     "MetricTimeout",
@@ -148,6 +157,7 @@ __all__ = [
     "SeriesCapExceeded",
     "SettingsError",
     "TemplateError",
+    "TooManyPages",
     "ToolkitError",
     "UnknownCollector",
     "UsageError",

@@ -15,11 +15,12 @@ from typing import Any
 
 import httpx
 
-from toolkit import get_secret, http_client, now, paginate_links
+from toolkit import ConfigError, get_config, get_secret, http_client, now, paginate_links
 
-API_URL = "https://api.github.com"
+API_URL = "https://api.github.com"  # GITHUB_API_URL; GitHub Enterprise Server: https://HOST/api/v3
 API_VERSION = "2022-11-28"
 PER_PAGE = 100  # GitHub's maximum: the fewest requests against the rate limit
+MAX_PAGES = 100  # GITHUB_MAX_PAGES: pages one listing may take (10,000 items at 100 a page)
 
 
 class GitHubError(RuntimeError):
@@ -38,10 +39,27 @@ class GitHubBadResponse(GitHubError):
     """The body is not the JSON the endpoint documents."""
 
 
+def api_url() -> str:
+    return (get_config("GITHUB_API_URL", API_URL) or API_URL).rstrip("/")
+
+
+def max_pages() -> int:
+    raw = get_config("GITHUB_MAX_PAGES", str(MAX_PAGES)) or str(MAX_PAGES)
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(f"GITHUB_MAX_PAGES: {raw!r} is not a whole number of pages above 0 (default {MAX_PAGES})")
+    return value
+
+
 def client() -> httpx.Client:
     token = get_secret("github/token")
     return http_client(
-        API_URL,
+        api_url(),
+        # a renamed repository answers 301 with its new /repositories/<id>/... URL on the same host
+        follow_redirects=True,
         headers={
             "Authorization": f"Bearer {token}",
             "Accept": "application/vnd.github+json",
@@ -64,7 +82,9 @@ def listing(path: str, params: dict[str, Any], *, what: str, items: Callable[[An
     ``/repositories/<id>/...``); a caller that stops iterating stops the fetching.
     """
     with client() as http, translated(what):
-        yield from paginate_links(http, path, params={**params, "per_page": PER_PAGE}, items=items)
+        yield from paginate_links(
+            http, path, params={**params, "per_page": PER_PAGE}, items=items, max_pages=max_pages(), setting="GITHUB_MAX_PAGES"
+        )
 
 
 @contextmanager

@@ -20,4 +20,6 @@ class GithubCollector(BaseCollector):
     secrets = ("github/token",)
     config = {
         "GITHUB_REPOSITORIES": "comma-separated repositories to watch, as owner/name (required)",
+        "GITHUB_API_URL": "the REST API's base URL (default https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3)",
+        "GITHUB_MAX_PAGES": "pages one listing may read before it is an error (default 100, 100 items a page)",
     }

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from toolkit import ConfigError, get_config_list, metric, now, per_run
+from toolkit import ConfigError, TooManyPages, get_config_list, metric, now, per_run
 
-from .api import GitHubError, listing
+from .api import GitHubAuthError, GitHubError, GitHubRateLimited, listing
 
 WINDOW = timedelta(days=7)
 # Conclusions that count as a failed run. "cancelled", "skipped", "neutral", "stale" and
@@ -44,6 +45,24 @@ def repositories() -> list[str]:
 def repo_tag(repo: str) -> tuple[str]:
     # Datadog lowercases tags; doing it here makes what the CLI shows what Datadog stores.
     return (f"repo:{repo.lower()}",)
+
+
+def per_repository(count: Callable[[str], float]) -> dict[tuple[str], float | Exception]:
+    """``count(repo)`` for each repository, tagged; a repository that fails is that item's error.
+
+    A renamed-and-gone, deleted or forbidden repository costs its own series only: the engine
+    records one error naming it (tagged ``repo:...``) and pushes the others. A rejected token or
+    an exhausted rate limit would fail every repository the same way, so it fails the metric once.
+    """
+    out: dict[tuple[str], float | Exception] = {}
+    for repo in repositories():
+        try:
+            out[repo_tag(repo)] = count(repo)
+        except (GitHubAuthError, GitHubRateLimited):
+            raise
+        except (GitHubError, TooManyPages) as exc:
+            out[repo_tag(repo)] = exc
+    return out
 
 
 def window_start() -> datetime:
@@ -93,16 +112,15 @@ def workflow_runs(repo: str) -> list[dict]:
 @metric("github.prs.open", unit="count")
 def open_pull_requests():
     """Open pull requests, drafts included, per repository."""
-    return {
-        repo_tag(repo): sum(1 for _ in listing(f"/repos/{repo}/pulls", {"state": "open"}, what=f"open pull requests of {repo}"))
-        for repo in repositories()
-    }
+    return per_repository(
+        lambda repo: sum(1 for _ in listing(f"/repos/{repo}/pulls", {"state": "open"}, what=f"open pull requests of {repo}"))
+    )
 
 
 @metric("github.prs.merged_7d", unit="count")
 def merged_7d():
     """Pull requests merged in the last 7 days, per repository."""
-    return {repo_tag(repo): len(merged_pull_requests(repo)) for repo in repositories()}
+    return per_repository(lambda repo: len(merged_pull_requests(repo)))
 
 
 @metric("github.prs.time_to_merge_median_hours", unit="hours")
@@ -131,21 +149,18 @@ def time_to_merge_hours():
 @metric("github.issues.open", unit="count")
 def open_issues():
     """Open issues, pull requests excluded, per repository."""
-    counts = {}
-    for repo in repositories():
+    def count(repo: str) -> int:
         items = listing(f"/repos/{repo}/issues", {"state": "open"}, what=f"open issues of {repo}")
         # The issues endpoint lists pull requests too; they are the items with a pull_request key.
-        counts[repo_tag(repo)] = sum(1 for item in items if "pull_request" not in item)
-    return counts
+        return sum(1 for item in items if "pull_request" not in item)
+
+    return per_repository(count)
 
 
 @metric("github.ci.failed_runs_7d", unit="count")
 def failed_runs_7d():
     """Workflow runs created in the last 7 days that failed or timed out, per repository."""
-    return {
-        repo_tag(repo): sum(1 for run in workflow_runs(repo) if run.get("conclusion") in FAILED)
-        for repo in repositories()
-    }
+    return per_repository(lambda repo: sum(1 for run in workflow_runs(repo) if run.get("conclusion") in FAILED))
 
 
 @metric("github.ci.success_rate_7d", unit="percent")

@@ -80,7 +80,7 @@ def test_source_tag():
 
 def test_declares_its_secret_and_config():
     assert GithubCollector.secrets == ("github/token",)
-    assert set(GithubCollector.config) == {"GITHUB_REPOSITORIES"}
+    assert set(GithubCollector.config) == {"GITHUB_REPOSITORIES", "GITHUB_API_URL", "GITHUB_MAX_PAGES"}
 
 
 def test_metric_names_units_and_order():
@@ -365,3 +365,57 @@ def test_helm_values_entry():
 def test_golden_series(golden):
     """Every series and error of the main offline run, against the reviewed tests/cassettes/github/golden.json."""
     golden(GithubCollector())
+
+
+# --- one repository's failure costs its own series only (a loopback GitHub) -----------------------
+def test_failed_repositories_cost_their_own_series_and_renames_are_followed(monkeypatch):
+    """Four repositories behind GITHUB_API_URL (as for GitHub Enterprise Server, /api/v3): one fine,
+    one renamed (301 to /repositories/<id>/..., as GitHub answers), one deleted (404), one forbidden (403)."""
+    from loopback import Loopback, Reply
+
+    listing = lambda items: Reply(200, items)  # noqa: E731
+    runs = Reply(200, {"total_count": 0, "workflow_runs": []})
+    routes: dict = {}
+    for base, n in (("/api/v3/repos/octo/fine", 2), ("/api/v3/repositories/42", 5)):
+        routes[f"{base}/pulls"] = listing([{"number": i, "updated_at": "2000-01-01T00:00:00Z"} for i in range(n)])
+        routes[f"{base}/issues"] = listing([{"number": i} for i in range(n)])
+        routes[f"{base}/actions/runs"] = runs
+    for what in ("pulls", "issues", "actions/runs"):
+        routes[f"/api/v3/repos/octo/gone/{what}"] = Reply(404, {"message": "Not Found"})
+        routes[f"/api/v3/repos/octo/secret/{what}"] = Reply(403, {"message": "Resource not accessible by integration"})
+    with Loopback(routes) as server:
+        for what in ("pulls", "issues", "actions/runs"):
+            routes_reply = Reply(301, {"message": "Moved Permanently"}, headers={"Location": f"{server.url}/api/v3/repositories/42/{what}"})
+            server.routes[f"/api/v3/repos/octo/renamed/{what}"] = [routes_reply]
+        monkeypatch.setenv("GITHUB_API_URL", f"{server.url}/api/v3/")
+        monkeypatch.setenv("GITHUB_TOKEN", "ghp_" + "t" * 36)
+        monkeypatch.setenv("GITHUB_REPOSITORIES", "octo/fine,octo/renamed,octo/gone,octo/secret")
+        result = GithubCollector().run(timeout=20)
+    assert all(r.path.startswith("/api/v3/") for r in server.requests)
+    assert tagged(result, "github.prs.open") == {"repo:octo/fine": 2, "repo:octo/renamed": 5}
+    assert tagged(result, "github.issues.open") == {"repo:octo/fine": 2, "repo:octo/renamed": 5}
+    assert tagged(result, "github.ci.failed_runs_7d") == {"repo:octo/fine": 0, "repo:octo/renamed": 0}
+    failed = sorted((e.metric, e.tags) for e in result.errors if e.tags)
+    per_metric = ("github.ci.failed_runs_7d", "github.issues.open", "github.prs.merged_7d", "github.prs.open")
+    assert failed == sorted((m, (f"repo:octo/{r}",)) for m in per_metric for r in ("gone", "secret"))
+    by_item = {(e.metric, e.tags[0]): e for e in result.errors if e.tags}
+    assert "404" in by_item[("github.prs.open", "repo:octo/gone")].message
+    assert "403" in by_item[("github.prs.open", "repo:octo/secret")].message
+    assert by_item[("github.prs.open", "repo:octo/gone")].to_json()["tags"] == ["repo:octo/gone"]
+    assert "ghp_" not in json.dumps(result.to_json())
+
+
+def test_the_page_limit_is_a_setting_named_in_its_error(monkeypatch):
+    from loopback import Loopback, Reply
+
+    with Loopback() as server:
+        page = Reply(200, [{"number": 1}], headers={"Link": f'<{server.url}/repos/octo/big/issues?page=2>; rel="next"'})
+        server.routes["/repos/octo/big/issues"] = [page]
+        monkeypatch.setenv("GITHUB_API_URL", server.url)
+        monkeypatch.setenv("GITHUB_TOKEN", "ghp_" + "t" * 36)
+        monkeypatch.setenv("GITHUB_REPOSITORIES", "octo/big")
+        monkeypatch.setenv("GITHUB_MAX_PAGES", "3")
+        result = GithubCollector().run(timeout=20)
+    (error,) = [e for e in result.errors if e.metric == "github.issues.open"]
+    assert error.type == "TooManyPages" and error.tags == ("repo:octo/big",)
+    assert "more than 3 pages; raise GITHUB_MAX_PAGES (now 3)" in error.message

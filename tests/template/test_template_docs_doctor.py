@@ -150,3 +150,58 @@ def opened():
     done = cli(root, "doctor", "pagerduty")
     (line,) = [line for line in done.stdout.splitlines() if "metric intervals" in line]
     assert line.split()[0] == "ok", done.stdout
+
+
+def test_doctor_checks_the_deadline_arithmetic_of_every_collector(tmp_path):
+    root = make_project(tmp_path / "project", with_git=False)
+    assert main(["new", "pagerduty", "--root", str(root), "--defaults"]) == 0
+    done = cli(root, "doctor", "pagerduty")
+    helm = {" ".join(line.split()[1:4]): line for line in done.stdout.splitlines() if "Helm" in line}
+    entry = helm["Helm values entry"]
+    assert entry.split()[0] == "ok" and "activeDeadlineSeconds 205 >= timeout 120 + pushTimeout 60 + 10" in entry, done.stdout
+    assert helm["Helm deadlines of"].split()[0] == "ok", done.stdout
+
+    # another collector's entry whose pod would be killed mid-push: one deploy renders all of them
+    values = root / VALUES_RELPATH
+    values.write_text(values.read_text() + "  other:\n    enabled: true\n    pushTimeout: 100\n    activeDeadlineSeconds: 200\n")
+    done = cli(root, "doctor", "pagerduty")
+    assert done.returncode == 1
+    helm = {" ".join(line.split()[1:4]): line for line in done.stdout.splitlines() if "Helm" in line}
+    assert helm["Helm values entry"].split()[0] == "ok", done.stdout  # pagerduty's own entry still fits
+    every = helm["Helm deadlines of"]
+    assert every.split()[0] == "missing", done.stdout
+    assert "collectors.other: activeDeadlineSeconds (200) must be at least timeout + pushTimeout + 10 (120 + 100 + 10 = 230)" in every
+
+
+def test_two_new_at_once_both_keep_their_values_entry(tmp_path):
+    """Two `dd-toolkit new` processes on one project at the same time: both entries survive (the
+    values file's read-modify-write is locked), and the same name twice is refused once."""
+    import subprocess
+
+    from project_helpers import PYTHON, env_for
+
+    root = make_project(tmp_path / "project", with_git=False)
+    values = root / VALUES_RELPATH
+    for round_ in range(3):
+        names = [f"pair{round_}a", f"pair{round_}b"]
+        procs = [
+            subprocess.Popen([PYTHON, "-m", "toolkit.cli", "new", n, "--root", str(root), "--defaults"], cwd=root,
+                             env=env_for(root), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for n in names
+        ]
+        for proc in procs:
+            _, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+        text = values.read_text()
+        for n in names:
+            assert f"\n  {n}:\n" in text, (n, text)
+    procs = [
+        subprocess.Popen([PYTHON, "-m", "toolkit.cli", "new", "twin", "--root", str(root), "--defaults"], cwd=root,
+                         env=env_for(root), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes[0] == 0 and codes[1] != 0, (codes, errors)
+    assert any("collector 'twin' already exists" in e for e in errors), errors
+    assert values.read_text().count("\n  twin:\n") == 1

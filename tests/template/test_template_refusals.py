@@ -144,3 +144,20 @@ def test_a_directory_that_is_not_a_project_is_refused(tmp_path, capsys):
     assert new(tmp_path, "pagerduty") == 2
     assert "not a dd-toolkit project" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_force_keeps_the_users_edited_files(project, capsys):
+    """`new NAME --force` regenerates, but an edited file is kept beside its new version, and said so."""
+    from toolkit.cli import main
+
+    assert main(["new", "pagerduty", "--root", str(project), "--defaults"]) == 0
+    metrics = project / "collectors" / "pagerduty" / "metrics.py"
+    mine = metrics.read_text() + "\n# my own metric goes here\n"
+    metrics.write_text(mine)
+    capsys.readouterr()
+    assert main(["new", "pagerduty", "--root", str(project), "--defaults", "--force"]) == 0
+    out = capsys.readouterr().out
+    backup = metrics.with_name("metrics.py.bak")
+    assert backup.read_text() == mine and "# my own metric" not in metrics.read_text()
+    assert "your versions are kept beside them" in out and "collectors/pagerduty/metrics.py.bak" in out
+    assert not metrics.with_name("README.md.bak").exists()  # unchanged files are just regenerated

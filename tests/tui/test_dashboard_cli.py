@@ -87,3 +87,8 @@ def test_stdin_alone_not_a_terminal_is_refused(monkeypatch, capsys):
     assert main(["dashboard", "--offline", "--no-run"]) == 2
     err = capsys.readouterr().err
     assert "but stdin is not one" in err and "dd-toolkit run --all --offline" in err
+
+
+def test_a_missing_values_file_is_an_error(capsys, tmp_path):
+    assert main(["dashboard", "--values", str(tmp_path / "missing.yaml")]) == 2
+    assert "cannot read" in capsys.readouterr().err

@@ -53,6 +53,7 @@ class RecordReport:
     scrubbed: Counter = field(default_factory=Counter)
     replaced_files: list[Path] = field(default_factory=list)
     result: Any = None  # the CollectionResult of the live run
+    replaced_examples: bool = False  # the scaffold's example cassette was replaced
     meta: dict[str, Any] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
@@ -60,6 +61,9 @@ class RecordReport:
         out += [f"  {method} {uri} -> {status}" for method, uri, status in self.interactions]
         if self.replaced_files:
             out.append("replaced: " + ", ".join(str(p) for p in self.replaced_files))
+        if self.replaced_examples:
+            out.append("the template's example interactions were replaced by the real ones; "
+                       "review the values, then `pytest --update-golden` to rewrite golden.json")
         out.append("scrubbed before writing:" if self.scrubbed else "scrubbed before writing: nothing matched")
         out += [f"  {what}: {count}" for what, count in sorted(self.scrubbed.items())]
         secrets = ", ".join(f"{k}={v}" for k, v in self.meta.get("secrets", {}).items()) or "none"
@@ -113,7 +117,12 @@ def record(collector: Any, run: Callable[[], CollectionResult], *, directory: Pa
     cassette = directory / f"{collector.name}.yaml"
     meta_path = directory / "replay.json"
     old_meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-    report = RecordReport(collector.name, cassette, mode)
+    # A scaffold's cassette holds the template's examples, not the API's answers: the first
+    # recording replaces them whatever the mode (keeping them would replay invented responses).
+    examples = bool(old_meta.pop("examples", False))
+    if examples:
+        mode = "all"
+    report = RecordReport(collector.name, cassette, mode, replaced_examples=examples)
     if mode == "all":
         report.replaced_files = sorted(directory.glob("*.yaml"))
         for path in report.replaced_files:

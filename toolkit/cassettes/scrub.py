@@ -16,7 +16,7 @@ from collections import Counter
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit
 
-from ..model import CREDENTIAL_SHAPES
+from ..model import AUTHORIZATION_VALUE, CREDENTIAL_PARAM, CREDENTIAL_PARAMS, CREDENTIAL_SHAPES
 
 PLACEHOLDER = "placeholder"
 
@@ -29,13 +29,11 @@ _SECRET_HEADERS = {
 _SECRET_HEADER_NAME = re.compile(r"(?i)(auth|token|secret|api[-_]?key|password|cookie|session|credential|signature)")
 # Headers that are noise, not secrets: random per request, they would only churn the cassette.
 _NOISE_HEADERS = {"amz-sdk-invocation-id", "amz-sdk-request", "x-amz-date", "x-amz-content-sha256"}
-# Query/body parameter names that carry credentials.
-_SECRET_PARAM = re.compile(
-    r"(?i)^(access_token|refresh_token|id_token|token|auth|api[_-]?key|apikey|key|secret|client_secret|password|"
-    r"passwd|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|session_token|private_key)$"
-)
+# Query/body parameter names that carry credentials: the model's one list (redaction uses it too).
+_SECRET_PARAM = CREDENTIAL_PARAM
 # JSON keys and XML elements in responses that carry credentials (OAuth, STS, ECS/IMDS credentials).
 _SECRET_KEYS = {
+    *CREDENTIAL_PARAMS, "authorization", "proxy-authorization",
     "access_token", "refresh_token", "id_token", "client_secret", "password", "secret", "api_key", "apikey",
     "private_key", "session_token", "token", "secretaccesskey", "sessiontoken", "accesskeyid", "secret_access_key",
     "access_key_id", "session", "session_id", "sessionid", "cookie",
@@ -45,7 +43,9 @@ _XML_SECRET = re.compile(r"(<(SecretAccessKey|SessionToken|AccessKeyId|Token)>)[
 _SHAPES = [
     *CREDENTIAL_SHAPES,
     ("bearer value", re.compile(r"(?<=Bearer )(?!placeholder\b)[A-Za-z0-9._~+/=-]{8,}")),
+    ("basic value", re.compile(r"(?<=Basic )(?!placeholder\b)[A-Za-z0-9+/=]{8,}")),
 ]
+_AUTH_VALUE = re.compile(AUTHORIZATION_VALUE.pattern.replace("(?![*]{3})", "(?![*]{3}|placeholder\\b)"))
 # Hosts whose exchanges are credentials themselves: never recorded.
 _CREDENTIAL_HOSTS = re.compile(
     r"^(sts(\.[a-z0-9-]+)?\.amazonaws\.com|secretsmanager\.[a-z0-9-]+\.amazonaws\.com|169\.254\.169\.254|169\.254\.170\.2|"
@@ -90,6 +90,10 @@ class Scrubber:
             text, n = pattern.subn(PLACEHOLDER, text)
             if n:
                 self.counts[f"{label} ({where})"] += n
+        # an Authorization value of any scheme echoed in a body or header (Token, Digest, a bare key)
+        text, n = _AUTH_VALUE.subn(lambda m: m.group(1) + PLACEHOLDER, text)
+        if n:
+            self.counts[f"authorization value ({where})"] += n
         return text
 
     def _body(self, body: Any, where: str, content_type: str) -> Any:

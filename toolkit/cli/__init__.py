@@ -58,12 +58,29 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.project is not None:  # every command (and what it starts) finds the project here
         os.environ["DD_TOOLKIT_PROJECT"] = str(args.project.resolve())
+    # every command, not only `run --push`: DD_API_KEY / DD_APP_KEY are registered for redaction
+    # before anything can print (reading them raises nothing; checking them is the command's job)
+    from ..model import Settings
+
+    Settings.from_env()
     try:
         return int(args.handler(args) or 0)
     except ToolkitError as exc:  # every error the toolkit raises on purpose: one line, its exit code
         return fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
+    except BrokenPipeError:
+        return _closed_pipe()
+
+
+def _closed_pipe() -> int:
+    """The reader went away (`dd-toolkit list --json | head -1`): stop quietly, as cat and grep do.
+
+    stdout is pointed at /dev/null so that the interpreter's final flush does not raise again.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

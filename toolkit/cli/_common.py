@@ -5,12 +5,12 @@ from __future__ import annotations
 import sys
 
 from ..errors import EXIT_FAILED, EXIT_USAGE, UsageError
-from ..model import positive_seconds
+from ..model import positive_int, positive_seconds
 
 EXIT_OK = 0
 EXIT_PUSH = 3  # collected, but the push did not send everything
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PUSH", "EXIT_USAGE", "UsageError", "fail", "positive_seconds", "project_root", "stderr_console", "stdout_console"]
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PUSH", "EXIT_USAGE", "UsageError", "fail", "positive_int", "positive_seconds", "project_root", "stderr_console", "stdout_console"]
 
 
 def project_root():

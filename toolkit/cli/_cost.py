@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ._common import EXIT_FAILED, EXIT_OK, UsageError
+from ._common import EXIT_FAILED, EXIT_OK, UsageError, project_root
 
 
 def _non_negative_int(text: str) -> int:
@@ -53,8 +53,9 @@ def handle(args: argparse.Namespace) -> int:
     if args.all and args.names:
         raise UsageError("give collector names or --all, not both")
     if not args.all and not args.names:
-        raise UsageError(f"name a collector, or --all; known collectors: {', '.join(discover()) or 'none'}")
-    refs = list(discover().values()) if args.all else resolve(list(dict.fromkeys(args.names)))
+        raise UsageError(f"name a collector, or --all; known collectors: {', '.join(discover(project_root())) or 'none'}")
+    root = project_root()
+    refs = list(discover(root).values()) if args.all else resolve(list(dict.fromkeys(args.names)), root)
     if args.cassettes is not None and len(refs) != 1:
         raise UsageError("--cassettes counts one collector: name exactly one")
     baseline = _load_baseline(args.baseline) if args.baseline else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import EXIT_FAILED, EXIT_OK, UsageError
+from ._common import EXIT_FAILED, EXIT_OK, UsageError, project_root
 
 METADATA_NEEDS = "dd-toolkit metadata reads (and with --apply writes) metric metadata: export both keys"
 
@@ -30,10 +30,11 @@ def handle(args: argparse.Namespace) -> int:
     if args.all and args.names:
         raise UsageError("give collector names or --all, not both")
     if not args.all and not args.names:
-        raise UsageError(f"name a collector, or --all; known collectors: {', '.join(discover()) or 'none'}")
+        raise UsageError(f"name a collector, or --all; known collectors: {', '.join(discover(project_root())) or 'none'}")
     settings = environment()
     settings.require("DD_API_KEY", "DD_APP_KEY", purpose=METADATA_NEEDS)
-    refs = list(discover().values()) if args.all else resolve(list(dict.fromkeys(args.names)))
+    root = project_root()
+    refs = list(discover(root).values()) if args.all else resolve(list(dict.fromkeys(args.names)), root)
     specs = []
     for ref in refs:
         collector, error = load(ref)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.markup import escape
 
-from ..model import ERROR, NO_DATA, CollectionResult
+from ..model import ERROR, NO_DATA, CollectionResult, redact
 from ._common import stdout_console
 
 
@@ -44,7 +44,7 @@ def print_results(results: list[CollectionResult], *, verbose: bool = False, pus
                 table.add_row(o.name, f"{samples} values", o.unit, f"{len(o.series)} tag set(s)", took, custom)
                 if verbose:
                     for s in o.series:
-                        table.add_row("", f"{len(s.values)} values", "", ",".join(s.tags), "", "")
+                        table.add_row("", f"{len(s.values)} values", "", escape(redact(",".join(s.tags))), "", "")
             elif o.value is not None:
                 table.add_row(o.name, format_value(o.value), o.unit, "", took, custom)
             else:
@@ -52,11 +52,25 @@ def print_results(results: list[CollectionResult], *, verbose: bool = False, pus
                 table.add_row(o.name, f"{len(o.series)} series", o.unit, f"sum {format_value(total)}", took, custom)
                 if verbose:
                     for s in o.series:
-                        table.add_row("", format_value(s.value), "", ",".join(s.tags), "", "")
+                        table.add_row("", format_value(s.value), "", escape(redact(",".join(s.tags))), "", "")
         for name, value in result.meta_metrics.items():
             table.add_row(f"[dim]{name}[/]", f"[dim]{format_value(value)}[/]", "", "", "", "[dim]1[/]")
         console.print(table)
-        for error in result.errors:
-            console.print(f"  [red]✗ {error.metric or result.collector}: {error.type}: {escape(error.message)}[/]", soft_wrap=True)
+        for error, metrics in grouped_errors(result):
+            where = ", ".join(metrics) if metrics else result.collector
+            console.print(f"  [red]✗ {escape(where)}: {error.type}: {escape(error.message)}[/]", soft_wrap=True)
             if verbose and error.traceback:
                 console.print(error.traceback, markup=False)
+
+
+def grouped_errors(result: CollectionResult) -> list[tuple]:
+    """Errors with the same type and message (a missing secret fails every metric that reads it)
+    as one line naming the metrics, in the order they first appear."""
+    groups: dict[tuple[str, str], tuple] = {}
+    for error in result.errors:
+        key = (error.type, error.message)
+        if key not in groups:
+            groups[key] = (error, [])
+        if error.metric:
+            groups[key][1].append(error.where or error.metric)
+    return list(groups.values())

@@ -1,17 +1,25 @@
-"""``dd-toolkit run NAME... | --all [--push] [--json] [--offline] [--cassettes DIR] [--capture DIR] [--timeout S] [--strict]``.
+"""``dd-toolkit run NAME... | --all [--push] [--json] [--offline] [--cassettes DIR] [--capture DIR] [--timeout S] [--push-timeout S] [--workers N] [--strict]``.
 
 ``--capture DIR`` is the flight recorder: the live run's HTTP, scrubbed as ``record`` scrubs,
 kept in ``DIR/<name>/``; ``--offline --cassettes DIR`` replays it with no credentials.
+
+SIGTERM and SIGINT are a normal end (Kubernetes sends SIGTERM at the job's deadline, on
+eviction, drain or rollout): the first stops collecting, pushes what was collected within
+``defaults.SIGNAL_GRACE`` seconds, prints the usual summary and exits 128 + the signal's
+number; a second exits at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_PUSH, UsageError, positive_seconds, project_root
+from ._common import EXIT_FAILED, EXIT_OK, EXIT_PUSH, UsageError, positive_int, positive_seconds, project_root
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +33,14 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="keep this live run's HTTP, scrubbed as `record` does, in DIR/<name>/ (replay it with --offline --cassettes DIR)")
     parser.add_argument("--json", action="store_true", help="print JSON only (an object for one collector, an array for several)")
     parser.add_argument("--timeout", type=positive_seconds, default=None, metavar="S", help="deadline for the whole run in seconds (default 120)")
+    parser.add_argument(
+        "--push-timeout", type=positive_seconds, default=None, metavar="S",
+        help="budget for the whole push after collecting, retries included (default 60)",
+    )
+    parser.add_argument(
+        "--workers", type=positive_int, default=None, metavar="N",
+        help="metric functions of one collector running at once (default: the collector's max_workers, 16)",
+    )
     parser.add_argument("--strict", action="store_true", help="exit non-zero when any metric fails")
     parser.add_argument("--verbose", "-v", action="store_true", help="show tagged series and error tracebacks")
     parser.add_argument("--tag", action="append", default=[], metavar="KEY:VALUE", help="extra tag on every pushed series (repeatable)")
@@ -32,7 +48,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..engine import apply_budget, discover, resolve, run_collectors
+    from ..engine import discover, resolve
+    from ..model import Interrupt
     from ..model import settings as environment
 
     if args.all and args.names:
@@ -57,7 +74,49 @@ def handle(args: argparse.Namespace) -> int:
         settings = PushSettings.from_settings(env, args.tag)  # before collecting: fail fast
 
     intervals, budgets = deployment([r.name for r in refs])  # before collecting: a bad budget fails fast
-    results = run_collectors(refs, timeout=args.timeout, offline=args.offline, cassettes_root=args.cassettes, capture=args.capture)
+    interrupt = Interrupt()
+    with _stop_on_signals(interrupt):
+        code = _collect_and_push(args, refs, settings, interrupt, intervals, budgets)
+    if interrupt.is_set():
+        print(f"dd-toolkit: stopped by {interrupt.reason}; what was collected before it is in the summary above", file=sys.stderr)
+        code = 128 + _SIGNALS.get(interrupt.reason or "", signal.SIGTERM)
+    return code
+
+
+_SIGNALS = {"SIGTERM": signal.SIGTERM, "SIGINT": signal.SIGINT}
+
+
+@contextlib.contextmanager
+def _stop_on_signals(interrupt):
+    """First SIGTERM/SIGINT: set ``interrupt`` (the run ends normally, soon); second: exit at once."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread (a test calling main() from one)
+        return
+
+    def handler(signum, frame):
+        name = signal.Signals(signum).name
+        if interrupt.reason is not None:
+            os.write(2, f"dd-toolkit: second {name}: exiting at once, nothing more is pushed\n".encode())
+            os._exit(128 + signum)
+        os.write(2, f"dd-toolkit: {name}: stopping; pushing what was collected (a second signal exits at once)\n".encode())
+        interrupt.set_soon(name)
+
+    previous = {sig: signal.signal(sig, handler) for sig in _SIGNALS.values()}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _collect_and_push(args, refs, settings, interrupt, intervals, budgets) -> int:
+    from ..engine import apply_budget, run_collectors
+    from ..model import defaults
+
+    results = run_collectors(refs, timeout=args.timeout, offline=args.offline, cassettes_root=args.cassettes, capture=args.capture,
+                             interrupt=interrupt, max_workers=args.workers)
     results = [apply_budget(r, budgets.get(r.collector)) for r in results]
 
     if args.json:
@@ -74,7 +133,8 @@ def handle(args: argparse.Namespace) -> int:
     if settings is not None:
         from ..datadog import push
 
-        report = push(results, settings, intervals=intervals)
+        budget = defaults.PUSH_TIMEOUT if args.push_timeout is None else args.push_timeout
+        report = push(results, settings, intervals=intervals, timeout=budget, interrupt=interrupt)
         print(f"dd-toolkit: {report.summary()}", file=sys.stderr)
         if not report.ok:
             code = EXIT_PUSH

@@ -1,34 +1,65 @@
-"""``--push``: submit a run's series to Datadog's v2 metrics intake with datadog-api-client.
+"""``--push``: submit a run's series to Datadog's intakes, within a budget.
 
 Settings come from the environment: ``DD_API_KEY`` (required), ``DD_SITE`` (default
 ``datadoghq.com``), ``DD_URL`` (a full API base URL, overriding the site: proxies and tests),
-``DD_ENV`` (the ``env:`` tag) and ``DD_TAGS`` (extra tags, comma- or space-separated).
-
-datadog-api-client is imported here only, and only when a push happens: ``from
-datadog_api_client.v2.models import ...`` would import every model (over a second), so the few
-model modules are imported by their own paths.
+``DD_ENV`` (the ``env:`` tag), ``DD_SERVICE`` / ``DD_VERSION`` (``service:`` / ``version:``) and
+``DD_TAGS`` (extra tags, comma- or space-separated).
 
 Gauges, counts and rates go to the v2 series intake (``POST /api/v2/series``), counts and rates
 with their ``interval`` in seconds: the metric's declared one, else the period of the
 collector's schedule (``intervals``); a count or rate with neither is not sent, and the report
 says why. Distributions go to the v1 distribution points intake (``POST
 /api/v1/distribution_points``), which carries no unit: ``dd-toolkit metadata`` sets it.
+
+The push is bounded: ``push(..., timeout=P)`` returns within ``P`` seconds whatever the intake
+does (hangs, resets, 5xx, a rate-limit reset of a day), and a signal (``interrupt``) cuts that to
+a short grace. Every request has its own timeout; 5xx, 408, 429 and connection errors are
+retried only while the budget lasts, and a wait the intake asks for beyond it is reported, not
+waited. What was not sent is named in the report with why.
+
+The payloads are written as JSON directly (one ``json.dumps`` per series, deflated) and posted
+with httpx: datadog-api-client's model objects cost about 40x the serialization itself, and its
+urllib3 retries have no overall budget, which a CronJob with a deadline needs.
 """
 
 from __future__ import annotations
 
 import json
+import random
+import threading
+import time
+import zlib
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import SettingsError
-from ..model import INTERVAL_TYPES, CollectionResult, Series, Settings, datadog_unit, redact, tag_problem
-from .client import api_client, body_text
+from ..model import (
+    INTERVAL_TYPES,
+    MAIN_THREAD_SLICE,
+    CollectionResult,
+    Interrupt,
+    Series,
+    Settings,
+    datadog_unit,
+    defaults,
+    redact,
+    tag_problem,
+)
+from .client import body_text
 
-# The intake accepts 5 MB uncompressed per payload; stay well under it (tags make series vary).
-MAX_PAYLOAD_BYTES = 3_000_000
-MAX_SERIES_PER_REQUEST = 1000
+MAX_COMPRESSED_BYTES = 512_000
+MAX_PAYLOAD_BYTES = 4_500_000  # raw; under 5 MB with room for the envelope
+REQUEST_TIMEOUT = 20.0  # seconds one request may take, within what is left of the budget
+CONCURRENT_REQUESTS = 4
+MAX_ATTEMPTS = 6
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _INTAKE_TYPES = {"count": 1, "rate": 2, "gauge": 3}
+_NAMES_SHOWN = 20
+
+
+SERIES_PATH = "/api/v2/series"
+DISTRIBUTIONS_PATH = "/api/v1/distribution_points"
 
 
 PUSH_NEEDS = "export it (in Kubernetes: the chart's datadog.apiKeySecret) or run without --push"
@@ -83,10 +114,9 @@ class PushReport:
         if self.ok:
             return f"pushed {self.sent} series in {self.requests} request(s)"
         names = sorted({s.metric for s in self.failed})
-        return (
-            f"push failed: {len(self.failed)} series not sent ({', '.join(names)}); "
-            f"{self.sent} sent. {'; '.join(dict.fromkeys(self.errors))}"
-        )
+        shown = ", ".join(names[:_NAMES_SHOWN]) + (f" and {len(names) - _NAMES_SHOWN} more" if len(names) > _NAMES_SHOWN else "")
+        why = "; ".join(dict.fromkeys(self.errors))  # one batch's reason once, however many batches met it
+        return f"push failed: {len(self.failed)} series not sent ({shown}): {why}; {self.sent} sent in {self.requests} request(s)"
 
 
 def series_tags(result: CollectionResult, series: Series, settings: PushSettings) -> list[str]:
@@ -150,13 +180,13 @@ def build_series(results: Iterable[CollectionResult], settings: PushSettings, in
 
 
 def batches(items: list[tuple[Series, dict]]) -> list[list[tuple[Series, dict]]]:
-    """Split series into requests under the intake's payload limits."""
+    """Split series into requests under the intake's raw payload limit (compressed: see ``_encode``)."""
     out: list[list[tuple[Series, dict]]] = []
     current: list[tuple[Series, dict]] = []
     size = 0
     for item in items:
-        item_size = len(json.dumps(item[1]))
-        if current and (size + item_size > MAX_PAYLOAD_BYTES or len(current) >= MAX_SERIES_PER_REQUEST):
+        item_size = len(json.dumps(item[1])) + 1
+        if current and size + item_size > MAX_PAYLOAD_BYTES:
             out.append(current)
             current, size = [], 0
         current.append(item)
@@ -166,112 +196,183 @@ def batches(items: list[tuple[Series, dict]]) -> list[list[tuple[Series, dict]]]
     return out
 
 
-def push(results: Iterable[CollectionResult], settings: PushSettings, intervals: Mapping[str, int | None] | None = None) -> PushReport:
-    """Submit every series of ``results``; report what was sent and what was not."""
-    report = PushReport()
+def push(
+    results: Iterable[CollectionResult],
+    settings: PushSettings,
+    intervals: Mapping[str, int | None] | None = None,
+    *,
+    timeout: float = defaults.PUSH_TIMEOUT,
+    interrupt: Interrupt | None = None,
+) -> PushReport:
+    """Submit every series of ``results`` within ``timeout`` seconds; report what was sent and what was not.
+
+    After ``interrupt`` is set the push ends within ``defaults.SIGNAL_GRACE`` seconds of the signal.
+    """
     bodies = build_bodies(results, settings, intervals)
+    work = [(SERIES_PATH, b) for b in batches(bodies.series)] + [(DISTRIBUTIONS_PATH, b) for b in batches(bodies.distributions)]
+    report = _Push(settings, time.monotonic() + timeout, timeout, interrupt).run(work) if work else PushReport()
     for s, why in bodies.unsendable:
         report.failed.append(s)
         report.errors.append(why)
-    if not bodies.series and not bodies.distributions:
-        return report
-    client = api_client(settings.endpoint, settings.api_key)
-    try:
-        if bodies.series:
-            v2 = _metrics_api(client)
-            for batch in batches(bodies.series):
-                _submit(lambda b: _send_series(v2, b), batch, report)
-        if bodies.distributions:
-            v1 = _distribution_api(client)
-            for batch in batches(bodies.distributions):
-                _submit(lambda b: _send_distributions(v1, b), batch, report)
-    finally:
-        client.close()
     return report
 
 
-def _send_series(api, batch: list[tuple[Series, dict]]) -> None:
-    from datadog_api_client.v2.model.metric_content_encoding import MetricContentEncoding
+class _Push:
+    """Batches sent by a few daemon workers; the caller waits at most until the budget ends."""
 
-    api.submit_metrics(body=_payload(batch), content_encoding=MetricContentEncoding.DEFLATE)
+    def __init__(self, settings: PushSettings, deadline: float, budget: float, interrupt: Interrupt | None) -> None:
+        import httpx
 
-
-def _send_distributions(api, batch: list[tuple[Series, dict]]) -> None:
-    from datadog_api_client.v1.model.distribution_points_content_encoding import (
-        DistributionPointsContentEncoding,
-    )
-
-    api.submit_distribution_points(body=_distribution_payload(batch), content_encoding=DistributionPointsContentEncoding.DEFLATE)
-
-
-def _submit(send, batch: list[tuple[Series, dict]], report: PushReport) -> None:
-    from datadog_api_client.exceptions import ApiException
-
-    report.requests += 1
-    try:
-        send(batch)
-    except ApiException as exc:
-        if exc.status == 413 and len(batch) > 1:  # too large after all: split and send both halves
-            half = len(batch) // 2
-            _submit(send, batch[:half], report)
-            _submit(send, batch[half:], report)
-            return
-        report.failed.extend(s for s, _ in batch)
-        report.errors.append(redact(f"HTTP {exc.status} {exc.reason}: {body_text(exc.body)}"))
-        return
-    except Exception as exc:  # network errors after the client's retries
-        report.failed.extend(s for s, _ in batch)
-        report.errors.append(redact(f"{type(exc).__name__}: {exc}"))
-        return
-    report.sent += len(batch)
-
-
-def _payload(batch: list[tuple[Series, dict]]):
-    from datadog_api_client.v2.model.metric_intake_type import MetricIntakeType
-    from datadog_api_client.v2.model.metric_payload import MetricPayload
-    from datadog_api_client.v2.model.metric_point import MetricPoint
-    from datadog_api_client.v2.model.metric_series import MetricSeries
-
-    series = []
-    for _, body in batch:
-        kwargs = {key: body[key] for key in ("unit", "interval") if key in body}
-        series.append(
-            MetricSeries(
-                metric=body["metric"],
-                type=MetricIntakeType(body["type"]),
-                points=[MetricPoint(timestamp=p["timestamp"], value=p["value"]) for p in body["points"]],
-                tags=body["tags"],
-                **kwargs,
-            )
+        self.settings = settings
+        self.deadline = deadline
+        self.budget = budget
+        self.interrupt = interrupt
+        self.report = PushReport()
+        self.cond = threading.Condition()
+        self.stop = threading.Event()  # set when the caller stops waiting: sleeping retries end
+        self.pending: dict[int, tuple[str, list[tuple[Series, dict]]]] = {}
+        self.queue: deque[int] = deque()
+        # no transport retries: every retry is this module's, inside the budget
+        self.client = httpx.Client(
+            base_url=settings.endpoint,
+            headers={"DD-API-KEY": settings.api_key, "Content-Type": "application/json", "Content-Encoding": "deflate", "Accept": "application/json"},
+            limits=httpx.Limits(max_connections=CONCURRENT_REQUESTS),
         )
-    return MetricPayload(series=series)
+
+    def run(self, work: list[tuple[str, list[tuple[Series, dict]]]]) -> PushReport:
+        """``work``: (the intake's path, a batch of its bodies)."""
+        self.pending = dict(enumerate(work))
+        self.queue.extend(self.pending)
+        if self.interrupt is not None:
+            self.interrupt.watch(self.cond)
+        for _ in range(min(CONCURRENT_REQUESTS, len(work))):
+            threading.Thread(target=self._work, name="dd-toolkit-push", daemon=True).start()
+        try:
+            self._wait()
+        finally:
+            if self.interrupt is not None:
+                self.interrupt.unwatch(self.cond)
+            self.stop.set()
+        with self.cond:
+            leftover, self.pending = self.pending, {}
+            self.queue.clear()
+        if leftover:
+            why = self._cut_reason()
+            for _, batch in leftover.values():
+                self.report.failed.extend(s for s, _ in batch)
+            self.report.errors.append(why)
+        else:
+            self.client.close()  # with requests still in flight, the daemon workers keep it until exit
+        return self.report
+
+    def _end(self) -> float:
+        end = self.deadline
+        if self.interrupt is not None and self.interrupt.is_set():
+            end = min(end, (self.interrupt.at or time.monotonic()) + defaults.SIGNAL_GRACE)
+        return end
+
+    def _cut_reason(self) -> str:
+        if self.interrupt is not None and self.interrupt.is_set() and self._end() < self.deadline:
+            return f"{self.interrupt.reason}: the push's {defaults.SIGNAL_GRACE:g}s grace after the signal ran out"
+        return f"push timeout: not sent within --push-timeout {self.budget:g}s"
+
+    def _wait(self) -> None:
+        with self.cond:
+            while self.pending:
+                left = self._end() - time.monotonic()
+                if left <= 0:
+                    return
+                self.cond.wait(timeout=min(left, MAIN_THREAD_SLICE))  # a signal's handler runs between slices
+
+    def _work(self) -> None:
+        while True:
+            with self.cond:
+                if not self.queue or self.stop.is_set():
+                    return
+                key = self.queue.popleft()
+                item = self.pending.get(key)
+            if item is None:
+                continue
+            sent, failed, errors, requests = self._send(*item)
+            with self.cond:
+                if key not in self.pending:
+                    return  # the caller gave up on it and already counted it as not sent
+                del self.pending[key]
+                self.report.sent += sent
+                self.report.requests += requests
+                self.report.failed.extend(failed)
+                self.report.errors.extend(errors)
+                self.cond.notify_all()
+
+    def _send(self, path: str, batch: list[tuple[Series, dict]]) -> tuple[int, list[Series], list[str], int]:
+        """Send one batch (split on 413 or when too large compressed): (sent, failed, errors, requests)."""
+        body = _encode(batch)
+        if len(body) > MAX_COMPRESSED_BYTES and len(batch) > 1:
+            return self._halves(path, batch)
+        requests = 0
+        for attempt in range(MAX_ATTEMPTS):
+            left = self._end() - time.monotonic()
+            if left <= 0 or self.stop.is_set():
+                return 0, [s for s, _ in batch], [self._cut_reason()], requests
+            requests += 1
+            try:
+                response = self.client.post(path, content=body, timeout=min(REQUEST_TIMEOUT, left))
+            except Exception as exc:  # noqa: BLE001 - timeouts, resets, refused: retried within the budget
+                reason = redact(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+                if self._end() - time.monotonic() <= 0.1:  # the request's timeout was what was left of the budget
+                    reason = f"{self._cut_reason()} (the last request: {reason})"
+                wait = _backoff(attempt)
+            else:
+                if response.status_code < 300:
+                    return len(batch), [], [], requests
+                reason = redact(f"HTTP {response.status_code} {response.reason_phrase}: {body_text(response.content)}")
+                if response.status_code == 413 and len(batch) > 1:
+                    sent, failed, errors, more = self._halves(path, batch)
+                    return sent, failed, errors, requests + more
+                if response.status_code not in RETRY_STATUSES:
+                    return 0, [s for s, _ in batch], [reason], requests
+                asked = _requested_wait(response.headers)
+                wait = max(_backoff(attempt), asked or 0.0)
+                left = self._end() - time.monotonic()
+                if asked is not None and asked > left:
+                    reason += f" (the intake asked to wait {asked:g}s, beyond the {max(left, 0):.1f}s left of the push budget)"
+                    return 0, [s for s, _ in batch], [reason], requests
+            if attempt + 1 == MAX_ATTEMPTS or wait >= self._end() - time.monotonic():
+                return 0, [s for s, _ in batch], [reason], requests
+            if self._sleep(wait):
+                return 0, [s for s, _ in batch], [self._cut_reason()], requests
+        return 0, [s for s, _ in batch], ["unreachable"], requests  # pragma: no cover
+
+    def _halves(self, path, batch):
+        half = len(batch) // 2
+        a = self._send(path, batch[:half])
+        b = self._send(path, batch[half:])
+        return a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]
+
+    def _sleep(self, seconds: float) -> bool:
+        """Wait before a retry; True when the push was stopped (the budget, a signal) meanwhile."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            if self.stop.wait(min(left, 0.5)) or (self.interrupt is not None and self.interrupt.is_set() and time.monotonic() >= self._end()):
+                return True
+        return False
 
 
-def _distribution_payload(batch: list[tuple[Series, dict]]):
-    from datadog_api_client.v1.model.distribution_point import DistributionPoint
-    from datadog_api_client.v1.model.distribution_points_payload import DistributionPointsPayload
-    from datadog_api_client.v1.model.distribution_points_series import DistributionPointsSeries
-    from datadog_api_client.v1.model.distribution_points_type import DistributionPointsType
-
-    series = [
-        DistributionPointsSeries(
-            metric=body["metric"],
-            points=[DistributionPoint([float(ts), values]) for ts, values in body["points"]],
-            tags=body["tags"],
-            type=DistributionPointsType.DISTRIBUTION,
-        )
-        for _, body in batch
-    ]
-    return DistributionPointsPayload(series=series)
+def _encode(batch: list[tuple[Series, dict]]) -> bytes:
+    return zlib.compress(json.dumps({"series": [body for _, body in batch]}, separators=(",", ":")).encode())
 
 
-def _metrics_api(client):
-    from datadog_api_client.v2.api.metrics_api import MetricsApi
-
-    return MetricsApi(client)
+def _backoff(attempt: int) -> float:
+    return min(0.25 * 2**attempt, 8.0) * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not crypto
 
 
-def _distribution_api(client):
-    from datadog_api_client.v1.api.metrics_api import MetricsApi
-
-    return MetricsApi(client)
+def _requested_wait(headers) -> float | None:
+    """Seconds the intake asked to wait: Datadog's X-RateLimit-Reset, else Retry-After."""
+    for name in ("X-RateLimit-Reset", "Retry-After"):
+        value = headers.get(name)
+        if value is not None:
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                continue
+    return None

@@ -10,7 +10,7 @@ Imports the model, the sources and the cassettes; never datadog/, project/ or a 
 
 from .collector import BaseCollector
 from .golden import GOLDEN_FILE, golden_diff, golden_mismatch, golden_series
-from .outcome import ErrorFromData, apply_budget, outcome_for, to_series
+from .outcome import ErrorFromData, apply_budget, outcome_for, series_identity, shown, to_series
 from .pool import Pool
 from .record import DriftReport, adopt_capture, check_collector, record_collector
 from .registry import (
@@ -59,5 +59,7 @@ __all__ = [
     "run_collectors",
     "run_context",
     "run_metrics",
+    "series_identity",
+    "shown",
     "to_series",
 ]

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from ..errors import InvalidMetricValue, MetricTimeout, SeriesCapExceeded, ToolkitError
+from ..errors import Interrupted, InvalidMetricValue, MetricTimeout, SeriesCapExceeded, ToolkitError
 from ..model import (
     ERROR,
     NO_DATA,
     OK,
     CollectionResult,
+    Interrupt,
     MetricError,
     MetricOutcome,
     MetricSpec,
@@ -34,13 +36,32 @@ from ..model import (
 )
 
 
-def timed_out(spec: MetricSpec, began: float | None, now: float, metric_timeout: float | None, run: RunContext):
+def timed_out(
+    spec: MetricSpec,
+    began: float | None,
+    now: float,
+    metric_timeout: float | None,
+    run: RunContext,
+    interrupt: Interrupt | None = None,
+    *,
+    share: float | None = None,
+):
+    if interrupt is not None and interrupt.is_set():
+        # stopped by a signal: recorded by name, as interrupted (not as a timeout to tune)
+        duration = 0.0 if began is None else max(0.0, (interrupt.at or now) - began)
+        when = "before it started" if began is None else f"before it returned ({duration:.1f}s in)"
+        return outcome_for(spec, None, Interrupted(f"{spec.name} was interrupted by {interrupt.reason} {when}"), duration)
     if began is None:
         exc = MetricTimeout(f"{spec.name} did not start before the run's deadline; raise --timeout or lower the pool's load")
         duration = 0.0
     else:
         duration = now - began
-        if metric_timeout is not None and duration >= metric_timeout:
+        if share is not None:
+            exc = MetricTimeout(
+                f"{spec.name} did not return within its {share:.1f}s share of the run's deadline and was given up so "
+                "queued metrics could start; raise --timeout or --workers"
+            )
+        elif metric_timeout is not None and duration >= metric_timeout:
             exc = MetricTimeout(f"{spec.name} did not return within its {metric_timeout:g}s timeout")
         else:
             exc = MetricTimeout(f"{spec.name} did not return before the run's deadline ({duration:.1f}s in)")
@@ -50,13 +71,16 @@ def timed_out(spec: MetricSpec, began: float | None, now: float, metric_timeout:
 def outcome_for(spec: MetricSpec, value: Any, exc: BaseException | None, duration: float) -> MetricOutcome:
     """Turn what one metric function returned (or raised) into its outcome."""
     base = dict(name=spec.name, unit=spec.unit, type=spec.type, description=spec.description, duration_seconds=duration)
+    failed: list[MetricError] = []
     if exc is None:
         try:
-            series = to_series(spec, value)
+            series = to_series(spec, value, failed)
         except InvalidMetricValue as bad:
             exc = bad
     if exc is not None:
         return MetricOutcome(**base, status=ERROR, error=MetricError.from_exception(spec.name, exc))
+    if not series and failed:
+        return MetricOutcome(**base, status=ERROR, error=failed[0], item_errors=tuple(failed))
     if not series:
         return MetricOutcome(**base, status=NO_DATA)
     capped = None
@@ -67,27 +91,40 @@ def outcome_for(spec: MetricSpec, value: Any, exc: BaseException | None, duratio
         ))
         series = series[: spec.max_series]
     single = series[0].value if len(series) == 1 and not series[0].tags and spec.type != "distribution" else None
-    return MetricOutcome(**base, status=OK, value=single, series=tuple(series), error=capped)
+    return MetricOutcome(**base, status=OK, value=single, series=tuple(series), error=capped, item_errors=tuple(failed))
 
 
-def to_series(spec: MetricSpec, value: Any) -> list[Series]:
+def to_series(spec: MetricSpec, value: Any, failed: list[MetricError] | None = None) -> list[Series]:
     """Validate a returned value: a number, ``None`` (no data) or a mapping of tags to numbers.
 
-    A distribution's values are lists of numbers instead of numbers.
+    A distribution's values are lists of numbers instead of numbers. In a mapping, an exception
+    as an item's value is that item's failure: it goes to ``failed`` as an error carrying the
+    item's tags, and the other items are still series.
     """
     point = _samples if spec.type == "distribution" else _number
     if isinstance(value, Mapping):
-        series, seen = [], {}
+        series = []
+        seen: dict[tuple[str, ...], Any] = {}
         for tags, item in value.items():
-            got = point(spec.name, item, f" for tags {tags!r}")
+            if isinstance(item, BaseException):
+                if failed is None:
+                    raise item
+                failed.append(MetricError.from_exception(spec.name, item, _tags(spec.name, tags)))
+                continue
+            got = point(spec.name, item, f" for tags {shown(tags)}")
             if got is None:
                 continue
-            tag_set = _tags(spec.name, tags)
-            key = frozenset(tag_set)
-            if key in seen:  # Datadog ignores tag order: both would land on one series
-                raise InvalidMetricValue(f"{spec.name} returned the series {sorted(key)} twice (as {seen[key]!r} and {tags!r}); each tag set once")
+            clean = _tags(spec.name, tags)
+            # a tag set is a set: ("b:2", "a:1") and ("a:1", "b:2") are one series in Datadog (the
+            # later point would silently replace the earlier), so returning both is this metric's error
+            key = series_identity(clean)
+            if key in seen:
+                raise InvalidMetricValue(
+                    f"{spec.name} returned the tag set {shown(key)} twice ({shown(seen[key])} and {shown(tags)}); "
+                    "return each tag set once"
+                )
             seen[key] = tags
-            series.append(_series(spec, got, tag_set))
+            series.append(_series(spec, got, clean))
         return series
     got = point(spec.name, value, "")
     return [] if got is None else [_series(spec, got, ())]
@@ -114,13 +151,33 @@ def _samples(name: str, value: Any, where: str) -> tuple[float, ...] | None:
     return tuple(samples) or None
 
 
+# A bad value is shown, not dumped: a 50 MB string returned by mistake must not become a 50 MB
+# message (printed, put in --json, kept by the dashboard).
+_SHOW = reprlib.Repr()
+_SHOW.maxstring = _SHOW.maxother = 120
+_SHOW.maxlong = 60
+
+
+def shown(value: Any) -> str:
+    """A bounded repr of any value, for error messages."""
+    try:
+        return _SHOW.repr(value)
+    except Exception:  # noqa: BLE001 - a value whose repr raises is still named
+        return f"<{type(value).__name__} whose repr failed>"
+
+
 def _number(name: str, value: Any, where: str) -> float | None:
     if value is None:
         return None
     # bool is an int subclass: True would be pushed as 1 and hide a bug in the metric.
     if isinstance(value, bool) or not isinstance(value, numbers.Real | Decimal):
-        raise InvalidMetricValue(f"{name} returned {type(value).__name__} {value!r}{where}; return a number or None")
-    number = float(value)
+        raise InvalidMetricValue(f"{name} returned {type(value).__name__} {shown(value)}{where}; return a number or None")
+    try:
+        number = float(value)
+    except (OverflowError, ValueError, ArithmeticError) as exc:  # 10**400, a huge Fraction, Decimal('sNaN')
+        raise InvalidMetricValue(
+            f"{name} returned {type(value).__name__} {shown(value)}{where}, which is not a float ({exc}); return a number within float range"
+        ) from None
     if not math.isfinite(number):
         raise InvalidMetricValue(f"{name} returned {number!r}{where}; NaN and infinities are never pushed, return None for no data")
     return number
@@ -129,11 +186,16 @@ def _number(name: str, value: Any, where: str) -> float | None:
 def _tags(name: str, tags: Any) -> tuple[str, ...]:
     items = (tags,) if isinstance(tags, str) else tags
     if not isinstance(items, tuple | list) or not items or not all(isinstance(t, str) and t for t in items):
-        raise InvalidMetricValue(f"{name} returned tag key {tags!r}; use a tag string 'key:value' or a tuple of them")
+        raise InvalidMetricValue(f"{name} returned tag key {shown(tags)}; use a tag string 'key:value' or a tuple of them")
     for tag in items:
         if problem := tag_problem(tag):
             raise InvalidMetricValue(f"{name}: {problem}")
-    return tuple(dict.fromkeys(items))
+    return tuple(dict.fromkeys(items))  # as given, a repeated tag once
+
+
+def series_identity(tags: tuple[str, ...]) -> tuple[str, ...]:
+    """What makes two series one: the set of their tags, whatever the order."""
+    return tuple(sorted(set(tags)))
 
 
 def apply_budget(result: CollectionResult, budget: int | None) -> CollectionResult:
@@ -208,4 +270,4 @@ def seed_outcomes(
     return outcomes
 
 
-__all__ = ["ErrorFromData", "apply_budget", "outcome_for", "seed_loop", "seed_outcomes", "timed_out", "to_series"]
+__all__ = ["ErrorFromData", "apply_budget", "outcome_for", "seed_loop", "seed_outcomes", "series_identity", "shown", "timed_out", "to_series"]

@@ -3,17 +3,25 @@
 Workers are daemon threads rather than a ``ThreadPoolExecutor``: a metric function that hangs
 past its timeout is abandoned (recorded as an error, a replacement worker keeps the pool at
 size), and a daemon thread cannot keep the process alive after the run has returned.
+
+Queued tasks get their share of the deadline: while work is still queued, a task running longer
+than its share (the time left at the start over the number of "waves" the queue needs) is given
+up so a replacement worker starts the next one. Without it, as many hanging metrics as workers
+held the pool until the deadline and every quick metric queued behind them never started.
 """
 
 from __future__ import annotations
 
 import contextvars
+import math
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from ..model import Interrupt
 
 
 @dataclass
@@ -32,6 +40,7 @@ class Pool:
         self.started: dict[str, float] = {}
         self.finished: dict[str, Finished] = {}
         self.abandoned: set[str] = set()
+        self.shares: dict[str, float] = {}  # tasks given up after their share of the deadline: the share
         self._max_workers = max(1, min(max_workers, len(tasks)))
 
     def start(self) -> None:
@@ -60,28 +69,48 @@ class Pool:
                 self.finished[key] = done
                 self._cond.notify_all()
 
-    def wait(self, keys: list[str], deadline: float, metric_timeout: float | None) -> None:
-        """Wait until every task finished, timed out, or the deadline passed."""
+    def wait(self, keys: list[str], deadline: float, metric_timeout: float | None, interrupt: Interrupt | None = None) -> None:
+        """Wait until every task finished, timed out, the deadline passed or ``interrupt`` was set."""
+        if interrupt is not None:
+            interrupt.watch(self._cond)
+        try:
+            self._wait(keys, deadline, metric_timeout, interrupt)
+        finally:
+            if interrupt is not None:
+                interrupt.unwatch(self._cond)
+
+    def _wait(self, keys: list[str], deadline: float, metric_timeout: float | None, interrupt: Interrupt | None) -> None:
+        waves = math.ceil(len(keys) / self._max_workers)
+        share = (deadline - time.monotonic()) / waves if waves > 1 else None
         with self._cond:
             while True:
                 now = time.monotonic()
                 pending = [k for k in keys if k not in self.finished and k not in self.abandoned]
-                if not pending or now >= deadline:
+                if not pending or now >= deadline or (interrupt is not None and interrupt.is_set()):
+                    if interrupt is not None and interrupt.is_set():
+                        self._queue.clear()  # stop collecting: nothing queued starts after the signal
                     return
                 wake = deadline
-                if metric_timeout is not None:
-                    for key in pending:
-                        began = self.started.get(key)
-                        if began is None:
-                            continue
-                        if now - began >= metric_timeout:
-                            self.abandoned.add(key)
-                            if self._queue:
-                                self._spawn()  # keep the pool at size for what is still queued
-                        else:
-                            wake = min(wake, began + metric_timeout)
+                for key in pending:
+                    began = self.started.get(key)
+                    if began is None:
+                        continue
+                    limit = metric_timeout
+                    queued = bool(self._queue)
+                    if share is not None and queued and (limit is None or share < limit):
+                        limit = share
+                    if limit is None:
+                        continue
+                    if now - began >= limit:
+                        self.abandoned.add(key)
+                        if limit != metric_timeout:
+                            self.shares[key] = limit
+                        if self._queue:
+                            self._spawn()  # keep the pool at size for what is still queued
+                    else:
+                        wake = min(wake, began + limit)
                 self._cond.wait(timeout=max(0.0, wake - now))
 
-    def snapshot(self) -> tuple[dict[str, Finished], dict[str, float]]:
+    def snapshot(self) -> tuple[dict[str, Finished], dict[str, float], dict[str, float]]:
         with self._cond:
-            return dict(self.finished), dict(self.started)
+            return dict(self.finished), dict(self.started), dict(self.shares)

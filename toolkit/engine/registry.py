@@ -22,10 +22,9 @@ from pathlib import Path
 
 from ..errors import CollectorLoadError, UnknownCollector
 from ..model import BUILTIN_PACKAGE, MetricError, MetricSpec, checkout_root
-
-WHEEL_PACKAGE = BUILTIN_PACKAGE  # BUILTIN_PACKAGE may be pointed at another package (the tests' fixtures)
 from .collector import BaseCollector
 
+WHEEL_PACKAGE = BUILTIN_PACKAGE  # BUILTIN_PACKAGE may be pointed at another package (the tests' fixtures)
 ENTRY_POINT_GROUP = "dd_toolkit.collectors"
 PROJECT_PACKAGE = "collectors"
 BUILTIN, PROJECT, OVERRIDE = "built-in", "project", "project (overrides built-in)"

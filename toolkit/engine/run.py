@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from ..cassettes import load_replay
-from ..errors import MetricTimeout
+from ..errors import Interrupted, MetricTimeout
 from ..model import (
+    MAIN_THREAD_SLICE,
     CollectionResult,
+    Interrupt,
     MetricError,
     MetricSpec,
     RunContext,
@@ -60,12 +62,14 @@ class RunOptions:
     sleep: Callable[[float], None] | None = None
     max_workers: int | None = None
     replay: Any = None
+    interrupt: Interrupt | None = None  # a signal stops the run's waiting at once
+    started: float | None = None  # time.monotonic() the deadline counts from (the import, when the caller loaded it)
 
 
 def collect(collector: BaseCollector, options: RunOptions | None = None) -> CollectionResult:
     """Collect once and return the result; never raises for a metric's or the run's failure."""
     options = options or RunOptions()
-    started = time.monotonic()
+    started = time.monotonic() if options.started is None else options.started
     collector._errors = {}
     try:
         context = run_context(collector, options, deadline=started + options.timeout)
@@ -77,9 +81,11 @@ def collect(collector: BaseCollector, options: RunOptions | None = None) -> Coll
     workers = options.max_workers or collector.max_workers
     try:
         if collector.overrides_collect_metrics:
-            result = _run_seed_loop(collector, specs, context)
+            result = _run_seed_loop(collector, specs, context, options.interrupt)
         else:
-            result = run_metrics(collector.name, specs, context, max_workers=workers, metric_timeout=collector.metric_timeout)
+            result = run_metrics(
+                collector.name, specs, context, max_workers=workers, metric_timeout=collector.metric_timeout, interrupt=options.interrupt
+            )
     finally:
         if options.transport is None:
             context.transport.close()
@@ -119,35 +125,40 @@ def run_metrics(
     *,
     max_workers: int = defaults.MAX_WORKERS,
     metric_timeout: float | None = None,
+    interrupt: Interrupt | None = None,
 ) -> CollectionResult:
     """Run every metric function of ``specs`` concurrently on ``run`` and return what they produced."""
     tasks = [(spec.name, spec.function) for spec in specs]
-    finished, started, now, began, started_at = _run_tasks(tasks, run, max_workers, metric_timeout)
+    finished, started, now, began, started_at, shares = _run_tasks(tasks, run, max_workers, metric_timeout, interrupt)
     outcomes = []
     for spec in specs:
         done = finished.get(spec.name)
         if done is None:
-            outcomes.append(timed_out(spec, started.get(spec.name), now, metric_timeout, run))
+            outcomes.append(timed_out(spec, started.get(spec.name), now, metric_timeout, run, interrupt, share=shares.get(spec.name)))
         else:
             outcomes.append(outcome_for(spec, done.value, done.exc, done.duration))
     return CollectionResult(collector, started_at, time.perf_counter() - began, outcomes, offline=run.offline, requests=run.recorded_requests())
 
 
-def _run_seed_loop(collector: BaseCollector, specs: list[MetricSpec], run: RunContext) -> CollectionResult:
+def _run_seed_loop(collector: BaseCollector, specs: list[MetricSpec], run: RunContext, interrupt: Interrupt | None = None) -> CollectionResult:
     """A seed-style ``collect_metrics`` override as the pool's one task, bounded by the run's deadline."""
-    finished, _, _, began, started_at = _run_tasks([(SEED_TASK, collector.collect_metrics)], run, 1, None)
+    finished, _, _, began, started_at, _ = _run_tasks([(SEED_TASK, collector.collect_metrics)], run, 1, None, interrupt)
     done = finished.get(SEED_TASK)
     values = (done.value if done is not None else None) or {}
     outcomes = seed_outcomes(specs, values, dict(collector._errors), timed_out=done is None)
     result = CollectionResult(collector.name, started_at, time.perf_counter() - began, outcomes, offline=run.offline, requests=run.recorded_requests())
-    if done is None:
+    if done is None and interrupt is not None and interrupt.is_set():
+        result.fatal = MetricError.from_exception(None, Interrupted(f"{collector.name}.collect_metrics() was interrupted by {interrupt.reason}"))
+    elif done is None:
         result.fatal = MetricError.from_exception(None, MetricTimeout(f"{collector.name}.collect_metrics() did not return before the run's deadline"))
     elif done.exc is not None:
         result.fatal = MetricError.from_exception(None, done.exc)
     return result
 
 
-def _run_tasks(tasks: list[tuple[str, Callable[[], Any]]], run: RunContext, max_workers: int, metric_timeout: float | None):
+def _run_tasks(
+    tasks: list[tuple[str, Callable[[], Any]]], run: RunContext, max_workers: int, metric_timeout: float | None, interrupt: Interrupt | None = None
+):
     started_at = datetime.now(UTC)
     began = time.perf_counter()
     token = enter_run(run)
@@ -160,9 +171,9 @@ def _run_tasks(tasks: list[tuple[str, Callable[[], Any]]], run: RunContext, max_
     pool = Pool(contexts, max_workers)
     if contexts:
         pool.start()
-        pool.wait([key for key, _, _ in contexts], run.deadline, metric_timeout)
-    finished, started = pool.snapshot()
-    return finished, started, time.monotonic(), began, started_at
+        pool.wait([key for key, _, _ in contexts], run.deadline, metric_timeout, interrupt)
+    finished, started, shares = pool.snapshot()
+    return finished, started, time.monotonic(), began, started_at, shares
 
 
 def _context_for(key: str) -> contextvars.Context:
@@ -178,14 +189,21 @@ def run_collector(
     offline: bool = False,
     cassettes: Path | None = None,
     capture: Path | None = None,
+    interrupt: Interrupt | None = None,
+    started: float | None = None,
+    max_workers: int | None = None,
 ) -> CollectionResult:
     """Load and collect one collector by its ref; a load failure comes back as a result with ``fatal`` set.
+
+    The deadline counts from ``started`` (default: now, before the import), so a collector
+    whose modules are slow to import spends its own ``timeout`` on it.
 
     ``capture`` (a directory): the flight recorder. The live run's HTTP is recorded, scrubbed
     exactly as ``record`` does, into ``capture/<name>/``, the layout ``cassettes`` (and
     ``run --offline --cassettes``) reads. It runs serially, as ``record`` does: vcrpy's
     patching can lose interactions recorded from a pool of threads.
     """
+    started = time.monotonic() if started is None else started
     collector, error = load(ref)
     if collector is None:
         return CollectionResult.could_not_run(ref.name, error, offline=offline)
@@ -194,13 +212,25 @@ def run_collector(
         from ..cassettes import record
         from ..errors import ToolkitError
 
-        options = RunOptions(timeout=timeout, max_workers=1)
+        options = RunOptions(timeout=timeout, max_workers=1, interrupt=interrupt, started=started)
         try:
             return record(collector, lambda: collect(collector, options), directory=Path(capture) / collector.name, mode="all").result
         except ToolkitError as exc:  # a secret that cannot be read, a cassette that kept one: the run fails, as data
             return CollectionResult.could_not_run(collector.name, exc)
-    options = RunOptions(timeout=timeout, offline=offline or cassettes is not None, cassettes=cassettes)
+    options = RunOptions(
+        timeout=timeout,
+        offline=offline or cassettes is not None,
+        cassettes=cassettes,
+        interrupt=interrupt,
+        started=started,
+        max_workers=max_workers,
+    )
     return collect(collector, options)
+
+
+# After its deadline (or a signal) a collector's thread gets this long to hand in what it has;
+# one still busy then (an import that hangs) is reported as not finished and left behind.
+HAND_IN_SECONDS = 1.0
 
 
 def run_collectors(
@@ -210,31 +240,68 @@ def run_collectors(
     offline: bool = False,
     cassettes_root: Path | None = None,
     capture: Path | None = None,
+    interrupt: Interrupt | None = None,
+    max_workers: int | None = None,
 ) -> list[CollectionResult]:
     """Run several collectors at once (each with its own pool and deadline), results in order.
+
+    Returns by every collector's deadline (import included) plus a moment, or at once after
+    ``interrupt``: a collector that has not handed in a result by then is reported as timed
+    out (or interrupted) by name, and its daemon thread cannot keep the process alive.
 
     ``cassettes_root`` holds one directory per collector (as ``tests/cassettes/`` does) to
     replay from; ``capture`` one per collector to record into. Captured runs go one after
     another: vcrpy's recording patches the process, not one run.
     """
-    def one_ref(ref: CollectorRef) -> CollectionResult:
+    timeout = defaults.RUN_TIMEOUT if timeout is None else timeout
+
+    def one_ref(ref: CollectorRef, started: float | None = None) -> CollectionResult:
         cassettes = Path(cassettes_root) / ref.name if cassettes_root is not None else None
-        return run_collector(ref, timeout=timeout, offline=offline, cassettes=cassettes, capture=capture)
+        return run_collector(ref, timeout=timeout, offline=offline, cassettes=cassettes, capture=capture,
+                             interrupt=interrupt, started=started, max_workers=max_workers)
 
     if capture is not None and not offline:
         return [one_ref(ref) for ref in refs]
     results: list[CollectionResult | None] = [None] * len(refs)
+    done = threading.Condition()
+    started = time.monotonic()
 
     def one(i: int, ref: CollectorRef) -> None:
         try:
-            results[i] = one_ref(ref)
+            result = one_ref(ref, started)
         except BaseException as exc:  # noqa: BLE001 - a collector that kills its thread still reports
-            results[i] = CollectionResult.could_not_run(ref.name, exc, offline=offline)
+            result = CollectionResult.could_not_run(ref.name, exc, offline=offline)
+        with done:
+            results[i] = result
+            done.notify_all()
 
-    threads = [threading.Thread(target=one, args=(i, ref), daemon=True) for i, ref in enumerate(refs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    # every slot is filled: one() records even a SystemExit as the collector's fatal error
-    return [r for r in results if r is not None]
+    for i, ref in enumerate(refs):
+        threading.Thread(target=one, args=(i, ref), name=f"dd-toolkit-collector-{ref.name}", daemon=True).start()
+    if interrupt is not None:
+        interrupt.watch(done)
+    try:
+        _wait_for_results(results, done, started + timeout, interrupt)
+    finally:
+        if interrupt is not None:
+            interrupt.unwatch(done)
+    with done:
+        for i, ref in enumerate(refs):
+            if results[i] is None:
+                if interrupt is not None and interrupt.is_set():
+                    exc: BaseException = Interrupted(f"{ref.name} was interrupted by {interrupt.reason} while loading")
+                else:
+                    exc = MetricTimeout(f"{ref.name} did not load and run within its {timeout:g}s deadline (importing its modules counts)")
+                results[i] = CollectionResult.could_not_run(ref.name, exc, offline=offline)
+        return list(results)  # type: ignore[arg-type] - every slot is filled above
+
+
+def _wait_for_results(results: list, done: threading.Condition, deadline: float, interrupt: Interrupt | None) -> None:
+    hand_in_by: float | None = None
+    with done:
+        while any(r is None for r in results):
+            now = time.monotonic()
+            if hand_in_by is None and (now >= deadline or (interrupt is not None and interrupt.is_set())):
+                hand_in_by = now + HAND_IN_SECONDS
+            if hand_in_by is not None and now >= hand_in_by:
+                return
+            done.wait(timeout=min(MAIN_THREAD_SLICE, max(0.0, (hand_in_by or deadline) - now)))

@@ -10,11 +10,21 @@ Imports nothing of the toolkit but ``toolkit.errors``.
 
 from . import cost, defaults, install
 from .context import RunContext, current_metric, current_run, enter_metric, enter_run, leave_metric, leave_run
-from .defaults import positive_seconds
+from .defaults import positive_int, positive_seconds
 from .discovery import auto_discover_metrics, metric_specs
 from .install import BUILTIN_PACKAGE, checkout_root, resource
+from .interrupt import MAIN_THREAD_SLICE, Interrupt
 from .metric import INTERVAL_TYPES, METRIC_NAME_RE, TYPES, MetricSpec, metric, spec_of, validate_metric_name
-from .redact import CREDENTIAL_SHAPES, REDACTED, known_secrets, redact, register_secret
+from .redact import (
+    AUTHORIZATION_VALUE,
+    CREDENTIAL_PARAM,
+    CREDENTIAL_PARAMS,
+    CREDENTIAL_SHAPES,
+    REDACTED,
+    known_secrets,
+    redact,
+    register_secret,
+)
 from .result import ERROR, NO_DATA, OK, CollectionResult, HttpExchange, MetricError, MetricOutcome, Series
 from .schedule import is_valid_cron, next_run, schedule_gaps, schedule_period
 from .settings import Settings, settings
@@ -22,12 +32,16 @@ from .tags import MAX_TAG_LENGTH, normalize_tag, tag_problem
 from .units import DATADOG_UNITS, UNIT_FAMILIES, UNITS, UNITS_SOURCE, datadog_unit, unit_problem
 
 __all__ = [
+    "AUTHORIZATION_VALUE",
     "BUILTIN_PACKAGE",
+    "CREDENTIAL_PARAM",
+    "CREDENTIAL_PARAMS",
     "CREDENTIAL_SHAPES",
     "DATADOG_UNITS",
     "ERROR",
     "INTERVAL_TYPES",
     "MAX_TAG_LENGTH",
+    "MAIN_THREAD_SLICE",
     "METRIC_NAME_RE",
     "NO_DATA",
     "OK",
@@ -38,6 +52,7 @@ __all__ = [
     "UNIT_FAMILIES",
     "CollectionResult",
     "HttpExchange",
+    "Interrupt",
     "MetricError",
     "MetricOutcome",
     "MetricSpec",
@@ -62,6 +77,7 @@ __all__ = [
     "metric_specs",
     "next_run",
     "normalize_tag",
+    "positive_int",
     "positive_seconds",
     "redact",
     "register_secret",

@@ -21,16 +21,27 @@ CREDENTIAL_SHAPES: list[tuple[str, re.Pattern]] = [
     ("Slack token", re.compile(r"\bxox[abposr]-[0-9A-Za-z-]{10,}")),
 ]
 
+# Query and form parameter names that carry credentials: one list for redaction, the recorder's
+# scrubber and the cassette hygiene test, so a name added here is scrubbed everywhere.
+CREDENTIAL_PARAMS: tuple[str, ...] = (
+    "access_token", "refresh_token", "id_token", "session_token", "private_token", "token", "auth",
+    "api_key", "api-key", "apikey", "key", "secret", "client_secret", "password", "passwd", "private_key",
+    "sig", "signature", "x-amz-signature", "x-amz-credential", "x-amz-security-token",
+)
+CREDENTIAL_PARAM = re.compile("(?i)^(?:" + "|".join(map(re.escape, CREDENTIAL_PARAMS)) + ")$")
+# An Authorization value of any scheme (Bearer, Basic, Token, Digest, AWS4-HMAC-SHA256, a bare
+# key): group 1 keeps the name and the scheme, the credential after it is what goes.
+AUTHORIZATION_VALUE = re.compile(
+    r"(?i)((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?(?:[A-Za-z][\w.+-]*\s+)?+)(?![*]{3})[^'\"\s}]+"
+)
+
 # Shapes of credentials that may reach an error message without passing through get_secret
 # (a token in a URL a server echoes back, an Authorization header in a traceback).
 _PATTERNS = [
-    re.compile(
-        r"(?i)([?&;](?:access_token|token|api[_-]?key|apikey|key|secret|client_secret|password|"
-        r"sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&\s'\"#]+"
-    ),
-    re.compile(r"(?i)(\bBearer\s+)[A-Za-z0-9._~+/=-]+"),
-    re.compile(r"(?i)(\bBasic\s+)[A-Za-z0-9+/=]{8,}"),
-    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(?!Bearer|Basic)[^'\"\s,}]+"),
+    re.compile(r"(?i)([?&;](?:" + "|".join(map(re.escape, CREDENTIAL_PARAMS)) + r")=)[^&\s'\"#]+"),
+    AUTHORIZATION_VALUE,
+    re.compile(r"(?i)(\bBearer\s+)(?![*]{3})[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"(?i)(\bBasic\s+)(?![*]{3})[A-Za-z0-9+/=]{8,}"),
     *(re.compile(f"()(?:{shape.pattern})") for _, shape in CREDENTIAL_SHAPES),
 ]
 

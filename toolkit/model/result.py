@@ -13,6 +13,19 @@ OK = "ok"
 NO_DATA = "no_data"
 ERROR = "error"
 
+# An error is shown in a terminal line, a JSON field and a dashboard panel: a message holding a
+# whole response body (or a 50 MB value) is cut, with how much was left out.
+MESSAGE_LIMIT = 2_000
+TRACEBACK_LIMIT = 20_000
+_SECRET_ROOM = 1_000  # longer than any secret: cut, redact, then cut again, so no secret is half-kept
+
+
+def _bounded(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return redact(text)
+    clean = redact(text[: limit + _SECRET_ROOM])[:limit]
+    return f"{clean}... [{len(text) - limit:,} more characters]"
+
 
 @dataclass(frozen=True)
 class MetricError:
@@ -22,15 +35,29 @@ class MetricError:
     type: str
     message: str
     traceback: str = ""
+    tags: tuple[str, ...] = ()  # the item that failed, for a tagged metric whose other items worked
 
     @classmethod
-    def from_exception(cls, metric: str | None, exc: BaseException) -> MetricError:
+    def from_exception(cls, metric: str | None, exc: BaseException, tags: tuple[str, ...] = ()) -> MetricError:
         tb = "".join(_traceback.format_exception(type(exc), exc, exc.__traceback__))
-        message = str(exc) or type(exc).__name__
-        return cls(metric, type(exc).__name__, redact(message), redact(tb))
+        try:
+            message = str(exc) or type(exc).__name__
+        except Exception:  # noqa: BLE001 - an exception whose str() raises is still an error
+            message = type(exc).__name__
+        return cls(metric, type(exc).__name__, _bounded(message, MESSAGE_LIMIT), _bounded(tb, TRACEBACK_LIMIT), tuple(tags))
+
+    @property
+    def where(self) -> str | None:
+        """The metric, and the failed item's tags when there are any: ``github.prs.open{repo:a/b}``."""
+        if self.metric is None or not self.tags:
+            return self.metric
+        return f"{self.metric}{{{','.join(redact(t) for t in self.tags)}}}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"metric": self.metric, "type": self.type, "message": self.message}
+        out = {"metric": self.metric, "type": self.type, "message": self.message}
+        if self.tags:
+            out["tags"] = [redact(t) for t in self.tags]
+        return out
 
 
 @dataclass(frozen=True)
@@ -50,7 +77,8 @@ class Series:
     interval: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"metric": self.metric, "value": self.value, "tags": list(self.tags)}
+        # shown, not pushed: a tag value holding a secret (a token in a URL tag) is scrubbed, as the dashboard does
+        out: dict[str, Any] = {"metric": self.metric, "value": self.value, "tags": [redact(t) for t in self.tags]}
         if self.type == "distribution":
             out["values"] = list(self.values)
         return out
@@ -108,6 +136,16 @@ class MetricOutcome:
     value: float | None = None
     series: tuple[Series, ...] = ()
     error: MetricError | None = None
+    # a tagged metric's failed items, one error each (with its tags); the items that worked are
+    # in ``series``. When every item failed, ``error`` is the first of them and status is error.
+    item_errors: tuple[MetricError, ...] = ()
+
+    @property
+    def errors(self) -> list[MetricError]:
+        found = list(self.item_errors)
+        if self.error is not None and not any(e is self.error for e in found):
+            found.insert(0, self.error)
+        return found
 
 
 @dataclass
@@ -142,7 +180,7 @@ class CollectionResult:
 
     @property
     def errors(self) -> list[MetricError]:
-        found = [o.error for o in self.outcomes if o.error is not None]
+        found = [e for o in self.outcomes for e in o.errors]
         return ([self.fatal] if self.fatal else []) + found
 
     @property

@@ -21,8 +21,10 @@ from .template import TEMPLATE_RELPATH, read_answers
 from .update import UpdateResult, update_collector, update_project, update_project_files
 from .values import (
     ACTIVE_DEADLINE_MARGIN,
+    CHART_DEFAULT_PUSH_TIMEOUT,
     CHART_DEFAULT_TIMEOUT,
     CHART_PATH,
+    TERMINATION_GRACE,
     VALUES_PATH,
     CollectorValues,
     SyncReport,
@@ -37,6 +39,7 @@ from .values_edit import add_entry, read_entry, render_with_entry, write_atomica
 __all__ = [
     "ACTIVE_DEADLINE_MARGIN",
     "AUTH_KINDS",
+    "CHART_DEFAULT_PUSH_TIMEOUT",
     "CHART_DEFAULT_TIMEOUT",
     "CHART_PATH",
     "COLLECTOR_ANSWERS",
@@ -48,6 +51,7 @@ __all__ = [
     "SKIPPED",
     "START",
     "TEMPLATE_RELPATH",
+    "TERMINATION_GRACE",
     "VALUES_PATH",
     "Check",
     "CollectorValues",

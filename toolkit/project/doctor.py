@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..engine import CollectorRef, describe
+from ..engine import CollectorRef, describe, discover
 from ..errors import DocsError, ProjectError, ReplayError, ValuesError
 from ..model import (
     INTERVAL_TYPES,
@@ -44,7 +44,8 @@ def diagnose(ref: CollectorRef, project: Project, *, secrets: bool = False) -> t
     if collector is None:
         error = described.error
         checks.append(Check("collector class", MISSING, f"{ref.target} does not import: {error.type}: {error.message}"))
-        rest = ("metrics", "README metrics table", "tests", "cassettes", "Helm values entry", "values.schema.json", "secrets")
+        rest = ("metrics", "README metrics table", "tests", "cassettes", "Helm values entry", "Helm deadlines of every collector",
+                "values.schema.json", "secrets")
         return project.root, checks + [Check(label, MISSING, "needs the collector class") for label in rest]
     checks.append(Check("collector class", OK, f"{type(collector).__module__}.{type(collector).__name__}"))
     try:
@@ -165,9 +166,20 @@ def _check_helm(project: Project, values: Values, name: str, checks: list[Check]
     if problems:
         checks.append(Check("Helm values entry", MISSING, "; ".join(problems)))
         return
-    checks.append(Check("Helm values entry", OK, f"collectors.{name}, schedule {schedule!r}"))
-    sync = values.sync(project.collector_packages())
+    c = values.collectors[name]
+    checks.append(Check(
+        "Helm values entry", OK,
+        f"collectors.{name}, schedule {schedule!r}; activeDeadlineSeconds {c.active_deadline_seconds} >= "
+        f"timeout {c.timeout} + pushTimeout {c.push_timeout} + 10, terminationGracePeriodSeconds {c.termination_grace_seconds}",
+    ))
+    sync = values.sync(project.collector_packages(), available=discover(project.root))
     checks.append(Check("Helm values match collectors/", OK if sync.ok else MISSING, "; ".join(sync.problems()) or "every package has an entry"))
+    # every enabled collector's deadlines: one deploy renders them all, so one misfit is everyone's
+    others = values.problems()  # this collector's own are already known to be none
+    checks.append(Check(
+        "Helm deadlines of every collector", MISSING if others else OK,
+        "; ".join(others) or f"{len(values.enabled)} enabled, each deadline fits its run and its schedule",
+    ))
 
 
 def _check_schema(project: Project, values: Values, checks: list[Check], *, shown: int = 3) -> None:

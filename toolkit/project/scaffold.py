@@ -125,6 +125,12 @@ def new_collector(
     check_name(name)
     if not (root / "collectors" / "__init__.py").is_file():
         raise ScaffoldError(f"{root} has no collectors/__init__.py, so it is not a dd-toolkit project; pass the project's directory as --root")
+    # one `new` at a time per project: the exists-check and the values entry cannot interleave
+    with _values_edit.locked(root / _helm_values.VALUES_PATH):
+        return _new_locked(root, name, data, interactive=interactive, force=force, template=template)
+
+
+def _new_locked(root: Path, name: str, data: dict, *, interactive: bool, force: bool, template: Path | None) -> NewResult:
     existing = [p for p in collector_paths(root, name) if p.exists()]
     if existing and not force:
         where = ", ".join(str(p.relative_to(root)) for p in existing)

@@ -1,8 +1,9 @@
 """``Values``: the Helm chart's values file, read once and the way the chart reads it.
 
 The chart's rules: an entry ``collectors.<name>`` is merged over ``defaults`` key by key
-(``env`` merged too); a missing ``enabled`` is off; a missing timeout is the chart's default;
-a null ``activeDeadlineSeconds`` is the timeout plus a margin. ``monitors`` (schedules and
+(``env`` merged too); a missing ``enabled`` is off; a missing timeout or push timeout is the chart's default;
+a null ``activeDeadlineSeconds`` is both budgets plus the signal grace and the exit slack, a null
+``terminationGracePeriodSeconds`` the grace plus the slack. ``monitors`` (schedules and
 timeouts), ``doctor`` (entries, deadlines, the schema), ``new`` (which entry exists) and the
 dashboard (schedules of enabled collectors) all read the file through ``Values``.
 """
@@ -20,10 +21,13 @@ from ..model import defaults, schedule_gaps
 
 CHART_PATH = Path("charts") / "datadog-collectors"
 VALUES_PATH = CHART_PATH / "values.yaml"
-# What the chart does when activeDeadlineSeconds is null: the run's timeout plus time to start
-# the pod and push. Keep in step with templates/cronjob.yaml.
-ACTIVE_DEADLINE_MARGIN = 60
+# What the chart does when activeDeadlineSeconds is null: timeout + pushTimeout + this margin (the
+# signal grace and the exit slack), so the deadline only fires when the run hangs past its own
+# bound and its SIGTERM still leaves the grace to push. Keep in step with templates/cronjob.yaml.
+ACTIVE_DEADLINE_MARGIN = int(defaults.SIGNAL_GRACE + defaults.EXIT_SLACK)
+TERMINATION_GRACE = int(defaults.SIGNAL_GRACE + defaults.EXIT_SLACK)  # a null terminationGracePeriodSeconds
 CHART_DEFAULT_TIMEOUT = int(defaults.RUN_TIMEOUT)  # defaults.timeout in the chart's values.yaml (a test keeps them equal)
+CHART_DEFAULT_PUSH_TIMEOUT = int(defaults.PUSH_TIMEOUT)  # defaults.pushTimeout (a test keeps them equal)
 DEFAULT_SCHEDULE = "*/15 * * * *"
 
 
@@ -39,6 +43,14 @@ class CollectorValues:
     env: Mapping[str, Any] = field(default_factory=dict)
     budget: int | None = None  # budget.customMetrics: custom metrics one run may push
     price_per_100: float | None = None  # budget.pricePer100: your price per 100 custom metrics a month
+    push_timeout: int = CHART_DEFAULT_PUSH_TIMEOUT
+    termination_grace_seconds: int = TERMINATION_GRACE
+    workers: int | None = None  # None: the collector's own max_workers
+
+    @property
+    def run_bound(self) -> int:
+        """Seconds within which ``run --push`` exits whatever the intake does: both budgets and the slack."""
+        return self.timeout + self.push_timeout + int(defaults.EXIT_SLACK)
 
 
 @dataclass(frozen=True)
@@ -90,16 +102,23 @@ def collector_values(values: Mapping[str, Any]) -> dict[str, CollectorValues]:
         # a values file without `defaults:` (a bare one written by `dd-toolkit new`) gets the chart's
         raw_timeout = merged.get("timeout")
         timeout = int(raw_timeout) if raw_timeout is not None else CHART_DEFAULT_TIMEOUT
+        raw_push = merged.get("pushTimeout")
+        push_timeout = int(raw_push) if raw_push is not None else CHART_DEFAULT_PUSH_TIMEOUT
         deadline = merged.get("activeDeadlineSeconds")
+        grace = merged.get("terminationGracePeriodSeconds")
+        workers = merged.get("workers")
         out[name] = CollectorValues(
             name=name,
             enabled=bool(entry.get("enabled", False)),
             schedule=str(merged.get("schedule") or DEFAULT_SCHEDULE).strip(),
             timeout=timeout,
-            active_deadline_seconds=int(deadline) if deadline is not None else timeout + ACTIVE_DEADLINE_MARGIN,
+            active_deadline_seconds=int(deadline) if deadline is not None else timeout + push_timeout + ACTIVE_DEADLINE_MARGIN,
             env=env,
             budget=_number((entry.get("budget") or {}).get("customMetrics"), int),
             price_per_100=_number((entry.get("budget") or {}).get("pricePer100"), float),
+            push_timeout=push_timeout,
+            termination_grace_seconds=int(grace) if grace is not None else TERMINATION_GRACE,
+            workers=int(workers) if workers is not None else None,
         )
     return out
 
@@ -124,18 +143,25 @@ def collector_packages(collectors_dir: Path) -> set[str]:
     }
 
 
-def check_sync(collector_names: Iterable[str], values: Mapping[str, Any]) -> SyncReport:
-    """Compare the collectors that exist with the entries under ``collectors:`` in the values."""
+def check_sync(collector_names: Iterable[str], values: Mapping[str, Any], available: Iterable[str] = ()) -> SyncReport:
+    """Compare the project's collectors with the entries under ``collectors:`` in the values.
+
+    Every project collector needs an entry; an entry needs a collector, the project's own or one
+    ``available`` from elsewhere (a built-in or an entry point, deployed by its entry).
+    """
     names = set(collector_names)
     entries = set((values.get("collectors") or {}).keys())
-    return SyncReport(tuple(sorted(names - entries)), tuple(sorted(entries - names)))
+    return SyncReport(tuple(sorted(names - entries)), tuple(sorted(entries - names - set(available))))
 
 
 def check_values(values: Mapping[str, Any]) -> list[str]:
     """Problems the schema cannot see: schedules cron cannot parse, deadlines that do not fit.
 
-    A pod's activeDeadlineSeconds must leave the run its whole ``--timeout`` and end before the
-    next run is due, or two runs overlap (concurrencyPolicy Forbid then skips the next one).
+    The run exits within timeout + pushTimeout + 10 s whatever the intake does, and within 20 s
+    of a SIGTERM. So a pod's activeDeadlineSeconds must leave it that whole bound (or the pod is
+    killed mid-push with nothing in the log), terminationGracePeriodSeconds must cover the 20 s
+    after the SIGTERM, and the deadline plus that grace must end before the next run is due, or
+    two runs overlap (concurrencyPolicy Forbid then skips the next one).
     """
     problems = []
     for c in collector_values(values).values():
@@ -149,14 +175,27 @@ def check_values(values: Mapping[str, Any]) -> list[str]:
         if c.timeout <= 0:
             problems.append(f"collectors.{c.name}.timeout must be a positive number of seconds")
             continue
-        if c.active_deadline_seconds <= c.timeout:
+        if c.push_timeout <= 0:
+            problems.append(f"collectors.{c.name}.pushTimeout must be a positive number of seconds")
+            continue
+        slack = int(defaults.EXIT_SLACK)
+        if c.active_deadline_seconds < c.run_bound:
             problems.append(
-                f"collectors.{c.name}: activeDeadlineSeconds ({c.active_deadline_seconds}) must be above timeout ({c.timeout})"
+                f"collectors.{c.name}: activeDeadlineSeconds ({c.active_deadline_seconds}) must be at least timeout + "
+                f"pushTimeout + {slack} ({c.timeout} + {c.push_timeout} + {slack} = {c.run_bound}), or the pod is killed mid-push; "
+                f"raise it or leave it null"
             )
-        if c.active_deadline_seconds >= shortest:
+        needed = int(defaults.SIGNAL_EXIT)
+        if c.termination_grace_seconds < needed:
             problems.append(
-                f"collectors.{c.name}: activeDeadlineSeconds ({c.active_deadline_seconds}) must be below the schedule's "
-                f"interval ({shortest}s for {c.schedule!r})"
+                f"collectors.{c.name}: terminationGracePeriodSeconds ({c.termination_grace_seconds}) must be at least {needed}: "
+                f"after a SIGTERM the run pushes for up to {defaults.SIGNAL_GRACE:g}s and exits within {needed}s"
+            )
+        end = c.active_deadline_seconds + c.termination_grace_seconds
+        if end >= shortest:
+            problems.append(
+                f"collectors.{c.name}: activeDeadlineSeconds + terminationGracePeriodSeconds ({c.active_deadline_seconds} + "
+                f"{c.termination_grace_seconds} = {end}) must be below the schedule's interval ({shortest}s for {c.schedule!r})"
             )
     return problems
 
@@ -193,8 +232,8 @@ class Values:
     def datadog_env(self) -> str | None:
         return (self.data.get("datadog") or {}).get("env") or None
 
-    def sync(self, collector_names: Iterable[str]) -> SyncReport:
-        return check_sync(collector_names, self.data)
+    def sync(self, collector_names: Iterable[str], available: Iterable[str] = ()) -> SyncReport:
+        return check_sync(collector_names, self.data, available)
 
     def problems(self, only: str | None = None) -> list[str]:
         """Deadline and schedule problems of the enabled collectors (or of ``only``)."""

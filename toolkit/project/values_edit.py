@@ -6,9 +6,11 @@ comments, quoting and key order when ``dd-toolkit new`` adds an entry.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -139,14 +141,40 @@ def _move_trailing_comment(previous: Any, entry: Any) -> None:
         slot[2].value = slot[2].value.rstrip("\n") + "\n" + rest
 
 
+_LOCKS: dict[str, object] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def locked(path: Path, timeout: float = 120.0):
+    """A lock on one values file across processes (two `dd-toolkit new` at once), reentrant within one.
+
+    The lock file lives in the temp directory, named by a hash of the values file's real path,
+    so the chart directory never gets a stray ``.lock`` (helm would package it).
+    """
+    from filelock import FileLock  # well-kept, cross-platform advisory locks (flock on Linux)
+
+    real = str(Path(path).resolve())
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(real)
+        if lock is None:
+            digest = hashlib.sha256(real.encode()).hexdigest()[:16]
+            lock = _LOCKS[real] = FileLock(os.path.join(tempfile.gettempdir(), f"dd-toolkit-values-{digest}.lock"), timeout=timeout)
+    return lock
+
+
 def add_entry(path: Path, name: str, fragment: str) -> bool:
-    """Add the entry to the values file (created if absent); False when it already existed."""
-    current = path.read_text(encoding="utf-8") if path.is_file() else None
-    text = render_with_entry(current, name, fragment, where=str(path))
-    if text is None:
-        return False
-    write_atomically(path, text)
-    return True
+    """Add the entry to the values file (created if absent); False when it already existed.
+
+    The read, the exists-check and the write happen under the file's lock: two `new` at once
+    each add their entry instead of one overwriting the other's.
+    """
+    with locked(path):
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        text = render_with_entry(current, name, fragment, where=str(path))
+        if text is None:
+            return False
+        write_atomically(path, text)
+        return True
 
 
 def write_atomically(path: Path, text: str) -> None:

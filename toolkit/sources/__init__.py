@@ -10,11 +10,20 @@ Imports the model and the errors only; boto3 is imported inside the functions th
 from .aws import aws_client, reset_session, resolve_credentials
 from .cache import per_run
 from .config import get_config, get_config_list, now
-from .http import RetryDeadlineExceeded, http_client, pooled_transport, requested_wait
+from .http import (
+    MAX_BODY_BYTES,
+    ResponseTooLarge,
+    RetryDeadlineExceeded,
+    http_client,
+    pooled_transport,
+    requested_wait,
+)
 from .paginate import paginate_cursor, paginate_links, paginate_pages
 from .secrets import clear_secret_cache, env_var_for, get_secret
 
 __all__ = [
+    "MAX_BODY_BYTES",
+    "ResponseTooLarge",
     "RetryDeadlineExceeded",
     "aws_client",
     "clear_secret_cache",

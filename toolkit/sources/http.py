@@ -29,6 +29,10 @@ RETRY_METHODS = ("GET", "HEAD", "OPTIONS", "POST")
 MAX_ATTEMPTS = 4  # the first try and three retries
 BACKOFF_FACTOR = 0.5  # 0.5 s, 1 s, 2 s ... before jitter
 MAX_BACKOFF = 30.0  # also caps a server's Retry-After
+# A response body larger than this is an error, not a memory spike: the chart gives a pod 256 Mi,
+# and a 200 MB body (an API's export by mistake, a proxy's error page gone wrong) reached 1.5 GB.
+# Counted on the wire (before decompression); http_client(max_body_bytes=...) sets it per client.
+MAX_BODY_BYTES = 32 * 1024 * 1024
 
 
 class RetryDeadlineExceeded(ToolkitError, httpx.TransportError):
@@ -36,6 +40,62 @@ class RetryDeadlineExceeded(ToolkitError, httpx.TransportError):
 
 
 RetryDeadlineExceeded.__module__ = "toolkit"  # shown where users import it from, like toolkit.errors' classes
+
+
+class ResponseTooLarge(ToolkitError, httpx.TransportError):
+    """A response body over the client's ``max_body_bytes``: reading stopped at the cap."""
+
+
+ResponseTooLarge.__module__ = "toolkit"
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MiB" if n >= 1024 * 1024 else f"{n:,} bytes"
+
+
+class _CappedStream(httpx.SyncByteStream):
+    """The response body as it arrives, raising once more than ``cap`` bytes came: never held whole."""
+
+    def __init__(self, inner: httpx.SyncByteStream, cap: int, where: str) -> None:
+        self._inner, self._cap, self._where = inner, cap, where
+
+    def __iter__(self):
+        read = 0
+        for chunk in self._inner:
+            read += len(chunk)
+            if read > self._cap:
+                raise ResponseTooLarge(
+                    f"the response from {self._where} is over the {_size(self._cap)} body cap (stopped reading at "
+                    f"{_size(read)}); if it is meant to be that big, pass http_client(max_body_bytes=...)"
+                )
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _CapBody(httpx.BaseTransport):
+    """Under the retries: every body read (the retry guard's too) goes through the cap."""
+
+    def __init__(self, inner: httpx.BaseTransport, cap: int) -> None:
+        self._inner, self._cap = inner, cap
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        where = f"{request.url.host}{request.url.path}"  # no query: it may hold a credential
+        declared = response.headers.get("Content-Length", "").strip()
+        if declared.isdigit() and int(declared) > self._cap:
+            response.close()  # not one byte of the body is read
+            raise ResponseTooLarge(
+                f"the response from {where} is {_size(int(declared))} (Content-Length), over the {_size(self._cap)} "
+                f"body cap; not read. If it is meant to be that big, pass http_client(max_body_bytes=...)"
+            )
+        if isinstance(response.stream, httpx.SyncByteStream):
+            response.stream = _CappedStream(response.stream, self._cap, where)
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 class _RunRetry(Retry):
@@ -249,6 +309,21 @@ class _CountingStream(httpx.SyncByteStream):
             close()
 
 
+def _same_host_only(response: httpx.Response) -> None:
+    """A response hook: a redirect elsewhere is not followed (httpx would, minus Authorization)."""
+    if not response.has_redirect_location:
+        return
+    target = response.request.url.join(response.headers["Location"])
+    here = response.request.url
+    if (target.scheme, target.host, target.port) != (here.scheme, here.host, here.port):
+        response.read()
+        raise httpx.HTTPStatusError(
+            f"HTTP {response.status_code} from {here.host}: redirected to another host ({target.host}); not followed",
+            request=response.request,
+            response=response,
+        )
+
+
 def pooled_transport(max_connections: int = 32) -> httpx.HTTPTransport:
     """The transport one run shares across its metric functions."""
     proxy = os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy") or None
@@ -264,14 +339,20 @@ def http_client(
     timeout: float = 30.0,
     params: dict[str, Any] | None = None,
     retry_if: Callable[[httpx.Response], bool] | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    follow_redirects: bool = False,
 ) -> httpx.Client:
     """An ``httpx.Client`` with retries, pooled across the current run.
 
     ``retry_if(response)`` (body read) can veto retrying a 429/5xx that the API documents as
-    final, such as a failed job reported with a 500.
+    final, such as a failed job reported with a 500. A body over ``max_body_bytes`` (32 MiB by
+    default) raises ``ResponseTooLarge`` with its size, having read no more than that.
+    ``follow_redirects=True`` follows redirects on the same host only (a renamed repository's
+    301); one to another host is an ``httpx.HTTPStatusError``, so credentials stay where they were sent.
     """
     run = current_run()
-    transport: httpx.BaseTransport = _CountAttempts(_Unclosable(run.transport)) if run is not None else httpx.HTTPTransport()
+    transport: httpx.BaseTransport = _Unclosable(run.transport) if run is not None else httpx.HTTPTransport()
+    transport = _CountAttempts(_CapBody(transport, max_body_bytes))
     retrying = RetryTransport(transport=_HopelessRetryGuard(transport, retry_if), retry=retry_policy())
     stack: httpx.BaseTransport = _ReturnFinalAnswers(retrying) if retry_if is not None else retrying
     if run is not None:
@@ -283,6 +364,8 @@ def http_client(
         params=params,
         timeout=timeout,
         transport=stack,
+        follow_redirects=follow_redirects,
+        event_hooks={"response": [_same_host_only]} if follow_redirects else None,
         # Proxies come from the pooled transport; env-mounted proxy transports would bypass the
         # pool, the retries and an offline replay.
         trust_env=False,

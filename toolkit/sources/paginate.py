@@ -1,4 +1,8 @@
-"""The seed's pagination patterns, as generators of items."""
+"""The seed's pagination patterns, as generators of items.
+
+Each stops at ``max_pages`` with ``TooManyPages``; ``setting`` names the configuration variable a
+collector reads its limit from, so the error says what to raise.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,18 @@ from typing import Any
 
 import httpx
 
+from ..errors import TooManyPages
+
 Items = Callable[[Any], list[Any]]
 
 
 def _as_list(data: Any) -> list[Any]:
     return data
+
+
+def _too_many(url: str, max_pages: int, setting: str | None) -> TooManyPages:
+    fix = f"raise {setting} (now {max_pages})" if setting else f"raise max_pages (now {max_pages})"
+    return TooManyPages(f"{url}: more than {max_pages} pages; {fix} or narrow the query")
 
 
 def _get_json(client: httpx.Client, url: str, params: dict[str, Any] | None) -> tuple[httpx.Response, Any]:
@@ -31,6 +42,7 @@ def paginate_pages(
     per_page_param: str = "per_page",
     first_page: int = 1,
     max_pages: int = 100,
+    setting: str | None = None,
 ) -> Iterator[Any]:
     """``?page=N&per_page=M`` until a page comes back short."""
     page = first_page
@@ -41,7 +53,7 @@ def paginate_pages(
         if len(batch) < per_page:
             return
         page += 1
-    raise RuntimeError(f"{url}: more than {max_pages} pages; raise max_pages or narrow the query")
+    raise _too_many(url, max_pages, setting)
 
 
 def paginate_links(
@@ -51,6 +63,7 @@ def paginate_links(
     params: dict[str, Any] | None = None,
     items: Items = _as_list,
     max_pages: int = 100,
+    setting: str | None = None,
 ) -> Iterator[Any]:
     """Follow ``Link: <...>; rel="next"`` headers (GitHub and most REST APIs)."""
     next_url: str | None = url
@@ -62,7 +75,7 @@ def paginate_links(
         if not next_url:
             return
         next_params = None  # the next link carries the query
-    raise RuntimeError(f"{url}: more than {max_pages} pages; raise max_pages or narrow the query")
+    raise _too_many(url, max_pages, setting)
 
 
 def paginate_cursor(
@@ -74,6 +87,7 @@ def paginate_cursor(
     items: Items = _as_list,
     cursor_param: str = "cursor",
     max_pages: int = 100,
+    setting: str | None = None,
 ) -> Iterator[Any]:
     """Pass the cursor of each page (``next_cursor(data)``) as ``cursor_param`` until it is empty."""
     cursor: str | None = None
@@ -86,4 +100,4 @@ def paginate_cursor(
         cursor = next_cursor(data)
         if not cursor:
             return
-    raise RuntimeError(f"{url}: more than {max_pages} pages; raise max_pages or narrow the query")
+    raise _too_many(url, max_pages, setting)

@@ -29,7 +29,8 @@ META = "meta"  # row status of the collector.<name>.* meta-metrics
 
 
 def series_key(metric: str, tags: tuple[str, ...] = ()) -> str:
-    return f"{metric}{{{','.join(tags)}}}" if tags else metric
+    # a tag set is a set: the same tags in another order (another run's) are the same series
+    return f"{metric}{{{','.join(sorted(set(tags)))}}}" if tags else metric
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ class ErrorsPanel(VerticalScroll):
             if reload_failed:
                 where = "edit failed to load (values shown are stale)"
             else:
-                where = "failed to load" if load_failed else error.metric or "collector"
+                where = "failed to load" if load_failed else error.where or "collector"
             first_line = redact(error.message).splitlines()[0] if error.message else ""
             title = Content(f"{where} · {error.type}: {first_line}")
             body = Static(Text(redact(error.traceback or error.message)), classes="traceback")
