@@ -61,3 +61,16 @@ def test_bad_baseline_is_one_line_exit_2(tmp_path):
     bad.write_text("[]")
     done = cost("github", "--offline", "--baseline", str(bad))
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "not the output of `dd-toolkit cost --json`" in done.stderr
+
+
+def test_an_estimate_only_with_a_price_and_it_names_the_billing_model():
+    # Datadog's billing pages state no list price for indexed custom metrics ("an amount that
+    # is specified in your current contract"), so there is no default: no price, no dollars.
+    plain = cost("ec2", "--offline")
+    assert plain.returncode == 0, plain.stderr
+    assert "$" not in plain.stdout
+    total = json.loads(cost("ec2", "--offline", "--json").stdout)["collectors"]["ec2"]["total"]
+    priced = cost("ec2", "--offline", "--price", "2.5")
+    assert priced.returncode == 0, priced.stderr
+    expected = f"about ${total / 100 * 2.5:,.2f}/month at your $2.5 per 100 (per tag set)"
+    assert expected in priced.stdout.splitlines()[0]

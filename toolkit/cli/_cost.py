@@ -82,7 +82,10 @@ def handle(args: argparse.Namespace) -> int:
     for name, counts in report["collectors"].items():
         line = f"{name}: {counts['total']} custom metrics ({cost.PER_TAG_SET}; {counts['by_name']} {cost.PER_METRIC_NAME})"
         if prices.get(name):
-            line += f", about ${cost.monthly_estimate(counts['total'], prices[name]):,.2f}/month at ${prices[name]:g} per 100"
+            # A price per 100 applies to the per-tag-set model only (metric-name pricing is
+            # tiered per name and per datapoint), so the estimate says so.
+            estimate = cost.monthly_estimate(counts["total"], prices[name])
+            line += f", about ${estimate:,.2f}/month at your ${prices[name]:g} per 100 ({cost.PER_TAG_SET})"
         lines.append(line)
     lines.append(f"total: {report['total']} custom metrics ({cost.PER_TAG_SET}; {report['by_name']} {cost.PER_METRIC_NAME})")
     if uncounted:

@@ -1,15 +1,22 @@
 """Custom metrics as Datadog bills them, counted from a run's series.
 
-https://docs.datadoghq.com/account_management/billing/custom_metrics/ : a custom metric is a
-unique combination of a metric name and tag values. Gauges, counts and rates are one per tag
-set; a distribution is billed for five aggregations per tag set (count, sum, min, max, avg),
-and five more per tag set with percentiles enabled (not counted here: percentiles are switched
-on in Datadog, not in the code). The tags the push adds to every series (env, service,
-version, source, collector) are the same for a collector's every series, so they add no tag
-set; they are why two deployments (two envs) are billed twice.
+Datadog's "Custom Metrics Billing" page (https://docs.datadoghq.com/account_management/billing/custom_metrics/;
+DataDog/documentation content/en/account_management/billing/custom_metrics.md at
+c2b35df9181ce21aa34bf66ea7f60c033a5c8fc3): a custom metric is a unique combination of a metric
+name and tag values. Gauges, counts and rates are one per tag set; a distribution is five per
+tag set (the server-side aggregations count, sum, min, max, avg), and five more per tag set when
+percentile aggregations (p50, p75, p90, p95, p99) are added: those are switched on in Datadog,
+not in the code, so they are not counted here. The tags the push adds to every series (env,
+service, version, source, collector) are the same for a collector's every series, so they add
+no tag set; they are why two deployments (two envs) are billed twice.
 
-The default billing model is per tag set. On contracts with metric-name pricing, the figure is
-the number of distinct names (``by_name``); every figure says which model it uses.
+The default billing model is per tag set. On contracts with metric-name pricing
+(content/en/account_management/billing/metric_name_pricing.md in the same repository), the
+figure is the number of distinct names (``by_name``); every figure says which model it uses.
+Neither page states a list price for indexed custom metrics: beyond the allotment (100 per host
+on Pro, 200 on Enterprise), each 100 costs "an amount that is specified in your current
+contract", so an estimate needs the user's price. (The billing page's one figure, $0.10 per 100
+ingested custom metrics, applies only to metrics configured with Metrics without Limits.)
 """
 
 from __future__ import annotations
@@ -21,10 +28,6 @@ from typing import Any
 DISTRIBUTION_AGGREGATIONS = 5
 PER_TAG_SET = "per tag set"
 PER_METRIC_NAME = "per metric name"
-# An example only, never a default: Datadog's public list price for extra custom metrics on
-# https://www.datadoghq.com/pricing/ (Infrastructure, "custom metrics"), $5 per 100 per month
-# when seen in 2026. Contracts differ: pass --price or set budget.pricePer100 in the values.
-EXAMPLE_PRICE_PER_100 = 5.0
 
 
 @dataclass
@@ -66,4 +69,9 @@ def to_json(counts: dict[str, MetricCount]) -> dict[str, Any]:
 
 
 def monthly_estimate(custom_metrics: int, price_per_100: float) -> float:
+    """The month's cost of ``custom_metrics`` (per tag set) at the user's price per 100.
+
+    Datadog bills the month's average of hourly distinct custom metrics, so a collector whose
+    tag sets stay the same all month costs this; there is no default price (see the docstring).
+    """
     return custom_metrics / 100 * price_per_100

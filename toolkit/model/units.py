@@ -14,7 +14,15 @@ _DATA = json.loads((Path(__file__).with_name("units.json")).read_text(encoding="
 
 UNITS_SOURCE: str = _DATA["source"]
 UNIT_FAMILIES: dict[str, tuple[str, ...]] = {family: tuple(names) for family, names in _DATA["families"].items()}
-DATADOG_UNITS: frozenset[str] = frozenset(name for names in UNIT_FAMILIES.values() for name in names)
+# The catalogue holds more names than the docs' family table lists (kilobyte, joule, currencies):
+# they are valid for the metadata API all the same, only their family is not documented.
+UNITS_WITHOUT_FAMILY: tuple[str, ...] = tuple(_DATA["without_family"])
+DATADOG_UNITS: frozenset[str] = frozenset(
+    [name for names in UNIT_FAMILIES.values() for name in names] + list(UNITS_WITHOUT_FAMILY)
+)
+# The docs table's spellings that differ from the catalogue's (pence -> penny): a name copied
+# from the docs page works, and Datadog is sent the name it stores.
+DOCS_SPELLINGS: dict[str, str] = dict(_DATA["spellings"]["names"])
 
 # The seed guide's names. ``None`` means no unit: Datadog has no plain "count" unit, and a
 # seed "rate" says nothing about what is counted per second (declare unit= and per_unit="second").
@@ -33,7 +41,7 @@ SEED_UNITS: dict[str, str | None] = {
 }
 
 # Every accepted name, mapped to Datadog's name for it (None: sent without a unit).
-UNITS: dict[str, str | None] = {**SEED_UNITS, **{name: name for name in sorted(DATADOG_UNITS)}}
+UNITS: dict[str, str | None] = {**SEED_UNITS, **DOCS_SPELLINGS, **{name: name for name in sorted(DATADOG_UNITS)}}
 
 
 def datadog_unit(name: str | None) -> str | None:
