@@ -11,7 +11,16 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from fixtures.dashboard import SIZE, FakeClock, cells, settle, wait_for
+from fixtures.dashboard import (
+    SIZE,
+    FakeClock,
+    cells,
+    highlight,
+    last_results,
+    press_and_run,
+    wait_for,
+    wait_for_runs,
+)
 from fixtures.sample import metrics as sample_metrics
 
 from toolkit.tui.widgets import CollectorList, ConfirmScreen, ErrorsPanel, FilterBar, MetricsTable, TrendPanel
@@ -46,8 +55,7 @@ def test_running_a_collector_fills_the_table(make_app):
         async with app.run_test(size=SIZE) as pilot:
             table = app.query_one(MetricsTable)
             assert cells(table, "shop.orders.open")[1] == "-"  # known metrics before any run
-            await pilot.press("r")
-            await settle(pilot)
+            await press_and_run(pilot, "r", runs=["shop"])
             assert cells(table, "shop.orders.open")[:4] == ["shop.orders.open", "1,284", "count", "gauge"]
             regions = {cells(table, f"shop.orders.by_region{{region:{r}}}")[4]: cells(table, f"shop.orders.by_region{{region:{r}}}")[1]
                        for r in ("eu", "us", "apac")}
@@ -68,20 +76,16 @@ def test_change_since_previous_run_and_trend(make_app):
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
             table = app.query_one(MetricsTable)
-            await pilot.press("r")
-            await settle(pilot)
+            await press_and_run(pilot, "r", runs=["shop"])
             assert cells(table, "shop.queue.depth")[6] == ""  # no previous run yet
-            await pilot.press("r")
-            await settle(pilot)
+            await press_and_run(pilot, "r", runs=["shop"])
             assert cells(table, "shop.queue.depth")[1] == "15"
             assert cells(table, "shop.queue.depth")[6] == "+3"
             assert cells(table, "shop.orders.open")[6] == "="
-            await pilot.press("r")
-            await settle(pilot)
+            await press_and_run(pilot, "r", runs=["shop"])
             assert cells(table, "shop.queue.depth")[6] == "-6"
             table.focus()
-            table.move_cursor(row=table.get_row_index("shop.queue.depth"))
-            await pilot.pause()
+            await highlight(pilot, "shop.queue.depth")
             assert app.query_one("#trend-line").data == [12.0, 15.0, 9.0]
             assert "shop.queue.depth" in str(app.query_one("#trend-label").render())
 
@@ -93,8 +97,7 @@ def test_failing_metric_shows_in_errors_panel_with_its_message(make_app):
 
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("r")
-            await settle(pilot)
+            await press_and_run(pilot, "r", runs=["sample"])
             panel = app.query_one(ErrorsPanel)
             titles = panel.titles
             assert any("sample.items.boom · RuntimeError: API said no at https://api.example.com/x?token=***" in t for t in titles)
@@ -107,8 +110,7 @@ def test_failing_metric_shows_in_errors_panel_with_its_message(make_app):
             boom = next(c for c in panel.query(Collapsible) if "boom" in str(c.title))
             assert boom.collapsed
             await pilot.click(boom.query_one("CollapsibleTitle"))
-            await pilot.pause()
-            assert not boom.collapsed
+            await wait_for(pilot, lambda: not boom.collapsed, what="the click to expand the traceback")
             traceback = str(boom.query_one(".traceback").render())
             assert "Traceback (most recent call last)" in traceback and "s3cr3tvalue" not in traceback
 
@@ -123,8 +125,7 @@ def test_a_collector_that_fails_to_load_shows_its_traceback(make_app):
             assert state_label(app, "broken") == "failed to load"
             titles = app.query_one(ErrorsPanel).titles
             assert titles == ["failed to load · ModuleNotFoundError: No module named 'shop_sdk_not_installed'"]
-            await pilot.press("R")  # run all: the broken one is skipped, the others run
-            await settle(pilot)
+            await press_and_run(pilot, "R", runs=["shop"])  # run all: the broken one is skipped, the others run
             assert state_label(app, "shop") == "1 error"
             assert app.is_running
 
@@ -138,21 +139,26 @@ def test_a_hanging_collector_leaves_the_ui_responsive(make_app):
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("r")  # sample: its hang metric waits for `release`
-            await pilot.pause()
-            assert app.states["sample"].running
+            await wait_for(pilot, lambda: app.states["sample"].running, what="sample's run to start")
             assert "running" in state_label(app, "sample")
             await pilot.press("slash")  # a key press is handled while it runs
             await pilot.press(*"total")
-            await pilot.pause()
+            table = app.query_one(MetricsTable)
+            await wait_for(pilot, lambda: "filter: total" in str(table.border_title), what="the filter to apply")
             assert app.query_one(FilterBar).value == "total"
-            assert [str(r[0]) for r in (app.query_one(MetricsTable).get_row_at(i) for i in range(app.query_one(MetricsTable).row_count))] == ["sample.items.total"]
-            await pilot.press("escape", "down")  # and the other collector runs meanwhile
+            assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["sample.items.total"]
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not app.query_one(FilterBar).display, what="Escape to close the filter")
+            await pilot.press("1")
+            await wait_for(pilot, lambda: isinstance(app.focused, CollectorList), what="1 to focus the collectors")
+            await pilot.press("down")  # and the other collector runs meanwhile
+            await wait_for(pilot, lambda: app.selected.name == "shop", what="shop's selection")
             app.action_run_selected()
-            await wait_for(pilot, lambda: app.states["shop"].last is not None, what="shop's run")
+            await wait_for_runs(pilot, "shop")
             assert app.states["sample"].running
             sample_metrics.release.set()
-            await settle(pilot)
-            assert not app.states["sample"].running and state_label(app, "sample") == "4 errors"
+            await wait_for_runs(pilot, "sample")
+            assert state_label(app, "sample") == "4 errors"
 
     run(scenario)
 
@@ -162,20 +168,18 @@ def test_the_filter_keeps_matching_metric_names(make_app):
 
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("r")
-            await settle(pilot)
+            await press_and_run(pilot, "r", runs=["shop"])
             table = app.query_one(MetricsTable)
             everything = table.row_count
             await pilot.press("slash", *"ORDERS")
-            await pilot.pause()
+            await wait_for(pilot, lambda: "filter: ORDERS" in str(table.border_title), what="the filter to apply")
             names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
             assert names == ["shop.orders.open"] + ["shop.orders.by_region"] * 3
-            assert "filter: ORDERS" in str(table.border_title)
             await pilot.press("enter")
-            assert app.focused is table
+            await wait_for(pilot, lambda: app.focused is table, what="Enter to focus the table")
             await pilot.press("slash", "escape")
-            await pilot.pause()
-            assert table.row_count == everything and not app.query_one(FilterBar).display
+            await wait_for(pilot, lambda: not app.query_one(FilterBar).display, what="Escape to close the filter")
+            await wait_for(pilot, lambda: table.row_count == everything, what="every row back")
 
     run(scenario)
 
@@ -186,8 +190,7 @@ def test_offline_mode_is_the_default_without_credentials_and_needs_none(make_app
 
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("r")
-            await settle(pilot)
+            await press_and_run(pilot, "r", runs=["shop"])
             result = app.states["shop"].last
             assert result.offline and result.fatal is None
             assert result.metrics["shop.orders.open"] == 1284
@@ -208,10 +211,10 @@ def test_switching_mode(make_app):
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("o")
-            assert app.offline is False
+            await wait_for(pilot, lambda: app.offline is False, what="o to switch to live")
             assert " live " in str(app.query_one("#header").render())
             await pilot.press("o")
-            assert app.offline is True
+            await wait_for(pilot, lambda: app.offline is True, what="o to switch back to offline")
 
     run(scenario)
 
@@ -235,15 +238,17 @@ def test_auto_refresh_runs_collectors_when_due(make_app):
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("a")
-            assert app.auto_run and "on schedule" in str(app.query_one("#header").render())
+            await wait_for(pilot, lambda: app.auto_run, what="a to turn auto-refresh on")
+            assert "on schedule" in str(app.query_one("#header").render())
             app.tick()
             assert not any(s.running for s in app.states.values())
             clock.now += timedelta(minutes=14)  # 09:45:20: shop is due, sample (10:00) is not
             app.tick()
             assert app.states["shop"].running and not app.states["sample"].running
-            await settle(pilot)
-            assert app.states["shop"].last is not None and app.states["sample"].last is None
+            await wait_for_runs(pilot, "shop")
+            assert app.states["sample"].last is None
             await pilot.press("a")
+            await wait_for(pilot, lambda: not app.auto_run, what="a to turn auto-refresh off")
             clock.now += timedelta(hours=1)
             app.tick()
             assert not any(s.running for s in app.states.values())
@@ -260,10 +265,11 @@ def test_dev_mode_refreshes_every_n_seconds(make_app):
             assert app.auto_run and "every 5s" in str(app.query_one("#header").render())
             clock.now += timedelta(seconds=5)
             app.tick()
-            await settle(pilot)
+            await wait_for_runs(pilot, "shop")
+            first = app.states["shop"].last
             clock.now += timedelta(seconds=5)
             app.tick()
-            await settle(pilot)
+            await wait_for_runs(pilot, "shop", since={"shop": first})
             assert len(app.states["shop"].results) == 2
 
     run(scenario)
@@ -274,13 +280,11 @@ def test_copy_metric_name(make_app):
 
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("r")
-            await settle(pilot)
-            table = app.query_one(MetricsTable)
-            table.focus()
-            table.move_cursor(row=table.get_row_index("shop.orders.by_region{region:us}"))
+            await press_and_run(pilot, "r", runs=["shop"])
+            app.query_one(MetricsTable).focus()
+            await highlight(pilot, "shop.orders.by_region{region:us}")
             await pilot.press("c")
-            assert app.clipboard == "shop.orders.by_region"
+            await wait_for(pilot, lambda: app.clipboard == "shop.orders.by_region", what="c to copy the name")
 
     run(scenario)
 
@@ -293,10 +297,12 @@ def test_command_palette_offers_the_actions(make_app):
             titles = {c.title for c in app.get_system_commands(app.screen)}
             assert {"Run selected collector", "Run all collectors", "Toggle auto-refresh", "Filter metrics",
                     "Switch offline/live", "Push to Datadog", "Copy metric name", "Quit"} <= titles
-            from textual.command import CommandList
+            from textual.command import CommandInput, CommandList, CommandPalette
 
             await pilot.press("ctrl+p")
-            await pilot.pause()
+            # typed before the palette has the focus, the letters would be the dashboard's keys
+            await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette) and isinstance(app.focused, CommandInput),
+                           what="the command palette to open")
             await pilot.press(*"Run all collectors")
 
             def offered() -> bool:  # the palette's search (a worker) has listed the command
@@ -305,9 +311,7 @@ def test_command_palette_offers_the_actions(make_app):
                     lists.first().get_option_at_index(lists.first().highlighted or 0).prompt)
 
             await wait_for(pilot, offered, what="the command palette to offer 'Run all collectors'")
-            await pilot.press("enter")
-            await settle(pilot)
-            assert all(s.last is not None for s in app.states.values())
+            await press_and_run(pilot, "enter", runs=["shop", "sample"])
 
     run(scenario)
 
@@ -346,14 +350,12 @@ def test_push_asks_then_reports_and_never_shows_the_key(make_app, monkeypatch, i
 
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("r")
-            await settle(pilot)
+            await press_and_run(pilot, "r", runs=["sample"])
             await pilot.press("p")
-            await pilot.pause()
-            assert isinstance(app.screen, ConfirmScreen)
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="p to ask")
             assert "Push 8 series of sample" in app.screen.question
             await pilot.press("y")
-            await settle(pilot)
+            await wait_for(pilot, lambda: messages, what="the push's report")
             assert messages == ["pushed 8 series in 1 request(s)"]
             assert "DD_API_KEY set" in str(app.query_one("#header").render())
             assert "dd-key-0123456789abcdef" not in app.export_screenshot()
@@ -373,21 +375,20 @@ def test_push_can_be_declined_and_refuses_offline_results(make_app, monkeypatch,
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("p")  # nothing run yet
-            await pilot.press("R")
-            await settle(pilot)
+            await wait_for(pilot, lambda: len(messages) == 1, what="p to refuse")
+            assert messages[0].startswith("nothing to push")
+            await press_and_run(pilot, "R", runs=["shop", "sample"])
             await pilot.press("p")  # shop's result is an offline replay
-            assert not isinstance(app.screen, ConfirmScreen)
-            await pilot.press("o", "down", "r")
-            await settle(pilot)
+            await wait_for(pilot, lambda: len(messages) == 2, what="p to refuse the replay")
+            assert "offline replay" in messages[1] and not isinstance(app.screen, ConfirmScreen)
+            await pilot.press("o", "down")
+            await wait_for(pilot, lambda: not app.offline and app.selected.name == "sample", what="live mode and sample selected")
+            await press_and_run(pilot, "r", runs=["sample"])
             await pilot.press("p")
-            await pilot.pause()
-            assert isinstance(app.screen, ConfirmScreen)
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="p to ask")
             assert "http://***@127.0.0.1:9" in app.screen.question and "proxypass" not in app.screen.question
             await pilot.press("n")
-            await pilot.pause()
-            assert messages[0].startswith("nothing to push")
-            assert any("offline replay" in m for m in messages)
-            assert messages[-1] == "push cancelled"
+            await wait_for(pilot, lambda: messages[-1] == "push cancelled", what="n to cancel")
 
     run(scenario)
     assert intake == []
@@ -400,14 +401,13 @@ def test_secrets_never_reach_the_screen(make_app, monkeypatch):
 
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("r")
-            await settle(pilot)
+            await press_and_run(pilot, "r", runs=["leaky"])
             panel = app.query_one(ErrorsPanel)
             from textual.widgets import Collapsible
 
             for item in panel.query(Collapsible):
                 item.collapsed = False
-            await pilot.pause()
+            await wait_for(pilot, lambda: all(s.size.height for s in panel.query(".traceback")), what="the opened tracebacks laid out")
             shown = " ".join(panel.titles) + " ".join(str(s.render()) for s in panel.query(".traceback"))
             assert "rejected key *** for this org" in shown and "api_key=***" in shown
             assert key not in shown and "abcdef123456" not in shown
@@ -434,8 +434,7 @@ def test_quitting_does_not_wait_for_a_hanging_collector(make_app):
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("r")
-            await pilot.pause()
-            assert app.states["sample"].running
+            await wait_for(pilot, lambda: app.states["sample"].running, what="sample's run to start")
             await pilot.press("q")
 
     began = time.monotonic()
@@ -451,22 +450,24 @@ def test_the_mouse_selects_a_collector_and_expands_an_error(make_app):
 
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("R")
-            await settle(pilot)
+            await press_and_run(pilot, "R", runs=["shop", "sample"])
             await pilot.click("#collectors", offset=(3, 3))  # border, header row, shop, sample
-            await pilot.pause()
+            table = app.query_one(MetricsTable)
+            await wait_for(pilot, lambda: str(table.border_title).startswith("metrics · sample"), what="the click to select sample")
             assert app.selected.name == "sample"
-            assert str(app.query_one(MetricsTable).border_title).startswith("metrics · sample")
             from textual.widgets import Collapsible
 
-            first = app.query_one(ErrorsPanel).query(Collapsible).first()
+            panel = app.query_one(ErrorsPanel)
+            await wait_for(pilot, lambda: panel.query(Collapsible), what="sample's errors")
+            first = panel.query(Collapsible).first()
             await pilot.click(first.query_one("CollapsibleTitle"))
-            await pilot.pause()
-            assert not first.collapsed
+            await wait_for(pilot, lambda: not first.collapsed, what="the click to expand the traceback")
+            since = last_results(app)
             app.action_run_selected()  # a rerun keeps the opened traceback open
-            await settle(pilot)
-            again = app.query_one(ErrorsPanel).query(Collapsible).first()
-            assert again is not first and not again.collapsed
+            await wait_for_runs(pilot, "sample", since=since)
+            await wait_for(pilot, lambda: not first.is_attached, what="the errors panel's rebuild")
+            again = panel.query(Collapsible).first()
+            assert not again.collapsed
 
     run(scenario)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from fixtures.dashboard import settle
+from fixtures.dashboard import highlight, press_and_run, wait_for, wait_for_runs
 
-from toolkit.tui.widgets import CollectorList, DetailPanel, ErrorsPanel, MetricsTable
+from toolkit.tui.widgets import CollectorList, DetailPanel, ErrorsPanel, FilterBar, MetricsTable
 
 
 def test_every_panel_has_a_key_and_tab_reaches_it(make_app):
@@ -15,22 +15,28 @@ def test_every_panel_has_a_key_and_tab_reaches_it(make_app):
 
     async def scenario():
         async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("r")
-            await settle(pilot)
+            await press_and_run(pilot, "r", runs=["shop"])
             for key, widget in (("2", MetricsTable), ("3", DetailPanel), ("4", ErrorsPanel), ("1", CollectorList)):
                 await pilot.press(key)
-                await pilot.pause()
-                assert isinstance(app.focused, widget), (key, app.focused)
+                await wait_for(pilot, lambda widget=widget: isinstance(app.focused, widget), what=f"{key} to focus {widget.__name__}")
             seen = set()
             for _ in range(6):
+                before = app.focused
                 await pilot.press("tab")
-                await pilot.pause()
+                await wait_for(pilot, lambda before=before: app.focused is not before, what="Tab to move the focus")
                 seen.add(type(app.focused))
             assert {CollectorList, MetricsTable, DetailPanel, ErrorsPanel} <= seen
-            # after the filter, the collector selection still moves
-            await pilot.press("slash", *"orders", "enter", "1", "down")
-            await pilot.pause()
-            assert app.query_one(CollectorList).selected == "sample"
+            # after the filter, the collector selection still moves (one key at a time: a key sent
+            # before the previous one moved the focus would reach the wrong widget)
+            await pilot.press("slash")
+            await wait_for(pilot, lambda: isinstance(app.focused, FilterBar), what="/ to open the filter")
+            await pilot.press(*"orders")
+            await wait_for(pilot, lambda: "filter: orders" in str(app.query_one(MetricsTable).border_title), what="the filter to apply")
+            for key, widget in (("enter", MetricsTable), ("1", CollectorList)):
+                await pilot.press(key)
+                await wait_for(pilot, lambda widget=widget: isinstance(app.focused, widget), what=f"{key} to focus {widget.__name__}")
+            await pilot.press("down")
+            await wait_for(pilot, lambda: app.query_one(CollectorList).selected == "sample", what="down to select sample")
 
     asyncio.run(scenario())
 
@@ -42,20 +48,18 @@ def test_an_empty_errors_panel_takes_one_line(make_app):
         async with app.run_test(size=(80, 24)) as pilot:
             panel = app.query_one(ErrorsPanel)
             assert app.selected.name == "sample" and not app.selected.errors
+            await wait_for(pilot, lambda: panel.outer_size.height, what="the first layout")
             assert panel.outer_size.height == 3  # its border and one line
             app.query_one(CollectorList).move_cursor(row=1)
-            await pilot.press("r")
-            await settle(pilot)
-            assert panel.outer_size.height > 3  # shop has an error to show
+            await press_and_run(pilot, "r", runs=["shop"])
+            await wait_for(pilot, lambda: panel.outer_size.height > 3, what="room for shop's error")
 
     asyncio.run(scenario())
 
 
 async def _run_all(pilot) -> None:
-    await settle(pilot)
-    table = pilot.app.query_one(MetricsTable)
-    table.move_cursor(row=table.get_row_index("shop.queue.depth"))
-    await pilot.pause()
+    await wait_for_runs(pilot, "shop", "sample")  # run_on_start; broken does not load
+    await highlight(pilot, "shop.queue.depth")
 
 
 def test_small_terminal(snap_compare, make_app):
@@ -69,6 +73,6 @@ def test_large_terminal_with_payload(snap_compare, make_app):
     async def run_before(pilot) -> None:
         await _run_all(pilot)
         await pilot.press("j")
-        await pilot.pause()
+        await wait_for(pilot, lambda: pilot.app.query_one(DetailPanel).display, what="j to show the payload")
 
     assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)

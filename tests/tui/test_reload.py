@@ -14,7 +14,7 @@ import time
 import uuid
 
 import pytest
-from fixtures.dashboard import SIZE, VALUES, FakeClock, cells
+from fixtures.dashboard import SIZE, VALUES, FakeClock, cells, errors_in_step
 
 from toolkit.engine import CollectorRef
 from toolkit.tui import create_app
@@ -77,7 +77,7 @@ async def first_run(pilot) -> None:
     state = pilot.app.states["workbench"]
     assert state.load_error is None, state.load_error
     await wait_until(pilot, lambda: state.results and not state.running, "the first run")
-    await wait_until(pilot, lambda: pilot.app.watcher is not None, "the watcher")
+    await wait_until(pilot, lambda: pilot.app.watcher is not None and pilot.app.watcher.ready.is_set(), "the watcher")
 
 
 def app_for(ref, **kwargs):
@@ -124,7 +124,7 @@ def test_a_broken_edit_keeps_stale_values_and_fixing_it_recovers(workbench, erro
             save(metrics_py, BROKEN_EDITS[error])
             state = app.states["workbench"]
             await wait_until(pilot, lambda: state.reload_error is not None, "the reload error")
-            await pilot.pause()
+            await wait_until(pilot, lambda: errors_in_step(app), "the errors panel to show it")
             assert state.reload_error.type == error
             assert "metrics.py" in state.reload_error.traceback
             assert value_of(app) == "41 stale"  # the previous value, marked in words
@@ -135,6 +135,7 @@ def test_a_broken_edit_keeps_stale_values_and_fixing_it_recovers(workbench, erro
 
             save(metrics_py, METRICS.format(value=43))
             await wait_until(pilot, lambda: value_of(app) == "43", "the fixed value")
+            await wait_until(pilot, lambda: errors_in_step(app), "the errors panel to clear")
             assert state.reload_error is None
             assert app.query_one(ErrorsPanel).titles == []
             assert cells(app.query_one(MetricsTable), "workbench.edit.answer")[6] == "+2"

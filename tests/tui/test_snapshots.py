@@ -4,18 +4,15 @@ durations, cursor blink off. Update after an intended change with
 
 from __future__ import annotations
 
-from fixtures.dashboard import SIZE, settle
+from fixtures.dashboard import SIZE, highlight, press_and_run, wait_for, wait_for_runs
 
 from toolkit.tui.widgets import FilterBar, MetricsTable
 
 
 async def _two_runs_and_highlight(pilot) -> None:
-    await settle(pilot)  # run_on_start: every collector once
-    await pilot.press("r")  # shop again: the change column and a two-point trend
-    await settle(pilot)
-    table = pilot.app.query_one(MetricsTable)
-    table.move_cursor(row=table.get_row_index("shop.queue.depth"))
-    await pilot.pause()
+    await wait_for_runs(pilot, "shop", "sample")  # run_on_start: every collector once (broken does not load)
+    await press_and_run(pilot, "r", runs=["shop"])  # shop again: the change column and a two-point trend
+    await highlight(pilot, "shop.queue.depth")
 
 
 def test_main_screen(snap_compare, make_app):
@@ -29,7 +26,9 @@ def test_main_screen_filtered(snap_compare, make_app):
     async def run_before(pilot) -> None:
         await _two_runs_and_highlight(pilot)
         pilot.app.query_one(FilterBar).cursor_blink = False
-        await pilot.press("slash", *"region")
-        await pilot.pause()
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: isinstance(pilot.app.focused, FilterBar), what="/ to open the filter")
+        await pilot.press(*"region")
+        await wait_for(pilot, lambda: "filter: region" in str(pilot.app.query_one(MetricsTable).border_title), what="the filter to apply")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

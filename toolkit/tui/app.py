@@ -140,6 +140,8 @@ class DashboardApp(App[None]):
 
     def on_resize(self) -> None:
         """Small terminals: shorter errors and trend, and the metrics' lesser columns give way."""
+        if not self.showing:
+            return
         width, height = self.size
         self.screen.set_class(height < 32, "-short")
         self.screen.set_class(width < 110, "-narrow")
@@ -155,18 +157,30 @@ class DashboardApp(App[None]):
     # --- rendering --------------------------------------------------------------------------
     @property
     def selected(self) -> CollectorState | None:
+        if not self.showing:
+            return None
         name = self.query_one(CollectorList).selected
         return self.states.get(name) if name else None
+
+    @property
+    def showing(self) -> bool:
+        """False once the app shuts down: its screen's widgets are gone before its timers stop and
+        before its last messages are handled, so a tick or a late result must not render."""
+        return self.is_running
 
     def refresh_all(self) -> None:
         self.refresh_list()
         self.refresh_selected()
 
     def refresh_list(self) -> None:
+        if not self.showing:
+            return
         self.query_one(CollectorList).show(list(self.states.values()), self.clock(), self._frame)
         self.refresh_header()
 
     def refresh_header(self) -> None:
+        if not self.showing:
+            return
         if self.auto_run:
             auto = f"every {self.every:g}s" if self.every else "on schedule"
         else:
@@ -180,12 +194,16 @@ class DashboardApp(App[None]):
 
     def refresh_selected(self) -> None:
         """The metrics, the trend and the errors of the highlighted collector."""
+        if not self.showing:
+            return
         state = self.selected
         self.refresh_table()
         self.query_one(ErrorsPanel).show(state.name if state else None, state.errors if state else [],
                                             load_failed=bool(state and state.load_error), reload_failed=bool(state and state.reload_error))
 
     def refresh_table(self) -> None:
+        if not self.showing:
+            return
         state = self.selected
         table = self.query_one(MetricsTable)
         text = self.query_one(FilterBar).value
@@ -201,12 +219,16 @@ class DashboardApp(App[None]):
         self.refresh_trend()
 
     def refresh_trend(self) -> None:
+        if not self.showing:
+            return
         state = self.selected
         key = self.query_one(MetricsTable).highlighted_key
         self.query_one(TrendPanel).show(key, state.history(key) if state and key else [])
         self.refresh_detail()
 
     def refresh_detail(self) -> None:
+        if not self.showing:
+            return
         panel = self.query_one(DetailPanel)
         panel.display = self.detail is not None
         if self.detail is None:

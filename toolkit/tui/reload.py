@@ -23,6 +23,9 @@ from ..engine import CollectorRef
 # issue's 2 s from save to new values.
 DEBOUNCE_MS = 400
 STEP_MS = 50
+# watchfiles wakes its Rust loop every rust_timeout ms anyway (5 s by default); a shorter one
+# and an empty yield on it tell us when the OS watches are in place (``Watcher.ready``).
+READY_TIMEOUT_MS = 500
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ class Watcher:
         self.packages = list(packages)
         self.changed = changed
         self.stop_event = threading.Event()
+        self.ready = threading.Event()  # set once the watches are in place: a save from then on is seen
 
     def owners(self, paths: Iterable[str]) -> tuple[str, ...]:
         """The collectors owning ``paths`` (the deepest package wins: nested packages are their own)."""
@@ -114,8 +118,11 @@ class Watcher:
             debounce=DEBOUNCE_MS,
             step=STEP_MS,
             stop_event=self.stop_event,
+            rust_timeout=READY_TIMEOUT_MS,
+            yield_on_timeout=True,
             raise_interrupt=False,
         ):
+            self.ready.set()  # the first yield (changes or a timeout) comes after the watches were added
             names = self.owners(path for _, path in changes if is_python_source(path))
             if names:
                 self.changed(names)

@@ -12,6 +12,8 @@ from ..model import HISTORY
 
 
 class TrendPanel(Horizontal):
+    key: str | None = None  # the series shown (tests wait on it after moving the highlight)
+
     def compose(self) -> ComposeResult:
         yield Label(id="trend-label")
         yield Sparkline([], id="trend-line")
@@ -19,6 +21,7 @@ class TrendPanel(Horizontal):
     def show(self, key: str | None, values: list[float]) -> None:
         label = self.query_one("#trend-label", Label)
         line = self.query_one("#trend-line", Sparkline)
+        self.key = key
         if key is None or not values:
             label.update(Text("trend: no values yet", style="dim"))
             line.data = []
