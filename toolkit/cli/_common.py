@@ -10,7 +10,7 @@ from ..model import positive_int, positive_seconds
 EXIT_OK = 0
 EXIT_PUSH = 3  # collected, but the push did not send everything
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PUSH", "EXIT_USAGE", "UsageError", "fail", "positive_int", "positive_seconds", "project_root", "stderr_console", "stdout_console"]
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PUSH", "EXIT_USAGE", "UsageError", "check_names", "collector_refs", "fail", "positive_int", "positive_seconds", "project_root", "stderr_console", "stdout_console"]
 
 
 def project_root():
@@ -19,6 +19,25 @@ def project_root():
 
     project = Project.current()
     return project.root if project is not None else None
+
+
+def check_names(names: list[str], all_: bool, *, verb: str = "") -> None:
+    """``NAME... | --all``: exactly one of the two (before any other check, so the usage error comes first)."""
+    if all_ and names:
+        raise UsageError("give collector names or --all, not both")
+    if not all_ and not names:
+        from ..engine import discover
+
+        raise UsageError(f"name a collector{verb}, or --all; known collectors: {', '.join(discover(project_root())) or 'none'}")
+
+
+def collector_refs(names: list[str], all_: bool, *, verb: str = "") -> list:
+    """The collectors a ``NAME... | --all`` command works on, found in the project it works in."""
+    from ..engine import discover, resolve
+
+    check_names(names, all_, verb=verb)
+    root = project_root()
+    return list(discover(root).values()) if all_ else resolve(list(dict.fromkeys(names)), root)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> int:

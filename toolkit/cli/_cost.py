@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ._common import EXIT_FAILED, EXIT_OK, UsageError, project_root
+from ._common import EXIT_FAILED, EXIT_OK, UsageError, collector_refs
 
 
 def _non_negative_int(text: str) -> int:
@@ -47,15 +47,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..engine import discover, resolve, run_collector, run_collectors
+    from ..engine import run_collector, run_collectors
     from ..model import cost
 
-    if args.all and args.names:
-        raise UsageError("give collector names or --all, not both")
-    if not args.all and not args.names:
-        raise UsageError(f"name a collector, or --all; known collectors: {', '.join(discover(project_root())) or 'none'}")
-    root = project_root()
-    refs = list(discover(root).values()) if args.all else resolve(list(dict.fromkeys(args.names)), root)
+    refs = collector_refs(args.names, args.all)
     if args.cassettes is not None and len(refs) != 1:
         raise UsageError("--cassettes counts one collector: name exactly one")
     baseline = _load_baseline(args.baseline) if args.baseline else None

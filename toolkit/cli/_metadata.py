@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import EXIT_FAILED, EXIT_OK, UsageError, project_root
+from ._common import EXIT_FAILED, EXIT_OK, UsageError, check_names, collector_refs
 
 METADATA_NEEDS = "dd-toolkit metadata reads (and with --apply writes) metric metadata: export both keys"
 
@@ -24,17 +24,13 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from ..datadog import DRIFT, apply_states, read_states
-    from ..engine import discover, load, resolve
+    from ..engine import load
     from ..model import settings as environment
 
-    if args.all and args.names:
-        raise UsageError("give collector names or --all, not both")
-    if not args.all and not args.names:
-        raise UsageError(f"name a collector, or --all; known collectors: {', '.join(discover(project_root())) or 'none'}")
+    check_names(args.names, args.all)
     settings = environment()
-    settings.require("DD_API_KEY", "DD_APP_KEY", purpose=METADATA_NEEDS)
-    root = project_root()
-    refs = list(discover(root).values()) if args.all else resolve(list(dict.fromkeys(args.names)), root)
+    settings.require("DD_API_KEY", "DD_APP_KEY", purpose=METADATA_NEEDS)  # before loading any collector
+    refs = collector_refs(args.names, args.all)
     specs = []
     for ref in refs:
         collector, error = load(ref)

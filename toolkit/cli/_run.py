@@ -19,7 +19,15 @@ import signal
 import sys
 from pathlib import Path
 
-from ._common import EXIT_FAILED, EXIT_OK, EXIT_PUSH, UsageError, positive_int, positive_seconds, project_root
+from ._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_PUSH,
+    UsageError,
+    collector_refs,
+    positive_int,
+    positive_seconds,
+)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -48,16 +56,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..engine import discover, resolve
     from ..model import Interrupt
     from ..model import settings as environment
 
-    if args.all and args.names:
-        raise UsageError("give collector names or --all, not both")
-    if not args.all and not args.names:
-        raise UsageError(f"name a collector to run, or --all; known collectors: {', '.join(discover(project_root())) or 'none'}")
-    root = project_root()
-    refs = list(discover(root).values()) if args.all else resolve(list(dict.fromkeys(args.names)), root)
+    refs = collector_refs(args.names, args.all, verb=" to run")
     if args.cassettes is not None:
         args.offline = True
     if args.push and args.offline:
