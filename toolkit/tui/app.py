@@ -42,6 +42,10 @@ from .widgets.detail_panel import HTTP, PAYLOAD
 
 Runner = Callable[..., CollectionResult]
 
+# Results arriving closer together than this are drawn in one go ("run all" of many collectors
+# would otherwise redraw the table once per result, and a key waits behind every redraw).
+RENDER_EVERY = 0.1  # seconds
+
 
 class Key(NamedTuple):
     key: str
@@ -103,6 +107,8 @@ class DashboardApp(App[None]):
         self.auto_run = every is not None  # dev mode starts refreshing; schedules wait for `a`
         self.due: dict[str, datetime] = {}
         self._frame = 0
+        self._render_timer = None  # a batch of results waiting to be drawn
+        self._render_selected = False  # ... and one of them is the highlighted collector's
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -215,7 +221,8 @@ class DashboardApp(App[None]):
             title += " · stale: the edit failed to load"
         if text.strip():
             title += f" · filter: {text.strip()}"
-        table.border_title = title
+        if str(table.border_title) != title:  # setting it redraws the table even when it is the same
+            table.border_title = title
         self.refresh_trend()
 
     def refresh_trend(self) -> None:
@@ -306,9 +313,25 @@ class DashboardApp(App[None]):
             self.start_run(state)
         if not any(s.running for s in self.states.values()):
             self._spinner.pause()
+        self._render_soon(selected=self.selected is state)
+
+    def _render_soon(self, *, selected: bool) -> None:
+        """Draw the state (already updated) at the end of the current batch of results."""
+        self._render_selected |= selected
+        if self._render_timer is None:
+            self._render_timer = self.set_timer(RENDER_EVERY, self._render_batch)
+
+    def _render_batch(self) -> None:
+        self._render_timer = None
+        selected, self._render_selected = self._render_selected, False
         self.refresh_list()
-        if self.selected is state:
+        if selected:
             self.refresh_selected()
+
+    @property
+    def render_pending(self) -> bool:
+        """Results are stored but not drawn yet (tests wait for this to clear)."""
+        return self._render_timer is not None
 
     # --- live reload ------------------------------------------------------------------------
     def _start_watching(self) -> None:

@@ -26,14 +26,16 @@ class CollectorList(DataTable):
         self.add_column("next in", key="next", width=7)
 
     def show(self, states: list[CollectorState], now: datetime, frame: int = 0) -> None:
-        """Add missing rows and refresh every cell (cheap: a handful of collectors)."""
+        """Add missing rows and update the cells that changed (any update redraws the whole table,
+        and this runs for every spinner frame and every result)."""
         for state in states:
             cells = self._cells(state, now, frame)
             if state.name not in self.rows:
                 self.add_row(*cells, key=state.name)
             else:
                 for column, cell in zip(("name", "state", "took", "next"), cells, strict=True):
-                    self.update_cell(state.name, column, cell, update_width=column == "name")
+                    if self.get_cell(state.name, column) != cell:
+                        self.update_cell(state.name, column, cell, update_width=column == "name")
 
     @staticmethod
     def _cells(state: CollectorState, now: datetime, frame: int) -> tuple:

@@ -15,7 +15,12 @@ class DetailPanel(VerticalScroll, can_focus=True):
     def compose(self):
         yield Static(id="detail-text")
 
+    text: str | None = None
+    shown_title: str | None = None
+
     def show(self, title: str, text: str) -> None:
-        self.border_title = title
-        self.text = text
-        self.query_one("#detail-text", Static).update(Text(text))
+        if title != self.shown_title:  # setting a border title redraws even when it is the same
+            self.shown_title = self.border_title = title
+        if text != self.text:  # a rerun with the same payload: no re-layout of a long text
+            self.text = text
+            self.query_one("#detail-text", Static).update(Text(text))

@@ -14,10 +14,24 @@ from ...model import MetricError, redact
 
 
 class ErrorsPanel(VerticalScroll):
+    shown: tuple | None = None  # what is on screen: the same errors again are not rebuilt
+
     def compose(self) -> ComposeResult:
         yield Static(Text("no errors", style="dim"), classes="empty")
 
     def show(self, collector: str | None, errors: list[MetricError], *, load_failed: bool = False, reload_failed: bool = False) -> None:
+        texts = []
+        for error in errors:
+            if reload_failed:
+                where = "edit failed to load (values shown are stale)"
+            else:
+                where = "failed to load" if load_failed else error.where or "collector"
+            first_line = redact(error.message).splitlines()[0] if error.message else ""
+            texts.append((f"{where} · {error.type}: {first_line}", redact(error.traceback or error.message)))
+        # a rerun that fails the same way: nothing to redraw (mounting widgets is the costly part)
+        if self.shown == (collector, tuple(texts)):
+            return
+        self.shown = (collector, tuple(texts))
         self.border_title = f"errors · {collector} ({len(errors)})" if collector else "errors"
         # a rerun of the same collector keeps the tracebacks the user opened open
         expanded = {str(c.title) for c in self.query(Collapsible) if not c.collapsed}
@@ -28,15 +42,9 @@ class ErrorsPanel(VerticalScroll):
             self.mount(Static(Text("no errors", style="dim"), classes="empty"))
             return
         items = []
-        for error in errors:
-            if reload_failed:
-                where = "edit failed to load (values shown are stale)"
-            else:
-                where = "failed to load" if load_failed else error.where or "collector"
-            first_line = redact(error.message).splitlines()[0] if error.message else ""
-            title = Content(f"{where} · {error.type}: {first_line}")
-            body = Static(Text(redact(error.traceback or error.message)), classes="traceback")
-            items.append(Collapsible(body, title=title, collapsed=str(title) not in expanded, classes="error"))
+        for title, body in texts:
+            items.append(Collapsible(Static(Text(body), classes="traceback"), title=Content(title),
+                                     collapsed=title not in expanded, classes="error"))
         self.mount_all(items)
 
     @property

@@ -23,4 +23,6 @@ class StatusHeader(Static):
         if totals.failed:
             text.append(f" · {totals.failed} failed", style="bold red")
         text.append(f" │ auto-refresh {auto_refresh}")
-        self.update(text)
+        if text != getattr(self, "shown", None):  # redrawn for every result and spinner frame otherwise
+            self.shown = text
+            self.update(text, layout=False)  # one line whatever it says: no re-layout of the screen

@@ -22,17 +22,25 @@ class TrendPanel(Horizontal):
         label = self.query_one("#trend-label", Label)
         line = self.query_one("#trend-line", Sparkline)
         self.key = key
+        # each assignment below redraws even when nothing changed: compare first (shown on every result)
         if key is None or not values:
-            label.update(Text("trend: no values yet", style="dim"))
-            line.data = []
-            line.display = False  # an empty sparkline still draws its baseline bars
+            if (key, values) != getattr(self, "shown", None):
+                label.update(Text("trend: no values yet", style="dim"), layout=False)  # its size is fixed by the CSS
+                line.data = []
+                line.display = False  # an empty sparkline still draws its baseline bars
+            self.shown = (key, values)
             return
+        if (key, values) == getattr(self, "shown", None):
+            return
+        self.shown = (key, list(values))
         line.display = True
         runs = f"{len(values)} run{'s' if len(values) != 1 else ''}"
         text = Text("trend ", style="dim")
         text.append(key, style="bold")
         text.append(f"  {runs} · min {fmt.value(min(values))} · max {fmt.value(max(values))}", style="dim")
-        label.update(text)
+        label.update(text, layout=False)
         # two cells per run: stretched over the whole width, a few points become wide blocks
-        line.styles.width = min(2 * len(values), 2 * HISTORY)
+        width = min(2 * len(values), 2 * HISTORY)
+        if line.styles.width is None or line.styles.width.value != width:
+            line.styles.width = width
         line.data = values
