@@ -61,3 +61,25 @@ def test_http_view_lists_the_replayed_interactions_of_the_metric(make_app):
             assert panel.text.startswith("no HTTP requests by shop.queue.depth")
 
     asyncio.run(scenario())
+
+
+def test_the_payload_view_names_type_unit_series_and_the_budget():
+    """What the payload view says beside the JSON (issue 13's part): the metric's type and unit,
+    its series and custom metrics, and the collector's total against its budget."""
+    from datetime import UTC, datetime
+
+    from toolkit.model import CollectionResult, MetricOutcome, MetricSpec, Series
+    from toolkit.model import Settings
+    from toolkit.tui.details import display_settings, metric_facts, payload
+
+    spec = MetricSpec("shop.orders.wait", "second", "distribution", "", lambda: None, per_unit="order")
+    series = (Series("shop.orders.wait", 2.0, ("region:eu",), "second", "distribution", values=(1.0, 3.0)),
+              Series("shop.orders.wait", 1.0, ("region:us",), "second", "distribution", values=(2.0,)))
+    outcome = MetricOutcome("shop.orders.wait", "second", "distribution", "", "ok", 0.0, series=series)
+    result = CollectionResult("shop", datetime(2026, 1, 1, tzinfo=UTC), 0.1, [outcome])
+    facts = metric_facts(result, "shop.orders.wait", spec, 20)
+    assert facts.startswith("distribution · unit second/order · 2 series · 10 custom metrics")
+    assert facts.endswith("shop: 13 custom metrics, budget 20")  # 10 + the three meta-metrics
+    shown = payload(result, "shop.orders.wait", display_settings(Settings()))
+    assert [b["points"][0][1] for b in shown["series"]] == [[1.0, 3.0], [2.0]]  # the v1 distribution points' shape
+    assert "no budget set" in metric_facts(result, "shop.orders.wait", spec, None)

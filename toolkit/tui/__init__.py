@@ -59,8 +59,12 @@ def create_app(
             known = ", ".join(by_name) or "none"
             raise UnknownCollector(f"unknown collector {', '.join(map(repr, unknown))}; known collectors: {known} (see `dd-toolkit list`)")
         available = [by_name[n] for n in dict.fromkeys(names)]
-    schedules = _values(values).schedules()
+    deployed = _values(values)
+    schedules = deployed.schedules()
     states = [CollectorState.load(ref, schedules.get(ref.name)) for ref in available]
+    for state in states:
+        entry = deployed.collectors.get(state.name)
+        state.budget = entry.budget if entry is not None else None
     if offline is None:
         offline = default_offline(secret for state in states for secret in state.secrets)
     return DashboardApp(

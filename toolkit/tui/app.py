@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 from ..datadog import PushSettings, push
 from ..errors import SettingsError
 from ..model import CollectionResult, redact, settings
-from .details import display_settings, http_text, payload, payload_text
+from .details import display_settings, http_text, metric_facts, payload_text
 from .messages import PushFinished, Reloaded, RunFinished, SourcesChanged
 from .model import CollectorState, filter_rows, totals
 from .reload import Watcher, forget, package_of
@@ -249,8 +249,9 @@ class DashboardApp(App[None]):
             panel.show(f"{what} · {metric}", "no run yet: press r to run the collector")
         elif self.detail == PAYLOAD:
             text = payload_text(state.last, metric, display_settings(settings()))
-            count = len(payload(state.last, metric, display_settings(settings()))["series"])
-            panel.show(f"{what} · {metric} · {count} series (y: copy)", text)
+            spec = next((s for s in state.specs if s.name == metric), None)
+            facts = metric_facts(state.last, metric, spec, state.budget)
+            panel.show(f"{what} · {metric} · {facts} (y: copy)", text)
         else:
             panel.show(f"{what} · {metric}", http_text(state.last, metric))
 

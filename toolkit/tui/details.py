@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from ..datadog import PushSettings, build_series
-from ..model import CollectionResult, HttpExchange, Settings, redact
+from ..datadog import PushSettings, build_bodies
+from ..model import CollectionResult, HttpExchange, MetricSpec, Settings, cost, redact
 from . import format as fmt
 
 
@@ -16,8 +16,26 @@ def display_settings(settings: Settings) -> PushSettings:
 
 
 def payload(result: CollectionResult, metric: str, settings: PushSettings) -> dict:
-    """The intake JSON the push would send for ``metric``'s series, built by the push's own builder."""
-    return {"series": [body for series, body in build_series([result], settings) if series.metric == metric]}
+    """The intake JSON the push would send for ``metric``'s series, built by the push's own builder
+    (the v2 series intake's for gauges, counts and rates; the v1 distribution points' for a distribution)."""
+    bodies = build_bodies([result], settings)
+    return {"series": [body for series, body in bodies.series + bodies.distributions if series.metric == metric]}
+
+
+def metric_facts(result: CollectionResult, metric: str, spec: MetricSpec | None, budget: int | None) -> str:
+    """One line: the metric's type and unit as Datadog gets them, its series and what they cost,
+    and the collector's custom metrics against its budget (budget.customMetrics)."""
+    outcome = next((o for o in result.outcomes if o.name == metric), None)
+    kind = spec.type if spec is not None else (outcome.type if outcome is not None else "gauge")
+    unit = spec.unit if spec is not None else (outcome.unit if outcome is not None else "")
+    per_unit = f"/{spec.per_unit}" if spec is not None and spec.per_unit else ""
+    counts = cost.count_series(result.series)
+    mine = counts.get(metric)
+    series = len(mine.tag_sets) if mine is not None else 0
+    collector_total = cost.total(counts)
+    against = f"budget {budget}" if budget is not None else "no budget set"
+    return (f"{kind} · unit {unit}{per_unit} · {series} series · {mine.custom_metrics if mine else 0} custom metrics · "
+            f"{result.collector}: {collector_total} custom metrics, {against}")
 
 
 def payload_text(result: CollectionResult, metric: str, settings: PushSettings) -> str:

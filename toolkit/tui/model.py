@@ -58,6 +58,7 @@ class CollectorState:
     load_error: MetricError | None = None
     reload_error: MetricError | None = None  # the last edit failed to import; results are kept
     running: bool = False
+    budget: int | None = None  # budget.customMetrics in the Helm values
     results: deque[CollectionResult] = field(default_factory=lambda: deque(maxlen=HISTORY))
 
     @classmethod
