@@ -22,7 +22,7 @@ from textual.worker import get_current_worker
 
 from ..datadog import PushSettings, push
 from ..errors import SettingsError
-from ..model import CollectionResult, redact, settings
+from ..model import CollectionResult, redact, schedule_period, settings
 from .details import display_settings, http_text, metric_facts, payload_text
 from .messages import PushFinished, Reloaded, RunFinished, SourcesChanged
 from .model import CollectorState, filter_rows, totals
@@ -248,7 +248,8 @@ class DashboardApp(App[None]):
         elif state.last is None:
             panel.show(f"{what} · {metric}", "no run yet: press r to run the collector")
         elif self.detail == PAYLOAD:
-            text = payload_text(state.last, metric, display_settings(settings()))
+            interval = schedule_period(state.schedule) if state.schedule else None  # what the push takes from the values
+            text = payload_text(state.last, metric, display_settings(settings()), interval)
             spec = next((s for s in state.specs if s.name == metric), None)
             facts = metric_facts(state.last, metric, spec, state.budget)
             panel.show(f"{what} · {metric} · {facts} (y: copy)", text)
@@ -451,7 +452,8 @@ class DashboardApp(App[None]):
         if state is None or metric is None or state.last is None:
             self.notify("nothing to copy: run the collector first (r)", severity="warning")
             return
-        self.copy_to_clipboard(payload_text(state.last, metric, display_settings(settings())))
+        interval = schedule_period(state.schedule) if state.schedule else None
+        self.copy_to_clipboard(payload_text(state.last, metric, display_settings(settings()), interval))
         self.notify(f"copied the payload of {metric}")
 
     def action_copy_name(self) -> None:

@@ -15,10 +15,10 @@ def display_settings(settings: Settings) -> PushSettings:
     return PushSettings(api_key="", endpoint="", env=settings.env, tags=settings.tags)
 
 
-def payload(result: CollectionResult, metric: str, settings: PushSettings) -> dict:
+def payload(result: CollectionResult, metric: str, settings: PushSettings, interval: int | None = None) -> dict:
     """The intake JSON the push would send for ``metric``'s series, built by the push's own builder
     (the v2 series intake's for gauges, counts and rates; the v1 distribution points' for a distribution)."""
-    bodies = build_bodies([result], settings)
+    bodies = build_bodies([result], settings, {result.collector: interval})  # interval: the schedule's period
     return {"series": [body for series, body in bodies.series + bodies.distributions if series.metric == metric]}
 
 
@@ -38,9 +38,9 @@ def metric_facts(result: CollectionResult, metric: str, spec: MetricSpec | None,
             f"{result.collector}: {collector_total} custom metrics, {against}")
 
 
-def payload_text(result: CollectionResult, metric: str, settings: PushSettings) -> str:
+def payload_text(result: CollectionResult, metric: str, settings: PushSettings, interval: int | None = None) -> str:
     """``payload`` as indented JSON, redacted like everything on screen (tags come from collector code)."""
-    return redact(json.dumps(payload(result, metric, settings), indent=2))
+    return redact(json.dumps(payload(result, metric, settings, interval), indent=2))
 
 
 def exchange_line(exchange: HttpExchange) -> str:
