@@ -68,8 +68,7 @@ def test_the_payload_view_names_type_unit_series_and_the_budget():
     its series and custom metrics, and the collector's total against its budget."""
     from datetime import UTC, datetime
 
-    from toolkit.model import CollectionResult, MetricOutcome, MetricSpec, Series
-    from toolkit.model import Settings
+    from toolkit.model import CollectionResult, MetricOutcome, MetricSpec, Series, Settings
     from toolkit.tui.details import display_settings, metric_facts, payload
 
     spec = MetricSpec("shop.orders.wait", "second", "distribution", "", lambda: None, per_unit="order")
