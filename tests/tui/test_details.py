@@ -63,6 +63,28 @@ def test_http_view_lists_the_replayed_interactions_of_the_metric(make_app):
     asyncio.run(scenario())
 
 
+def test_an_error_names_the_request_that_failed(make_app):
+    """The errors panel links an error to the HTTP behind it: the failed request, redacted."""
+    from textual.widgets import Static
+
+    from toolkit.tui.widgets import ErrorsPanel
+
+    app = make_app("shop")
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await press_and_run(pilot, "r", runs=["shop"])
+            errors = app.query_one(ErrorsPanel)
+            await wait_for(pilot, lambda: any("refunds" in t for t in errors.titles), what="the refunds error")
+            bodies = [str(w.render()) for w in errors.query(Static) if w.has_class("traceback")]
+            (linked,) = [b for b in bodies if "the request that failed:" in b]
+            first = linked.splitlines()[0]
+            assert "GET https://api.shop.example/v1/refunds?token=*** → 503" in first and "3 retries" in first
+            assert "placeholder-token" not in linked
+
+    asyncio.run(scenario())
+
+
 def test_the_payload_view_names_type_unit_series_and_the_budget():
     """What the payload view says beside the JSON (issue 13's part): the metric's type and unit,
     its series and custom metrics, and the collector's total against its budget."""

@@ -205,7 +205,8 @@ class DashboardApp(App[None]):
         state = self.selected
         self.refresh_table()
         self.query_one(ErrorsPanel).show(state.name if state else None, state.errors if state else [],
-                                            load_failed=bool(state and state.load_error), reload_failed=bool(state and state.reload_error))
+                                            load_failed=bool(state and state.load_error), reload_failed=bool(state and state.reload_error),
+                                            requests=state.last.requests if state and state.last else ())
 
     def refresh_table(self) -> None:
         if not self.showing:
