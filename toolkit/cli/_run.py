@@ -102,8 +102,10 @@ def _stop_on_signals(interrupt):
         if interrupt.reason is not None:
             os.write(2, f"dd-toolkit: second {name}: exiting at once, nothing more is pushed\n".encode())
             os._exit(128 + signum)
-        os.write(2, f"dd-toolkit: {name}: stopping; pushing what was collected (a second signal exits at once)\n".encode())
+        # Recorded before anything is written: a second signal can arrive (and its handler run,
+        # nested in this one) the moment the line below is out; it must see that this one came first.
         interrupt.set_soon(name)
+        os.write(2, f"dd-toolkit: {name}: stopping; pushing what was collected (a second signal exits at once)\n".encode())
 
     previous = {sig: signal.signal(sig, handler) for sig in _SIGNALS.values()}
     try:
