@@ -14,7 +14,15 @@ from .drift import Drift, drift_between, drift_table
 from .locate import CASSETTES_RELPATH, default_directory
 from .matching import MATCHERS, Recorded, matches
 from .recorder import MODES, RECORD_MATCH_ON, RecordReport, record, resolve_secrets
-from .replay import DEFAULT_MATCH_ON, REPLAY_FILE, Replay, ReplayTransport, load_replay, read_interactions
+from .replay import (
+    DEFAULT_MATCH_ON,
+    REPLAY_FILE,
+    Replay,
+    ReplayTransport,
+    load_replay,
+    read_interactions,
+    read_json_object,
+)
 from .scrub import PLACEHOLDER, Scrubber, is_plain_url, leaks
 
 __all__ = [
@@ -41,6 +49,7 @@ __all__ = [
     "load_replay",
     "matches",
     "read_interactions",
+    "read_json_object",
     "record",
     "resolve_secrets",
 ]

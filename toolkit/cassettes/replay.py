@@ -136,15 +136,23 @@ def _read_cassette(path: Path) -> list[tuple[Recorded, dict]]:
 
 
 def _read_meta(path: Path) -> dict[str, Any]:
+    return read_json_object(path, "fix or delete it") or {}
+
+
+def read_json_object(path: Path, fix: str) -> dict[str, Any] | None:
+    """A file holding one JSON object (replay.json, golden.json); None when it does not exist.
+
+    Broken JSON or another value is a ``ReplayError`` naming the file, where, and ``fix``.
+    """
     if not path.exists():
-        return {}
+        return None
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ReplayError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}); fix or delete it") from exc
-    if not isinstance(meta, dict):
-        raise ReplayError(f"{path} must hold a JSON object")
-    return meta
+        raise ReplayError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}); {fix}") from exc
+    if not isinstance(data, dict):
+        raise ReplayError(f"{path} must hold a JSON object; {fix}")
+    return data
 
 
 class ReplayTransport(httpx.BaseTransport):

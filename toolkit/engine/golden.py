@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..cassettes import read_json_object
 from ..model import CollectionResult
 
 GOLDEN_FILE = "golden.json"
@@ -70,17 +71,7 @@ def golden_diff(want: dict[str, Any], got: dict[str, Any]) -> list[str]:
 
 
 def read_golden(path: Path) -> dict[str, Any] | None:
-    from ..errors import ReplayError
-
-    if not path.exists():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ReplayError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}); rewrite it with `pytest --update-golden`") from exc
-    if not isinstance(data, dict):
-        raise ReplayError(f"{path} must hold a JSON object; rewrite it with `pytest --update-golden`")
-    return data
+    return read_json_object(path, "rewrite it with `pytest --update-golden`")
 
 
 def write_golden(path: Path, golden: dict[str, Any]) -> None:

@@ -11,27 +11,23 @@ EXIT_SLACK = 10.0  # seconds of start-up, printing and exit around the two budge
 SIGNAL_EXIT = SIGNAL_GRACE + 5.0
 
 
-def positive_seconds(text: str) -> float:
-    """The command-line type of --timeout and intervals: a number of seconds above zero."""
+def _positive(text: str, convert, what: str):
     import argparse
 
     try:
-        value = float(text)
+        value = convert(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError("must be greater than 0")
     return value
+
+
+def positive_seconds(text: str) -> float:
+    """The command-line type of --timeout and intervals: a number of seconds above zero."""
+    return _positive(text, float, "a number of seconds")
 
 
 def positive_int(text: str) -> int:
     """The command-line type of --workers: a whole number above zero."""
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
+    return _positive(text, int, "a whole number")

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..cassettes import CASSETTES_RELPATH
 from ..errors import ProjectError, ValuesError
 from ..model import checkout_root
-from .template import TEMPLATE_RELPATH, find_template
+from .template import find_template
 from .values import CHART_PATH, VALUES_PATH, Values, collector_packages
 
 MARKER = Path("collectors") / "__init__.py"
@@ -80,9 +80,6 @@ class Project:
     def cassettes_dir(self) -> Path:
         return self.root / CASSETTES_RELPATH
 
-    def cassettes_for(self, name: str) -> Path:
-        return self.cassettes_dir / name
-
     def test_file(self, name: str) -> Path:
         return self.tests_dir / "collectors" / f"test_{name}.py"
 
@@ -102,10 +99,6 @@ class Project:
     @property
     def template_dir(self) -> Path:
         return find_template(self.root)
-
-    @property
-    def own_template(self) -> Path:
-        return self.root / TEMPLATE_RELPATH
 
     def collector_packages(self) -> set[str]:
         return collector_packages(self.collectors_dir)
