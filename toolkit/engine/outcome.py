@@ -32,7 +32,7 @@ from ..model import (
     cost,
     enter_metric,
     leave_metric,
-    tag_problem,
+    tags_problem,
 )
 
 
@@ -103,31 +103,42 @@ def to_series(spec: MetricSpec, value: Any, failed: list[MetricError] | None = N
     """
     point = _samples if spec.type == "distribution" else _number
     if isinstance(value, Mapping):
-        series = []
-        seen: dict[tuple[str, ...], Any] = {}
+        series: list[Series] = []
+        seen: set[int] = set()  # the hashes of the tag sets so far: a tuple per series would hold ~100 bytes each
         for tags, item in value.items():
             if isinstance(item, BaseException):
                 if failed is None:
                     raise item
                 failed.append(MetricError.from_exception(spec.name, item, _tags(spec.name, tags)))
                 continue
-            got = point(spec.name, item, f" for tags {shown(tags)}")
+            if type(item) is float and math.isfinite(item) and point is _number:
+                got = item  # the common case, without building the message a bad value would get
+            else:
+                got = point(spec.name, item, f" for tags {shown(tags)}")
             if got is None:
                 continue
             clean = _tags(spec.name, tags)
             # a tag set is a set: ("b:2", "a:1") and ("a:1", "b:2") are one series in Datadog (the
             # later point would silently replace the earlier), so returning both is this metric's error
-            key = series_identity(clean)
+            key = hash(frozenset(clean))
             if key in seen:
-                raise InvalidMetricValue(
-                    f"{spec.name} returned the tag set {shown(key)} twice ({shown(seen[key])} and {shown(tags)}); "
-                    "return each tag set once"
-                )
-            seen[key] = tags
+                _refuse_repeat(spec.name, series, clean)
+            seen.add(key)
             series.append(_series(spec, got, clean))
         return series
     got = point(spec.name, value, "")
     return [] if got is None else [_series(spec, got, ())]
+
+
+def _refuse_repeat(name: str, series: list[Series], tags: tuple[str, ...]) -> None:
+    """Raise when ``series`` already has ``tags``' tag set (equal hashes of different sets pass)."""
+    wanted = set(tags)
+    for earlier in series:
+        if set(earlier.tags) == wanted:
+            raise InvalidMetricValue(
+                f"{name} returned the tag set {shown(series_identity(tags))} twice ({shown(earlier.tags)} and {shown(tags)}); "
+                "return each tag set once"
+            )
 
 
 def _series(spec: MetricSpec, got: float | tuple[float, ...], tags: tuple[str, ...]) -> Series:
@@ -185,12 +196,22 @@ def _number(name: str, value: Any, where: str) -> float | None:
 
 def _tags(name: str, tags: Any) -> tuple[str, ...]:
     items = (tags,) if isinstance(tags, str) else tags
-    if not isinstance(items, tuple | list) or not items or not all(isinstance(t, str) and t for t in items):
-        raise InvalidMetricValue(f"{name} returned tag key {shown(tags)}; use a tag string 'key:value' or a tuple of them")
-    for tag in items:
-        if problem := tag_problem(tag):
-            raise InvalidMetricValue(f"{name}: {problem}")
-    return tuple(dict.fromkeys(items))  # as given, a repeated tag once
+    if not isinstance(items, tuple | list) or not items:
+        raise _bad_tag_key(name, tags)
+    try:
+        problem = tags_problem(items)
+    except TypeError:  # joining them: one is not a string
+        raise _bad_tag_key(name, tags) from None
+    if problem:
+        if not all(isinstance(t, str) and t for t in items):
+            raise _bad_tag_key(name, tags)
+        raise InvalidMetricValue(f"{name}: {problem}")
+    unique = tuple(dict.fromkeys(items))  # as given, a repeated tag once
+    return items if unique == items else unique  # the caller's own tuple when it is the same: no copy per series
+
+
+def _bad_tag_key(name: str, tags: Any) -> InvalidMetricValue:
+    return InvalidMetricValue(f"{name} returned tag key {shown(tags)}; use a tag string 'key:value' or a tuple of them")
 
 
 def series_identity(tags: tuple[str, ...]) -> tuple[str, ...]:

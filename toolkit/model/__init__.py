@@ -28,7 +28,7 @@ from .redact import (
 from .result import ERROR, NO_DATA, OK, CollectionResult, HttpExchange, MetricError, MetricOutcome, Series
 from .schedule import is_valid_cron, next_run, schedule_gaps, schedule_period
 from .settings import Settings, settings
-from .tags import MAX_TAG_LENGTH, normalize_tag, tag_problem
+from .tags import MAX_TAG_LENGTH, normalize_tag, tag_problem, tags_problem
 from .units import DATADOG_UNITS, UNIT_FAMILIES, UNITS, UNITS_SOURCE, datadog_unit, unit_problem
 
 __all__ = [
@@ -87,6 +87,7 @@ __all__ = [
     "settings",
     "spec_of",
     "tag_problem",
+    "tags_problem",
     "unit_problem",
     "validate_metric_name",
 ]

@@ -21,7 +21,7 @@ ingested custom metrics, applies only to metrics configured with Metrics without
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,22 +32,47 @@ PER_METRIC_NAME = "per metric name"
 
 @dataclass
 class MetricCount:
+    """One metric name's series, and what they are billed as."""
+
     metric: str
     type: str
-    tag_sets: set[frozenset[str]] = field(default_factory=set)
+    series: list[Any] = field(default_factory=list)  # ``Series``
+    distinct: bool = True  # the series' tag sets are known to be distinct (one metric's, from to_series)
+
+    @property
+    def tag_sets(self) -> set[frozenset[str]]:
+        return {frozenset(s.tags) for s in self.series}
+
+    @property
+    def series_count(self) -> int:
+        """Its distinct tag sets (built as sets only when a name's series came in twice)."""
+        return len(self.series) if self.distinct else len(self.tag_sets)
 
     @property
     def custom_metrics(self) -> int:
         per_set = DISTRIBUTION_AGGREGATIONS if self.type == "distribution" else 1
-        return len(self.tag_sets) * per_set
+        return self.series_count * per_set
 
 
-def count_series(series: Iterable[Any]) -> dict[str, MetricCount]:
-    """Per metric name: its tag sets and what they are billed as (``series``: ``Series``)."""
+def count_series(series_by_metric: Iterable[Sequence[Any]]) -> dict[str, MetricCount]:
+    """Per metric name: its series and what they are billed as.
+
+    ``series_by_metric``: each metric's series, as ``CollectionResult.series_by_metric`` gives
+    them. Within one metric the tag sets are distinct (``to_series`` refuses a repeat), so
+    counting them builds no set per series; a name met in two sequences is counted by its
+    distinct tag sets.
+    """
     counts: dict[str, MetricCount] = {}
-    for s in series:
-        entry = counts.setdefault(s.metric, MetricCount(s.metric, s.type))
-        entry.tag_sets.add(frozenset(s.tags))
+    owners: dict[str, int] = {}
+    for i, seq in enumerate(series_by_metric):
+        for s in seq:
+            entry = counts.get(s.metric)
+            if entry is None:
+                entry = counts[s.metric] = MetricCount(s.metric, s.type)
+                owners[s.metric] = i
+            elif owners[s.metric] != i:
+                entry.distinct = False
+            entry.series.append(s)
     return counts
 
 

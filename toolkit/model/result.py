@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import traceback as _traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -60,7 +61,7 @@ class MetricError:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Series:
     """One point to push: a metric name, a value and the metric's own tags.
 
@@ -215,11 +216,16 @@ class CollectionResult:
     @property
     def series(self) -> list[Series]:
         """Every point a push sends: each metric's series, then the meta-metrics."""
-        points = [s for o in self.outcomes if o.status == OK for s in o.series]
+        return [s for seq in self.series_by_metric() for s in seq]
+
+    def series_by_metric(self) -> list[Sequence[Series]]:
+        """``series`` as each metric holds them (no copy), the meta-metrics last."""
+        return [o.series for o in self.outcomes if o.status == OK] + [self.meta_series]
+
+    @property
+    def meta_series(self) -> list[Series]:
         units = {"duration_seconds": "seconds"}
-        for name, value in self.meta_metrics.items():
-            points.append(Series(name, value, (), units.get(name.rsplit(".", 1)[1], "count")))
-        return points
+        return [Series(name, value, (), units.get(name.rsplit(".", 1)[1], "count")) for name, value in self.meta_metrics.items()]
 
     @property
     def failed(self) -> bool:
@@ -233,7 +239,7 @@ class CollectionResult:
         """Per metric name, its tag sets and custom-metric count as Datadog bills them (model.cost)."""
         from .cost import count_series
 
-        return count_series(self.series)
+        return count_series(self.series_by_metric())
 
     def to_json(self) -> dict[str, Any]:
         from . import cost

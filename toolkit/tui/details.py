@@ -29,9 +29,9 @@ def metric_facts(result: CollectionResult, metric: str, spec: MetricSpec | None,
     kind = spec.type if spec is not None else (outcome.type if outcome is not None else "gauge")
     unit = spec.unit if spec is not None else (outcome.unit if outcome is not None else "")
     per_unit = f"/{spec.per_unit}" if spec is not None and spec.per_unit else ""
-    counts = cost.count_series(result.series)
+    counts = result.custom_metrics
     mine = counts.get(metric)
-    series = len(mine.tag_sets) if mine is not None else 0
+    series = mine.series_count if mine is not None else 0
     collector_total = cost.total(counts)
     against = f"budget {budget}" if budget is not None else "no budget set"
     return (f"{kind} · unit {unit}{per_unit} · {series} series · {mine.custom_metrics if mine else 0} custom metrics · "
