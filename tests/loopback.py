@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+HOLD_LIMIT = 30.0
+
 
 @dataclass
 class Reply:
@@ -28,6 +30,7 @@ class Reply:
     # client hangs up; `declare_length=False` sends no Content-Length (the body ends at close)
     stream_bytes: int = 0
     declare_length: bool = True
+    hold: threading.Event | None = None  # answer only once the test sets it (bounded: HOLD_LIMIT seconds)
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -53,6 +56,8 @@ class Loopback:
         self.default = default or Reply(404, {"message": "no route"})
         self.requests: list[Seen] = []
         self.streamed: list[int] = []  # body bytes each streamed reply got out before the client hung up
+        self.in_flight = 0
+        self.most_in_flight = 0  # requests being answered at once, at most
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -104,8 +109,18 @@ class Loopback:
                 body = self.rfile.read(length) if length else b""
                 with server._lock:
                     server.requests.append(Seen(self.command, self.path, dict(self.headers), body))
+                    server.in_flight += 1
+                    server.most_in_flight = max(server.most_in_flight, server.in_flight)
                     server._arrived.notify_all()
-                reply = server._next(self.command, self.path)
+                try:
+                    self._answer(server._next(self.command, self.path))
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _answer(self, reply: Reply) -> None:
+                if reply.hold is not None:
+                    reply.hold.wait(HOLD_LIMIT)
                 if reply.reset:
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     self.close_connection = True

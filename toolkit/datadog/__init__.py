@@ -19,7 +19,7 @@ from .monitors import (
     window_text,
 )
 from .monitors_api import Change, apply_monitors, check_settings, differences, plan
-from .push import Bodies, PushReport, PushSettings, batches, build_bodies, build_series, push, series_tags
+from .push import Bodies, PushReport, PushSettings, build_bodies, build_series, push
 
 __all__ = [
     "DEFAULT_MAX_ERRORS",
@@ -37,7 +37,6 @@ __all__ = [
     "api_client",
     "apply_monitors",
     "apply_states",
-    "batches",
     "build_bodies",
     "build_series",
     "check_settings",
@@ -48,7 +47,6 @@ __all__ = [
     "plan",
     "push",
     "read_states",
-    "series_tags",
     "wanted",
     "window_text",
 ]

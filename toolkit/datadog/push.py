@@ -17,50 +17,39 @@ a short grace. Every request has its own timeout; 5xx, 408, 429 and connection e
 retried only while the budget lasts, and a wait the intake asks for beyond it is reported, not
 waited. What was not sent is named in the report with why.
 
-The payloads are written as JSON directly (one ``json.dumps`` per series, deflated) and posted
-with httpx: datadog-api-client's model objects cost about 40x the serialization itself, and its
-urllib3 retries have no overall budget, which a CronJob with a deadline needs.
+The payloads are written by ``payload`` (JSON text straight from the series, deflated, requests
+cut to the intake's limits) one request at a time as a sender is free, and posted with httpx:
+datadog-api-client's model objects cost about 40x the serialization itself, and its urllib3
+retries have no overall budget, which a CronJob with a deadline needs.
 """
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 import time
-import zlib
-from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import SettingsError
 from ..model import (
-    INTERVAL_TYPES,
     MAIN_THREAD_SLICE,
     CollectionResult,
     Interrupt,
     Series,
     Settings,
-    datadog_unit,
     defaults,
     redact,
     tag_problem,
 )
 from .client import body_text
+from .payload import SERIES_PATH, Plan, Request, bodies, plan
 
-MAX_COMPRESSED_BYTES = 512_000
-MAX_PAYLOAD_BYTES = 4_500_000  # raw; under 5 MB with room for the envelope
 REQUEST_TIMEOUT = 20.0  # seconds one request may take, within what is left of the budget
 CONCURRENT_REQUESTS = 4
 MAX_ATTEMPTS = 6
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-_INTAKE_TYPES = {"count": 1, "rate": 2, "gauge": 3}
 _NAMES_SHOWN = 20
-
-
-SERIES_PATH = "/api/v2/series"
-DISTRIBUTIONS_PATH = "/api/v1/distribution_points"
-
 
 PUSH_NEEDS = "export it (in Kubernetes: the chart's datadog.apiKeySecret) or run without --push"
 
@@ -119,20 +108,15 @@ class PushReport:
         return f"push failed: {len(self.failed)} series not sent ({shown}): {why}; {self.sent} sent in {self.requests} request(s)"
 
 
-def series_tags(result: CollectionResult, series: Series, settings: PushSettings) -> list[str]:
-    tags = list(series.tags) + settings.constant_tags(result.collector)
-    return list(dict.fromkeys(tags))  # keep order, drop repeats
-
-
-NO_INTERVAL = (
-    "{metric} is a {type} and has no interval: its collector's schedule is irregular or unknown; "
-    "declare @metric(interval=SECONDS) or give the collector a regular schedule in the values"
-)
+def make_plan(results: Iterable[CollectionResult], settings: PushSettings, intervals: Mapping[str, int | None] | None = None) -> Plan:
+    """What a push of ``results`` sends (``intervals``: collector -> its schedule's period, None: irregular)."""
+    return plan(results, settings.constant_tags, intervals)
 
 
 @dataclass
 class Bodies:
-    """What a push sends: v2 series and v1 distribution points, and what it cannot send (with why)."""
+    """What a push sends, as JSON objects (for showing and tests: the push itself never builds
+    them): v2 series and v1 distribution points, and what it cannot send (with why)."""
 
     series: list[tuple[Series, dict]] = field(default_factory=list)
     distributions: list[tuple[Series, dict]] = field(default_factory=list)
@@ -142,58 +126,18 @@ class Bodies:
 def build_bodies(
     results: Iterable[CollectionResult], settings: PushSettings, intervals: Mapping[str, int | None] | None = None
 ) -> Bodies:
-    """Each series beside the JSON its intake wants for it (meta-metrics included).
-
-    ``intervals``: collector name -> the period of its schedule in seconds (None: irregular).
-    """
-    out = Bodies()
-    for result in results:
-        timestamp = int(result.started_at.timestamp())
-        for s in result.series:
-            tags = series_tags(result, s, settings)
-            if s.type == "distribution":
-                body = {"metric": s.metric, "points": [[timestamp, list(s.values)]], "tags": tags, "type": "distribution"}
-                out.distributions.append((s, body))
-                continue
-            body = {
-                "metric": s.metric,
-                "type": _INTAKE_TYPES[s.type],
-                "points": [{"timestamp": timestamp, "value": s.value}],
-                "tags": tags,
-            }
-            unit = datadog_unit(s.unit)
-            if unit:
-                body["unit"] = unit
-            if s.type in INTERVAL_TYPES:
-                interval = s.interval or (intervals or {}).get(result.collector)
-                if not interval:
-                    out.unsendable.append((s, NO_INTERVAL.format(metric=s.metric, type=s.type)))
-                    continue
-                body["interval"] = int(interval)
-            out.series.append((s, body))
+    """Each series beside the JSON object its intake gets for it (meta-metrics included), decoded
+    from the very text the push sends."""
+    made = make_plan(results, settings, intervals)
+    out = Bodies(unsendable=made.unsendable)
+    for s, path, body in bodies(made):
+        (out.series if path == SERIES_PATH else out.distributions).append((s, body))
     return out
 
 
 def build_series(results: Iterable[CollectionResult], settings: PushSettings, intervals: Mapping[str, int | None] | None = None) -> list[tuple[Series, dict]]:
     """The v2 series bodies of a push (gauges, counts and rates)."""
     return build_bodies(results, settings, intervals).series
-
-
-def batches(items: list[tuple[Series, dict]]) -> list[list[tuple[Series, dict]]]:
-    """Split series into requests under the intake's raw payload limit (compressed: see ``_encode``)."""
-    out: list[list[tuple[Series, dict]]] = []
-    current: list[tuple[Series, dict]] = []
-    size = 0
-    for item in items:
-        item_size = len(json.dumps(item[1])) + 1
-        if current and size + item_size > MAX_PAYLOAD_BYTES:
-            out.append(current)
-            current, size = [], 0
-        current.append(item)
-        size += item_size
-    if current:
-        out.append(current)
-    return out
 
 
 def push(
@@ -208,30 +152,38 @@ def push(
 
     After ``interrupt`` is set the push ends within ``defaults.SIGNAL_GRACE`` seconds of the signal.
     """
-    bodies = build_bodies(results, settings, intervals)
-    work = [(SERIES_PATH, b) for b in batches(bodies.series)] + [(DISTRIBUTIONS_PATH, b) for b in batches(bodies.distributions)]
-    report = _Push(settings, time.monotonic() + timeout, timeout, interrupt).run(work) if work else PushReport()
-    for s, why in bodies.unsendable:
-        report.failed.append(s)
-        report.errors.append(why)
+    made = make_plan(results, settings, intervals)
+    report = _Push(made, settings, time.monotonic() + timeout, timeout, interrupt).run() if made.total else PushReport()
+    report.failed.extend(s for s, _ in made.unsendable)
+    report.errors.extend(dict.fromkeys(why for _, why in made.unsendable))
     return report
 
 
 class _Push:
-    """Batches sent by a few daemon workers; the caller waits at most until the budget ends."""
+    """Requests written one at a time as senders take them, sent by a few daemon workers; the
+    caller waits at most until the budget ends.
 
-    def __init__(self, settings: PushSettings, deadline: float, budget: float, interrupt: Interrupt | None) -> None:
+    Each request is a range of the plan's series. What is settled (sent, or failed with why) is
+    kept as ranges, so when the caller stops waiting, everything else (in flight, or never
+    written) is what was not sent.
+    """
+
+    def __init__(self, made: Plan, settings: PushSettings, deadline: float, budget: float, interrupt: Interrupt | None) -> None:
         import httpx
 
-        self.settings = settings
+        self.plan = made
         self.deadline = deadline
         self.budget = budget
         self.interrupt = interrupt
         self.report = PushReport()
         self.cond = threading.Condition()
         self.stop = threading.Event()  # set when the caller stops waiting: sleeping retries end
-        self.pending: dict[int, tuple[str, list[tuple[Series, dict]]]] = {}
-        self.queue: deque[int] = deque()
+        self.writing = threading.Lock()  # one request is written at a time, in the plan's order
+        self.next = 0  # the first series no request has taken yet (under ``writing``)
+        self.settled = 0  # series sent or failed (under ``cond``)
+        self.failed: list[tuple[int, int, str]] = []  # (start, end, why)
+        self.sent: list[tuple[int, int]] = []
+        self.workers = 0
         # no transport retries: every retry is this module's, inside the budget
         self.client = httpx.Client(
             base_url=settings.endpoint,
@@ -239,14 +191,10 @@ class _Push:
             limits=httpx.Limits(max_connections=CONCURRENT_REQUESTS),
         )
 
-    def run(self, work: list[tuple[str, list[tuple[Series, dict]]]]) -> PushReport:
-        """``work``: (the intake's path, a batch of its bodies)."""
-        self.pending = dict(enumerate(work))
-        self.queue.extend(self.pending)
+    def run(self) -> PushReport:
         if self.interrupt is not None:
             self.interrupt.watch(self.cond)
-        for _ in range(min(CONCURRENT_REQUESTS, len(work))):
-            threading.Thread(target=self._work, name="dd-toolkit-push", daemon=True).start()
+        self._spawn()
         try:
             self._wait()
         finally:
@@ -254,16 +202,24 @@ class _Push:
                 self.interrupt.unwatch(self.cond)
             self.stop.set()
         with self.cond:
-            leftover, self.pending = self.pending, {}
-            self.queue.clear()
-        if leftover:
-            why = self._cut_reason()
-            for _, batch in leftover.values():
-                self.report.failed.extend(s for s, _ in batch)
+            failed, sent, complete = list(self.failed), list(self.sent), self.settled == self.plan.total
+        for start, end, why in failed:
+            self.report.failed.extend(self.plan.series_between(start, end))
             self.report.errors.append(why)
-        else:
+        if complete:
             self.client.close()  # with requests still in flight, the daemon workers keep it until exit
+        else:
+            unsettled = _gaps(sorted(sent + [(a, b) for a, b, _ in failed]), self.plan.total)
+            for start, end in unsettled:
+                self.report.failed.extend(self.plan.series_between(start, end))
+            self.report.errors.append(self._cut_reason())
         return self.report
+
+    def _spawn(self) -> None:
+        """One more sender, while there are fewer than CONCURRENT_REQUESTS (under ``writing``, or before any start)."""
+        if self.workers < CONCURRENT_REQUESTS:
+            self.workers += 1
+            threading.Thread(target=self._work, name="dd-toolkit-push", daemon=True).start()
 
     def _end(self) -> float:
         end = self.deadline
@@ -278,7 +234,7 @@ class _Push:
 
     def _wait(self) -> None:
         with self.cond:
-            while self.pending:
+            while self.settled < self.plan.total:
                 left = self._end() - time.monotonic()
                 if left <= 0:
                     return
@@ -286,37 +242,41 @@ class _Push:
 
     def _work(self) -> None:
         while True:
-            with self.cond:
-                if not self.queue or self.stop.is_set():
+            with self.writing:
+                if self.stop.is_set() or self.next >= self.plan.total:
                     return
-                key = self.queue.popleft()
-                item = self.pending.get(key)
-            if item is None:
-                continue
-            sent, failed, errors, requests = self._send(*item)
+                try:
+                    request = self.plan.encode(self.next)
+                except Exception as exc:  # noqa: BLE001 - a failure here must be reported as itself, not as a push timeout
+                    request = Request("", self.next, self.plan.total, problem=f"the push could not write its payload: {type(exc).__name__}: {exc}")
+                self.next = request.end
+                if self.next < self.plan.total:
+                    self._spawn()  # a sender for the next request while this one is on the wire
+            outcome = self._deliver(request)
             with self.cond:
-                if key not in self.pending:
-                    return  # the caller gave up on it and already counted it as not sent
-                del self.pending[key]
-                self.report.sent += sent
-                self.report.requests += requests
-                self.report.failed.extend(failed)
-                self.report.errors.extend(errors)
+                if self.stop.is_set():
+                    return  # the caller gave up waiting and counted everything unsettled as not sent
+                for start, end, why in outcome.failed:
+                    self.failed.append((start, end, why))
+                self.sent.extend(outcome.sent)
+                self.settled += request.end - request.start
+                self.report.sent += sum(b - a for a, b in outcome.sent)
+                self.report.requests += outcome.requests
                 self.cond.notify_all()
 
-    def _send(self, path: str, batch: list[tuple[Series, dict]]) -> tuple[int, list[Series], list[str], int]:
-        """Send one batch (split on 413 or when too large compressed): (sent, failed, errors, requests)."""
-        body = _encode(batch)
-        if len(body) > MAX_COMPRESSED_BYTES and len(batch) > 1:
-            return self._halves(path, batch)
-        requests = 0
+    def _deliver(self, request: Request) -> _Outcome:
+        """Send one request, retried within the budget, split in halves on 413."""
+        outcome = _Outcome()
+        if request.problem:
+            outcome.failed.append((request.start, request.end, request.problem))
+            return outcome
         for attempt in range(MAX_ATTEMPTS):
             left = self._end() - time.monotonic()
             if left <= 0 or self.stop.is_set():
-                return 0, [s for s, _ in batch], [self._cut_reason()], requests
-            requests += 1
+                return outcome.fail(request, self._cut_reason())
+            outcome.requests += 1
             try:
-                response = self.client.post(path, content=body, timeout=min(REQUEST_TIMEOUT, left))
+                response = self.client.post(request.path, content=request.body, timeout=min(REQUEST_TIMEOUT, left))
             except Exception as exc:  # noqa: BLE001 - timeouts, resets, refused: retried within the budget
                 reason = redact(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
                 if self._end() - time.monotonic() <= 0.1:  # the request's timeout was what was left of the budget
@@ -324,30 +284,35 @@ class _Push:
                 wait = _backoff(attempt)
             else:
                 if response.status_code < 300:
-                    return len(batch), [], [], requests
+                    outcome.sent.append((request.start, request.end))
+                    return outcome
                 reason = redact(f"HTTP {response.status_code} {response.reason_phrase}: {body_text(response.content)}")
-                if response.status_code == 413 and len(batch) > 1:
-                    sent, failed, errors, more = self._halves(path, batch)
-                    return sent, failed, errors, requests + more
+                if response.status_code == 413 and request.end - request.start > 1:
+                    return outcome.merge(self._halves(request))
                 if response.status_code not in RETRY_STATUSES:
-                    return 0, [s for s, _ in batch], [reason], requests
+                    return outcome.fail(request, reason)
                 asked = _requested_wait(response.headers)
                 wait = max(_backoff(attempt), asked or 0.0)
                 left = self._end() - time.monotonic()
                 if asked is not None and asked > left:
                     reason += f" (the intake asked to wait {asked:g}s, beyond the {max(left, 0):.1f}s left of the push budget)"
-                    return 0, [s for s, _ in batch], [reason], requests
+                    return outcome.fail(request, reason)
             if attempt + 1 == MAX_ATTEMPTS or wait >= self._end() - time.monotonic():
-                return 0, [s for s, _ in batch], [reason], requests
+                return outcome.fail(request, reason)
             if self._sleep(wait):
-                return 0, [s for s, _ in batch], [self._cut_reason()], requests
-        return 0, [s for s, _ in batch], ["unreachable"], requests  # pragma: no cover
+                return outcome.fail(request, self._cut_reason())
+        return outcome.fail(request, "unreachable")  # pragma: no cover
 
-    def _halves(self, path, batch):
-        half = len(batch) // 2
-        a = self._send(path, batch[:half])
-        b = self._send(path, batch[half:])
-        return a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]
+    def _halves(self, request: Request) -> _Outcome:
+        """The intake found a request too large (its limits are not the documented ones): each half as requests of its own."""
+        outcome = _Outcome()
+        middle = (request.start + request.end) // 2
+        for start, stop in ((request.start, middle), (middle, request.end)):
+            while start < stop:
+                part = self.plan.encode(start, stop)
+                outcome.merge(self._deliver(part))
+                start = part.end
+        return outcome
 
     def _sleep(self, seconds: float) -> bool:
         """Wait before a retry; True when the push was stopped (the budget, a signal) meanwhile."""
@@ -358,8 +323,35 @@ class _Push:
         return False
 
 
-def _encode(batch: list[tuple[Series, dict]]) -> bytes:
-    return zlib.compress(json.dumps({"series": [body for _, body in batch]}, separators=(",", ":")).encode())
+@dataclass
+class _Outcome:
+    """What sending one request (and its halves) settled: ranges sent, ranges failed with why."""
+
+    sent: list[tuple[int, int]] = field(default_factory=list)
+    failed: list[tuple[int, int, str]] = field(default_factory=list)
+    requests: int = 0
+
+    def fail(self, request: Request, why: str) -> _Outcome:
+        self.failed.append((request.start, request.end, why))
+        return self
+
+    def merge(self, other: _Outcome) -> _Outcome:
+        self.sent += other.sent
+        self.failed += other.failed
+        self.requests += other.requests
+        return self
+
+
+def _gaps(ranges: list[tuple[int, int]], total: int) -> list[tuple[int, int]]:
+    """The parts of [0, total) that no range of ``ranges`` (sorted, not overlapping) covers."""
+    gaps, at = [], 0
+    for start, end in ranges:
+        if start > at:
+            gaps.append((at, start))
+        at = max(at, end)
+    if at < total:
+        gaps.append((at, total))
+    return gaps
 
 
 def _backoff(attempt: int) -> float:
