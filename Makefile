@@ -34,6 +34,7 @@ test: $(VENV)/.installed-test .tools/helm
 bench: $(VENV)/.installed
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/new_bench.py
+	$(BIN)/python bench/push_bench.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet ruff
