@@ -3,6 +3,8 @@ screenshot script)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from fixtures.dashboard import VALUES, FakeClock, frozen_runner, refs
 from fixtures.sample import metrics as sample_metrics
@@ -17,6 +19,16 @@ def _fixture_collectors_reset():
     shop_metrics.reset()
     yield
     sample_metrics.release.set()
+
+
+@pytest.fixture(autouse=True)
+def _local_time_is_utc(monkeypatch):
+    """The dashboard shows the next run in local time: the snapshots must not depend on the machine's zone."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture

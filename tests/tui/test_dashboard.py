@@ -123,7 +123,7 @@ def test_a_collector_that_fails_to_load_shows_its_traceback(make_app):
 
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
-            assert state_label(app, "broken") == "failed to load"
+            assert state_label(app, "broken") == "load failed"
             titles = app.query_one(ErrorsPanel).titles
             assert titles == ["failed to load · ModuleNotFoundError: No module named 'shop_sdk_not_installed'"]
             await press_and_run(pilot, "R", runs=["shop"])  # run all: the broken one is skipped, the others run

@@ -62,6 +62,27 @@ async def _run_all(pilot) -> None:
     await highlight(pilot, "shop.queue.depth")
 
 
+def test_on_a_narrow_terminal_every_state_is_whole_and_took_and_next_move_to_the_title(make_app):
+    """At 80 columns the collector list has no room for its four columns: the duration and the
+    next run give way (the metrics title has them), and no state label is cut."""
+    app = make_app("shop", "sample", "broken", run_on_start=True)
+
+    async def scenario():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for_runs(pilot, "shop", "sample")
+            table = app.query_one(CollectorList)
+            assert table.narrow and list(table.columns) == ["name", "state"]
+            assert table.virtual_size.width <= table.scrollable_content_region.width  # nothing scrolled out of sight
+            assert str(table.get_cell("broken", "state")) == "load failed"
+            assert " · took " in str(app.query_one(MetricsTable).border_title)
+            await pilot.resize_terminal(160, 45)
+            await wait_for(pilot, lambda: not table.narrow, what="the wide layout")
+            assert list(table.columns) == ["name", "state", "took", "next"]
+            assert " · took " not in str(app.query_one(MetricsTable).border_title)
+
+    asyncio.run(scenario())
+
+
 def test_small_terminal(snap_compare, make_app):
     app = make_app("shop", "sample", "broken", run_on_start=True)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_run_all)

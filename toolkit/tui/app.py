@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 from ..datadog import PushSettings, push
 from ..errors import SettingsError
 from ..model import CollectionResult, redact, schedule_period, settings
+from . import format as fmt
 from .details import display_settings, http_text, metric_facts, payload_text
 from .messages import PushFinished, Reloaded, RunFinished, SourcesChanged
 from .model import CollectorState, filter_rows, totals
@@ -144,15 +145,20 @@ class DashboardApp(App[None]):
         if self.watcher is not None:
             self.watcher.stop()
 
-    def on_resize(self) -> None:
-        """Small terminals: shorter errors and trend, and the metrics' lesser columns give way."""
+    def on_resize(self, event: events.Resize) -> None:
+        """Small terminals: shorter errors and trend, and the metrics' lesser columns give way.
+
+        The event's size, not ``self.size``: this handler can run before the app has taken the
+        new size, and the layout would follow the terminal one resize late."""
         if not self.showing:
             return
-        width, height = self.size
+        width, height = event.size
         self.screen.set_class(height < 32, "-short")
         self.screen.set_class(width < 110, "-narrow")
         if self.query_one(MetricsTable).set_narrow(width < 110):
             self.refresh_table()
+        if self.query_one(CollectorList).set_narrow(width < 110):
+            self.query_one(CollectorList).show(list(self.states.values()), self.clock(), self._frame)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -215,16 +221,25 @@ class DashboardApp(App[None]):
         table = self.query_one(MetricsTable)
         text = self.query_one(FilterBar).value
         table.show(filter_rows(state.rows(), text) if state else [])
-        title = f"metrics · {state.name}" if state else "metrics"
+        narrow = self.query_one(CollectorList).narrow
+        title = (state.name if narrow else f"metrics · {state.name}") if state else "metrics"
         if state and state.last is not None:
-            title += " (offline replay)" if state.last.offline else " (live)"
+            title += (" (replay)" if narrow else " (offline replay)") if state.last.offline else " (live)"
         if state and state.stale:
             title += " · stale: the edit failed to load"
+        if state and narrow:  # the collector list's columns that gave way
+            title += self._narrow_facts(state)
         if text.strip():
             title += f" · filter: {text.strip()}"
         if str(table.border_title) != title:  # setting it redraws the table even when it is the same
             table.border_title = title
         self.refresh_trend()
+
+    def _narrow_facts(self, state) -> str:
+        """The last run's duration and the next run's time: the collector list shows no room for them."""
+        facts = f" · took {fmt.duration(state.last.duration_seconds)}" if state.last is not None else ""
+        when = state.next_run(self.clock())
+        return facts + (f" · next {when.astimezone():%H:%M}" if when is not None else "")
 
     def refresh_trend(self) -> None:
         if not self.showing:

@@ -22,7 +22,7 @@ RUNNING = "running"
 OK = "ok"
 ERRORS = "errors"
 FAILED = "failed"
-LOAD_FAILED = "failed to load"
+LOAD_FAILED = "load failed"
 RELOAD_FAILED = "reload failed"  # the last edit does not import; the values shown are stale
 
 META = "meta"  # row status of the collector.<name>.* meta-metrics
