@@ -191,7 +191,7 @@ def test_mount_as_file_gives_the_pod_the_key_as_a_read_only_file_not_an_environm
     assert_valid(docs)
     for name, job in cronjobs(docs).items():
         env = env_of(job)
-        assert "DD_API_KEY" not in env, name  # kubectl describe and /proc/<pid>/environ show nothing of it
+        assert "DD_API_KEY" not in env, name  # `kubectl exec ... env` and /proc/<pid>/environ show nothing of it
         key_file = Path(env["DD_API_KEY_FILE"])
         (mount,) = [m for m in container(job)["volumeMounts"] if m["name"] != "tmp"]
         assert mount == {"name": "datadog-api-key", "mountPath": str(key_file.parent), "readOnly": True}
