@@ -110,6 +110,19 @@ def test_the_drift_pod_is_the_collectors_pod_but_for_the_command_and_the_datadog
     assert check_meta["labels"] == {**run_labels, "app.kubernetes.io/component": "drift-check"}
 
 
+def test_the_drift_pod_gets_no_key_file_either(helm, tmp_path):
+    """With mountAsFile the collector's pod mounts the Datadog key; the check pushes nothing, so its pod does not."""
+    values = {"collectors": {"github": {"enabled": True, "driftCheck": {"enabled": True}}},
+              "datadog": {"apiKeySecret": {"mountAsFile": True}}}
+    docs = render(helm, tmp_path, values)
+    assert_valid(docs)
+    run, check = by_component(docs, "collector")["github"], by_component(docs, "drift-check")["github"]
+    assert "DD_API_KEY_FILE" in env_of(run)
+    assert not [k for k in env_of(check) if k.startswith("DD_")]
+    assert [v["name"] for v in pod_spec(check)["volumes"]] == ["tmp"]
+    assert [m["name"] for m in container(check)["volumeMounts"]] == ["tmp"]
+    assert [v for v in pod_spec(run)["volumes"] if v["name"] != "datadog-api-key"] == pod_spec(check)["volumes"]
+
 def helm_fails(helm: str, tmp_path, values: dict) -> str:
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(values))

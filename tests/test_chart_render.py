@@ -175,6 +175,44 @@ def test_secrets_and_settings_reach_the_container(helm, tmp_path):
     assert all("valueFrom" in e for e in container(job)["env"] if e["name"] == "DD_API_KEY")
 
 
+def test_the_api_key_is_an_environment_variable_from_the_secret_by_default(helm, tmp_path):
+    for values in (None, {"datadog": {"apiKeySecret": {"mountAsFile": False}}}):
+        job = cronjobs(render(helm, tmp_path, values))["github"]
+        env = env_of(job)
+        assert env["DD_API_KEY"] == {"secretKeyRef": {"name": "datadog-api-key", "key": "api-key"}}
+        assert "DD_API_KEY_FILE" not in env
+        assert [m["name"] for m in container(job)["volumeMounts"]] == [v["name"] for v in pod_spec(job)["volumes"]] == ["tmp"]
+
+
+def test_mount_as_file_gives_the_pod_the_key_as_a_read_only_file_not_an_environment_variable(helm, tmp_path):
+    values = every_collector_enabled()
+    values["datadog"] = {"apiKeySecret": {"name": "dd-keys", "key": "api", "mountAsFile": True}}
+    docs = render(helm, tmp_path, values)
+    assert_valid(docs)
+    for name, job in cronjobs(docs).items():
+        env = env_of(job)
+        assert "DD_API_KEY" not in env, name  # `kubectl exec ... env` and /proc/<pid>/environ show nothing of it
+        key_file = Path(env["DD_API_KEY_FILE"])
+        (mount,) = [m for m in container(job)["volumeMounts"] if m["name"] != "tmp"]
+        assert mount == {"name": "datadog-api-key", "mountPath": str(key_file.parent), "readOnly": True}
+        (volume,) = [v for v in pod_spec(job)["volumes"] if v["name"] == mount["name"]]
+        # only the one key of the Secret, at the path DD_API_KEY_FILE names
+        assert volume["secret"] == {"secretName": "dd-keys", "items": [{"key": "api", "path": key_file.name}]}
+        assert key_file.is_absolute() and key_file.parent != Path("/tmp")  # not in the writable emptyDir
+        assert "secretKeyRef" not in str(container(job)["env"])
+
+
+def test_the_notes_say_how_the_key_is_read(helm):
+    for flags, says in (([], 'The pods read DD_API_KEY from the Secret "datadog-api-key" (key "api-key")'),
+                        (["--set", "datadog.apiKeySecret.mountAsFile=true"],
+                         'mounted read-only as the file DD_API_KEY_FILE=/var/run/secrets/datadog/api-key')):
+        done = subprocess.run([helm, "install", "dd", str(CHART), "--dry-run=client", "--namespace", "monitoring", *flags],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        notes = done.stdout.split("NOTES:", 1)[1]
+        assert says in notes and "\n\nThe pods read " in notes
+        assert "kubectl get secret -n monitoring datadog-api-key" in notes
+
 def test_digest_wins_over_tag(helm, tmp_path):
     digest = "sha256:" + "a" * 64
     job = cronjobs(render(helm, tmp_path, {"image": {"repository": "r/dd", "tag": "1.0", "digest": digest}}))["github"]

@@ -62,7 +62,7 @@ def test_each_default_can_be_overridden_per_collector():
             assert node["properties"][key] == SCHEMA["properties"]["defaults"]["properties"][key], key
 
 
-CHART_SET_ENV = {"DD_API_KEY", "DD_APP_KEY", "DD_SITE", "DD_ENV", "DD_TAGS", "AWS_REGION", "HOME"}
+CHART_SET_ENV = {"DD_API_KEY", "DD_APP_KEY", "DD_API_KEY_FILE", "DD_APP_KEY_FILE", "DD_SITE", "DD_ENV", "DD_TAGS", "AWS_REGION", "HOME"}
 
 
 def test_env_the_chart_sets_is_refused_in_values():
@@ -133,6 +133,9 @@ def helm() -> str:
         (["--set", "collectors.github.env.DD_API_KEY=abc"], "at '/collectors/github/env/DD_API_KEY': false schema"),
         (["--set", "defaults.env.DD_API_KEY=abc"], "at '/defaults/env/DD_API_KEY': false schema"),
         (["--set", "collectors.github.env.DD_APP_KEY=abc"], "at '/collectors/github/env/DD_APP_KEY': false schema"),
+        # with both DD_API_KEY (the chart's) and DD_API_KEY_FILE set, every run would fail
+        (["--set", "defaults.env.DD_API_KEY_FILE=/etc/key"], "at '/defaults/env/DD_API_KEY_FILE': false schema"),
+        (["--set", "datadog.apiKeySecret.mountAsFile=yes"], "at '/datadog/apiKeySecret/mountAsFile': got string, want boolean"),
         (["--set", "defaults.env.DD_SITE=datadoghq.eu"], "at '/defaults/env/DD_SITE': false schema"),
         (["--set", "collectors.github.env.DD_ENV=prod"], "at '/collectors/github/env/DD_ENV': false schema"),
         (["--set", "collectors.github.env.AWS_REGION=eu-west-1"], "at '/collectors/github/env/AWS_REGION': false schema"),

@@ -136,6 +136,35 @@ def test_an_import_that_hangs_spends_its_own_deadline_and_the_others_run():
     assert proc.returncode == 1
 
 
+
+def run_with_key_file(tmp_path: Path, intake: Loopback, key: str) -> subprocess.CompletedProcess:
+    """`run stoppable --push` as the chart's mountAsFile pod runs it: the key only in a file."""
+    path = tmp_path / "api-key"
+    path.write_text(key + "\n")  # a Secret made from an echoed file ends in a newline
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DD_", "STOPPABLE_", "SLOWIMPORT_"))}
+    env.update(PYTHONPATH=str(ROOT), DD_API_KEY_FILE=str(path), DD_URL=intake.url)
+    return subprocess.run([sys.executable, "-c", RUNNER, "run", "stoppable", "--push", "--verbose", "--timeout", "10"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_the_key_from_dd_api_key_file_reaches_the_intake_and_never_the_output(tmp_path):
+    key = "fedcba9876543210fedcba9876543210"
+    with Loopback({"POST /api/v2/series": ACCEPT}) as intake:
+        done = run_with_key_file(tmp_path, intake, key)
+    assert done.returncode == 0, done.stderr
+    assert intake.requests and {seen.headers["DD-API-KEY"] for seen in intake.requests} == {key}  # stripped of its newline
+    assert "stoppable.items.total" in sent_metrics(intake)
+    assert key not in done.stdout + done.stderr
+
+
+def test_an_intake_echoing_the_files_key_back_is_redacted(tmp_path):
+    key = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    with Loopback({"POST /api/v2/series": Reply(403, {"errors": [f"Forbidden: API key {key} is invalid"]})}) as intake:
+        done = run_with_key_file(tmp_path, intake, key)
+    assert done.returncode == 3
+    assert "HTTP 403" in done.stderr and "API key *** is invalid" in done.stderr
+    assert key not in done.stdout + done.stderr
+
 # --- the push's budget, in-process (each bounded by the push's own timeout) ------------------
 
 

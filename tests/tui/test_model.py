@@ -55,6 +55,7 @@ def test_offline_rule_names_variables_never_values():
     assert credential_vars(["github/token"], env) == ["GITHUB_TOKEN"]
     assert default_offline(["github/token"], env) is False
     assert default_offline(["wandb/api-key"], env) is True  # another collector's token does not count
+    assert credential_vars([], {"DD_API_KEY_FILE": "/var/run/secrets/datadog/api-key"}) == ["DD_API_KEY_FILE"]
 
 
 def test_formatting():

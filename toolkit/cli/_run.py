@@ -33,7 +33,7 @@ from ._common import (
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help="collectors to run (see `dd-toolkit list`)")
     parser.add_argument("--all", action="store_true", help="run every collector")
-    parser.add_argument("--push", action="store_true", help="submit to Datadog (needs DD_API_KEY); default is a dry run")
+    parser.add_argument("--push", action="store_true", help="submit to Datadog (needs DD_API_KEY or DD_API_KEY_FILE); default is a dry run")
     parser.add_argument("--offline", action="store_true", help="replay recorded cassettes: no network, no credentials")
     parser.add_argument("--cassettes", type=Path, default=None, metavar="DIR",
                         help="replay from DIR/<name>/ (a directory of collector directories, as tests/cassettes); implies --offline")

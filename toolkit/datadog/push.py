@@ -1,6 +1,7 @@
 """``--push``: submit a run's series to Datadog's intakes, within a budget.
 
-Settings come from the environment: ``DD_API_KEY`` (required), ``DD_SITE`` (default
+Settings come from the environment: ``DD_API_KEY`` (required; or ``DD_API_KEY_FILE``, the path
+of a file holding it), ``DD_SITE`` (default
 ``datadoghq.com``), ``DD_URL`` (a full API base URL, overriding the site: proxies and tests),
 ``DD_ENV`` (the ``env:`` tag), ``DD_SERVICE`` / ``DD_VERSION`` (``service:`` / ``version:``) and
 ``DD_TAGS`` (extra tags, comma- or space-separated).

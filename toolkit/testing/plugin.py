@@ -24,7 +24,8 @@ from . import check_golden
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 CLEARED_ENV = (
-    "DD_API_KEY", "DD_APP_KEY", "DD_SITE", "DD_URL", "DD_ENV", "DD_TAGS", "DD_TOOLKIT_PROJECT", "GITHUB_TOKEN",
+    "DD_API_KEY", "DD_APP_KEY", "DD_API_KEY_FILE", "DD_APP_KEY_FILE", "DD_SITE", "DD_URL", "DD_ENV", "DD_TAGS",
+    "DD_TOOLKIT_PROJECT", "GITHUB_TOKEN",
     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
 )
 _real_connect = socket.socket.connect

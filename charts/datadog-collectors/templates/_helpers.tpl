@@ -60,6 +60,14 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 {{- end -}}
 
+{{/*
+Where the pod finds the Datadog API key with datadog.apiKeySecret.mountAsFile (DD_API_KEY_FILE):
+a directory of its own under /var/run/secrets, beside the service account's and IRSA's tokens.
+*/}}
+{{- define "datadog-collectors.apiKeyFile" -}}
+/var/run/secrets/datadog/api-key
+{{- end -}}
+
 {{/* repository@digest when a digest is set, else repository:tag (default: appVersion). */}}
 {{- define "datadog-collectors.image" -}}
 {{- $repository := required "image.repository is required: the dd-toolkit image to run (see docs/deploying.md)" .Values.image.repository -}}
