@@ -148,3 +148,10 @@ def test_a_bad_key_file_fails_only_the_commands_that_need_the_key(tmp_path, monk
         f"dd-toolkit: error: DD_API_KEY_FILE={str(path)!r} cannot be read (No such file or directory); "
         "point DD_API_KEY_FILE at a file holding only the key, or unset it and set DD_API_KEY\n"
     )
+
+
+def test_the_repr_of_settings_never_shows_a_key():
+    from toolkit.model import Settings
+
+    settings = Settings.from_env({"DD_API_KEY": "0123456789abcdef0123456789abcdef", "DD_APP_KEY": "fedcba9876543210fedcba9876543210fedcba98"})
+    assert settings.api_key and "0123456789abcdef" not in repr(settings) and "fedcba98" not in repr(settings)

@@ -76,7 +76,8 @@ async def first_run(pilot) -> None:
     """The run on start is back (the watcher's worker never completes, so no wait_for_complete)."""
     state = pilot.app.states["workbench"]
     assert state.load_error is None, state.load_error
-    await wait_until(pilot, lambda: state.results and not state.running, "the first run")
+    # drawn, not only stored: results are rendered in batches, a moment after they arrive
+    await wait_until(pilot, lambda: state.results and not state.running and not pilot.app.render_pending, "the first run")
     await wait_until(pilot, lambda: pilot.app.watcher is not None and pilot.app.watcher.ready.is_set(), "the watcher")
 
 

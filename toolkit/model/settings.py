@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import SettingsError
 from .redact import register_secret
@@ -32,8 +32,8 @@ MAX_KEY_FILE_BYTES = 4096
 
 @dataclass(frozen=True)
 class Settings:
-    api_key: str = ""
-    app_key: str = ""
+    api_key: str = field(default="", repr=False)  # a repr (a debugger, a log line) must not show the keys
+    app_key: str = field(default="", repr=False)
     site: str = DEFAULT_SITE
     url: str = ""
     env: str | None = None
