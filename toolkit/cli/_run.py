@@ -1,4 +1,4 @@
-"""``dd-toolkit run NAME... | --all [--push] [--json] [--offline] [--cassettes DIR] [--capture DIR] [--timeout S] [--push-timeout S] [--workers N] [--strict]``.
+"""``dd-toolkit run NAME... | --all [--push [--sync-metadata]] [--json] [--offline] [--cassettes DIR] [--capture DIR] [--timeout S] [--push-timeout S] [--workers N] [--strict]``.
 
 ``--capture DIR`` is the flight recorder: the live run's HTTP, scrubbed as ``record`` scrubs,
 kept in ``DIR/<name>/``; ``--offline --cassettes DIR`` replays it with no credentials.
@@ -17,6 +17,7 @@ import json
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 from ._common import (
@@ -52,6 +53,11 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="exit non-zero when any metric fails")
     parser.add_argument("--verbose", "-v", action="store_true", help="show tagged series and error tracebacks")
     parser.add_argument("--tag", action="append", default=[], metavar="KEY:VALUE", help="extra tag on every pushed series (repeatable)")
+    parser.add_argument(
+        "--sync-metadata", action="store_true",
+        help="with --push: bring Datadog's metric metadata to the code's for the metrics whose declaration changed "
+             "since the last sync (needs DD_APP_KEY; remembered in DD_TOOLKIT_STATE_DIR)",
+    )
 
 
 
@@ -68,17 +74,21 @@ def handle(args: argparse.Namespace) -> int:
         raise UsageError("--capture records a live run; an offline replay has nothing new to keep: drop --capture or --offline/--cassettes")
     if args.cassettes is not None and not args.cassettes.is_dir():
         raise UsageError(f"--cassettes {args.cassettes}: no such directory (it holds one directory per collector, as --capture writes)")
+    if args.sync_metadata and not args.push:
+        raise UsageError("--sync-metadata syncs the metadata of what a run pushes: add --push (or run `dd-toolkit metadata --apply`)")
     env = environment()  # registers DD_API_KEY / DD_APP_KEY for redaction on every run
     settings = None
     if args.push:
         from ..datadog import PushSettings
 
         settings = PushSettings.from_settings(env, args.tag)  # before collecting: fail fast
+    if args.sync_metadata:
+        env.require("DD_APP_KEY", purpose="--sync-metadata reads and writes metric metadata: export it, or drop --sync-metadata")
 
     intervals, budgets = deployment([r.name for r in refs])  # before collecting: a bad budget fails fast
     interrupt = Interrupt()
     with _stop_on_signals(interrupt):
-        code = _collect_and_push(args, refs, settings, interrupt, intervals, budgets)
+        code = _collect_and_push(args, refs, settings, interrupt, intervals, budgets, env)
     if interrupt.is_set():
         print(f"dd-toolkit: stopped by {interrupt.reason}; what was collected before it is in the summary above", file=sys.stderr)
         code = 128 + _SIGNALS.get(interrupt.reason or "", signal.SIGTERM)
@@ -115,7 +125,7 @@ def _stop_on_signals(interrupt):
             signal.signal(sig, old)
 
 
-def _collect_and_push(args, refs, settings, interrupt, intervals, budgets) -> int:
+def _collect_and_push(args, refs, settings, interrupt, intervals, budgets, env) -> int:
     from ..engine import apply_budget, run_collectors
     from ..model import defaults
 
@@ -138,11 +148,29 @@ def _collect_and_push(args, refs, settings, interrupt, intervals, budgets) -> in
         from ..datadog import push
 
         budget = defaults.PUSH_TIMEOUT if args.push_timeout is None else args.push_timeout
+        began = time.monotonic()
         report = push(results, settings, intervals=intervals, timeout=budget, interrupt=interrupt)
         print(f"dd-toolkit: {report.summary()}", file=sys.stderr)
         if not report.ok:
             code = EXIT_PUSH
+        if args.sync_metadata and not interrupt.is_set():
+            _sync_metadata(refs, results, env, budget - (time.monotonic() - began))
     return code
+
+
+def _sync_metadata(refs, results, env, left: float) -> None:
+    """The metadata of the collectors that ran, within what is left of the push budget (a line either way:
+    the series are pushed, and the exit code is the push's)."""
+    from ..datadog import sync_metadata
+    from ..engine import load
+
+    ran = {r.collector for r in results if r.fatal is None}
+    specs = []
+    for ref in refs:
+        if ref.name in ran:
+            collector, _ = load(ref)
+            specs += collector.metric_specs() if collector is not None else []
+    print(f"dd-toolkit: {sync_metadata(specs, env, timeout=left).summary(left)}", file=sys.stderr)
 
 
 

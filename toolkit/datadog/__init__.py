@@ -9,6 +9,7 @@ Imports the model and the errors; a sibling of ``project/``, which it never impo
 
 from .client import api_client
 from .metadata import DRIFT, IN_STEP, MISSING, MetadataState, apply_states, compare, read_states, wanted
+from .metadata_sync import SyncReport, sync_metadata
 from .monitors import (
     DEFAULT_MAX_ERRORS,
     KINDS,
@@ -34,6 +35,7 @@ __all__ = [
     "MonitorInputs",
     "PushReport",
     "PushSettings",
+    "SyncReport",
     "api_client",
     "apply_monitors",
     "apply_states",
@@ -47,6 +49,7 @@ __all__ = [
     "plan",
     "push",
     "read_states",
+    "sync_metadata",
     "wanted",
     "window_text",
 ]

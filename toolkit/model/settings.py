@@ -4,9 +4,10 @@
 ``DD_APP_KEY_FILE``, the path of a file holding the key), ``DD_SITE`` (default ``datadoghq.com``)
 or ``DD_URL`` (a full API base URL that overrides the site: proxies and tests), ``DD_ENV`` (the
 ``env:`` tag), ``DD_SERVICE`` and ``DD_VERSION`` (the ``service:`` and ``version:`` tags of
-unified service tagging), ``DD_TAGS`` (extra tags, comma- or space-separated) and ``AWS_REGION`` (or
-``AWS_DEFAULT_REGION``; default ``us-east-1``). Reading them registers the keys for redaction,
-so no error text can show them, whichever command runs.
+unified service tagging), ``DD_TAGS`` (extra tags, comma- or space-separated), ``AWS_REGION`` (or
+``AWS_DEFAULT_REGION``; default ``us-east-1``) and ``DD_TOOLKIT_STATE_DIR`` (what runs remember,
+default ``$XDG_STATE_HOME/dd-toolkit``, else ``~/.local/state/dd-toolkit``). Reading them
+registers the keys for redaction, so no error text can show them, whichever command runs.
 
 Reading raises nothing: a key file that cannot be read, or a key set both ways, is kept as the
 key's problem and raised by ``require``, so only a command that needs the key fails (with one
@@ -41,6 +42,7 @@ class Settings:
     service: str | None = None
     version: str | None = None
     aws_region: str = DEFAULT_REGION
+    state_dir: str = ""  # what a run remembers between runs (``run --push --sync-metadata``)
     # why DD_API_KEY / DD_APP_KEY could not be read ("" when it could, or when neither way is set)
     api_key_problem: str = ""
     app_key_problem: str = ""
@@ -64,6 +66,7 @@ class Settings:
             service=read("DD_SERVICE") or None,
             version=read("DD_VERSION") or None,
             aws_region=read("AWS_REGION") or read("AWS_DEFAULT_REGION") or DEFAULT_REGION,
+            state_dir=read("DD_TOOLKIT_STATE_DIR") or _state_dir(read("XDG_STATE_HOME")),
             api_key_problem=api_key_problem,
             app_key_problem=app_key_problem,
         )
@@ -89,6 +92,11 @@ class Settings:
                 raise SettingsError(f"{missing[0]} is not set (nor {files}, the path of a file holding it); {purpose}")
             raise SettingsError(f"{' and '.join(missing)} are not set (nor {files}, the paths of files holding them); {purpose}")
         self.endpoint  # noqa: B018 - a malformed DD_URL fails here, before any work starts
+
+
+def _state_dir(xdg_state_home: str) -> str:
+    """The XDG base directory spec's state home (default ``~/.local/state``), our folder in it."""
+    return os.path.join(xdg_state_home or os.path.join(os.path.expanduser("~"), ".local", "state"), "dd-toolkit")
 
 
 def _key(read: Callable[[str], str], name: str) -> tuple[str, str]:
