@@ -15,6 +15,8 @@ from test_chart_render import container as cronjob_container
 from test_chart_render import env_of as cronjob_env
 from test_chart_render import pod_spec as cronjob_pod
 
+from toolkit.project import Values, load_values
+
 pytestmark = pytest.mark.slow  # runs the helm binary
 
 APP_KEY = {"datadog": {"appKeySecret": {"name": "dd-app", "key": "app"}}}
@@ -165,6 +167,35 @@ def test_without_an_app_key_secret_it_fails_naming_the_value(helm, tmp_path):
     err = helm_fails(helm, tmp_path, {"metadataSync": {"enabled": True}})
     assert "datadog.appKeySecret.name is required with metadataSync.enabled" in err, err
     assert err.count("appKeySecret") == 1  # one message, not a schema error on top
+
+
+def merged(chart: dict, overrides: dict) -> dict:
+    """``overrides`` deep-merged into ``chart``, as helm merges a values file into the chart's."""
+    out = dict(chart)
+    for key, value in overrides.items():
+        out[key] = merged(chart.get(key) or {}, value) if isinstance(value, dict) and isinstance(chart.get(key), dict) else value
+    return out
+
+
+@pytest.mark.parametrize("overrides", [
+    {},
+    {"metadataSync": {"enabled": True}},
+    sync_values(),
+    sync_values({"collectors": {"github": {"enabled": False}}}),
+    {"metadataSync": {"enabled": True}, "collectors": {"github": {"enabled": False}}},
+])
+def test_the_toolkit_reads_the_values_as_the_chart_does(helm, tmp_path, overrides):
+    """doctor's rule (toolkit.project.Values) and the chart agree on whether the Job renders or fails."""
+    values = Values(merged(load_values(CHART / "values.yaml"), overrides))
+    path = tmp_path / "values.yaml"
+    path.write_text(yaml.safe_dump(overrides))
+    done = subprocess.run([helm, "template", "dd", str(CHART), "-f", str(path)], capture_output=True, text=True, timeout=60)
+    if values.metadata_sync_problems():
+        assert done.returncode != 0 and "datadog.appKeySecret.name" in done.stderr, done.stderr
+    else:
+        assert done.returncode == 0, done.stderr
+        rendered = [d for d in yaml.safe_load_all(done.stdout) if d and d["kind"] == "Job"]
+        assert len(rendered) == values.metadata_sync
 
 
 @pytest.mark.parametrize(("values", "where"), [
