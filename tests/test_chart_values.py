@@ -47,7 +47,8 @@ def closed_objects(schema: dict, values, path=""):
 def test_every_schema_key_has_a_default_in_values_yaml():
     """Documented by example: each setting the schema allows appears in values.yaml (open maps aside)."""
     seen = list(closed_objects(SCHEMA, VALUES))
-    assert {p for p, _, _ in seen} >= {"", "/image", "/datadog", "/datadog/apiKeySecret", "/aws", "/serviceAccount", "/defaults"}
+    assert {p for p, _, _ in seen} >= {"", "/image", "/datadog", "/datadog/apiKeySecret", "/datadog/appKeySecret", "/aws",
+                                       "/serviceAccount", "/defaults", "/metadataSync"}
     for path, schema_keys, value_keys in seen:
         assert value_keys == schema_keys - {"global"}, f"{path or '/'}: schema-only {schema_keys - value_keys - {'global'}}, values-only {value_keys - schema_keys}"
 

@@ -9,7 +9,15 @@ from realtools import ROOT
 
 from toolkit.errors import ValuesError
 from toolkit.model import schedule_gaps
-from toolkit.project import Project, Values, check_sync, check_values, collector_values, load_values
+from toolkit.project import (
+    Project,
+    Values,
+    check_metadata_sync,
+    check_sync,
+    check_values,
+    collector_values,
+    load_values,
+)
 from toolkit.project.values import collector_packages
 
 VALUES_FILE = ROOT / "charts" / "datadog-collectors" / "values.yaml"
@@ -182,3 +190,19 @@ def test_an_entry_for_a_built_in_is_not_a_missing_package():
     values = {"collectors": {"github": {"enabled": True}, "acme": {}, "nosuch": {}}}
     report = check_sync({"acme"}, values, available={"github", "acme"})
     assert report.missing_entries == () and report.missing_packages == ("nosuch",)
+
+
+def test_the_metadata_sync_needs_an_app_key_secret_only_when_it_runs():
+    shipped = load_values(VALUES_FILE)
+    assert Values(shipped).metadata_sync is False and check_metadata_sync(shipped) == []  # off as shipped
+    on = {**shipped, "metadataSync": {**shipped["metadataSync"], "enabled": True}}
+    values = Values(on)
+    assert values.metadata_sync is True
+    (problem,) = values.metadata_sync_problems()
+    assert problem.startswith("metadataSync.enabled needs datadog.appKeySecret.name") and "DD_APP_KEY" in problem
+    named = {**on, "datadog": {**on["datadog"], "appKeySecret": {"name": "dd-app", "key": "app-key"}}}
+    assert Values(named).metadata_sync_problems() == []
+    # no enabled collector: the chart renders no Job, so nothing is needed
+    idle = {**on, "collectors": {name: {**entry, "enabled": False} for name, entry in on["collectors"].items()}}
+    assert Values(idle).metadata_sync is False and check_metadata_sync(idle) == []
+    assert check_metadata_sync({"metadataSync": {"enabled": True}, "collectors": {"x": {"enabled": True}}, "datadog": None})

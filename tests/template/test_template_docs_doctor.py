@@ -173,6 +173,26 @@ def test_doctor_checks_the_deadline_arithmetic_of_every_collector(tmp_path):
     assert "collectors.other: activeDeadlineSeconds (200) must be at least timeout + pushTimeout + 10 (120 + 100 + 10 = 230)" in every
 
 
+def test_doctor_checks_the_metadata_sync_has_its_app_key(tmp_path):
+    root = make_project(tmp_path / "project", with_git=False)
+    assert main(["new", "pagerduty", "--root", str(root), "--defaults"]) == 0
+    assert "metadata sync" not in cli(root, "doctor", "pagerduty").stdout  # off: nothing to check
+
+    values = root / VALUES_RELPATH
+    values.write_text(values.read_text() + "metadataSync:\n  enabled: true\n")
+    assert "metadata sync" not in cli(root, "doctor", "pagerduty").stdout  # no enabled collector: no Job
+    values.write_text(values.read_text().replace("enabled: false", "enabled: true", 1))
+    done = cli(root, "doctor", "pagerduty")
+    assert done.returncode == 1
+    (line,) = [line for line in done.stdout.splitlines() if "Helm metadata sync" in line]
+    assert line.split()[0] == "missing" and "metadataSync.enabled needs datadog.appKeySecret.name" in line, done.stdout
+
+    values.write_text(values.read_text() + "datadog:\n  appKeySecret: {name: dd-app, key: app-key}\n")
+    done = cli(root, "doctor", "pagerduty")
+    (line,) = [line for line in done.stdout.splitlines() if "Helm metadata sync" in line]
+    assert line.split()[0] == "ok" and "1 enabled collector" in line, done.stdout
+
+
 def test_two_new_at_once_both_keep_their_values_entry(tmp_path):
     """Two `dd-toolkit new` processes on one project at the same time: both entries survive (the
     values file's read-modify-write is locked), and the same name twice is refused once."""

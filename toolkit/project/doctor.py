@@ -180,6 +180,12 @@ def _check_helm(project: Project, values: Values, name: str, checks: list[Check]
         "Helm deadlines of every collector", MISSING if others else OK,
         "; ".join(others) or f"{len(values.enabled)} enabled, each deadline fits its run and its schedule",
     ))
+    if values.metadata_sync:  # one line only when the chart renders the Job: off, it needs nothing
+        sync = values.metadata_sync_problems()
+        checks.append(Check(
+            "Helm metadata sync", MISSING if sync else OK,
+            "; ".join(sync) or f"a hook Job syncs the {len(values.enabled)} enabled collector(s) after each install and upgrade",
+        ))
 
 
 def _check_schema(project: Project, values: Values, checks: list[Check], *, shown: int = 3) -> None:

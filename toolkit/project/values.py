@@ -3,9 +3,11 @@
 The chart's rules: an entry ``collectors.<name>`` is merged over ``defaults`` key by key
 (``env`` merged too); a missing ``enabled`` is off; a missing timeout or push timeout is the chart's default;
 a null ``activeDeadlineSeconds`` is both budgets plus the signal grace and the exit slack, a null
-``terminationGracePeriodSeconds`` the grace plus the slack. ``monitors`` (schedules and
-timeouts), ``doctor`` (entries, deadlines, the schema), ``new`` (which entry exists) and the
-dashboard (schedules of enabled collectors) all read the file through ``Values``.
+``terminationGracePeriodSeconds`` the grace plus the slack; ``metadataSync.enabled`` with an
+enabled collector renders the metadata sync Job, which needs ``datadog.appKeySecret.name``.
+``monitors`` (schedules and timeouts), ``doctor`` (entries, deadlines, the metadata sync, the
+schema), ``new`` (which entry exists) and the dashboard (schedules of enabled collectors) all
+read the file through ``Values``.
 """
 
 from __future__ import annotations
@@ -200,6 +202,25 @@ def check_values(values: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def check_metadata_sync(values: Mapping[str, Any]) -> list[str]:
+    """What stops the chart rendering its metadata sync Job (templates/metadata-sync.yaml): with
+    ``metadataSync.enabled`` and an enabled collector, the application key Secret must be named."""
+    if not metadata_sync_renders(values):
+        return []
+    if ((values.get("datadog") or {}).get("appKeySecret") or {}).get("name"):
+        return []
+    return [
+        "metadataSync.enabled needs datadog.appKeySecret.name, the existing Secret holding DD_APP_KEY "
+        "(Datadog's metric metadata API takes an application key); `helm install` refuses the values without it"
+    ]
+
+
+def metadata_sync_renders(values: Mapping[str, Any]) -> bool:
+    """Whether the chart renders the metadata sync Job: the sync on and a collector to sync."""
+    sync = values.get("metadataSync") or {}
+    return bool(sync.get("enabled")) and any(c.enabled for c in collector_values(values).values())
+
+
 @dataclass(frozen=True)
 class Values:
     """One values file, loaded once: its data and each collector's merged settings."""
@@ -231,6 +252,14 @@ class Values:
     @property
     def datadog_env(self) -> str | None:
         return (self.data.get("datadog") or {}).get("env") or None
+
+    @property
+    def metadata_sync(self) -> bool:
+        """Whether the chart runs the metadata sync Job on each install and upgrade."""
+        return metadata_sync_renders(self.data)
+
+    def metadata_sync_problems(self) -> list[str]:
+        return check_metadata_sync(self.data)
 
     def sync(self, collector_names: Iterable[str], available: Iterable[str] = ()) -> SyncReport:
         return check_sync(collector_names, self.data, available)
