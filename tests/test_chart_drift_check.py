@@ -4,8 +4,6 @@ otherwise (minus the Datadog key), valid against the Kubernetes API schema."""
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 import yaml
 from realtools import require_tool
@@ -15,6 +13,7 @@ from test_chart_render import (
     container,
     env_of,
     every_collector_enabled,
+    helm_fails,
     pod_spec,
     render,
 )
@@ -122,14 +121,6 @@ def test_the_drift_pod_gets_no_key_file_either(helm, tmp_path):
     assert [v["name"] for v in pod_spec(check)["volumes"]] == ["tmp"]
     assert [m["name"] for m in container(check)["volumeMounts"]] == ["tmp"]
     assert [v for v in pod_spec(run)["volumes"] if v["name"] != "datadog-api-key"] == pod_spec(check)["volumes"]
-
-def helm_fails(helm: str, tmp_path, values: dict) -> str:
-    path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(values))
-    done = subprocess.run([helm, "template", "dd", str(CHART), "-f", str(path)], capture_output=True, text=True, timeout=60)
-    assert done.returncode != 0, done.stdout
-    return done.stderr
-
 
 def test_a_name_that_would_collide_fails_with_the_fix(helm, tmp_path):
     err = helm_fails(helm, tmp_path, {"collectors": {"github": {"enabled": True, "driftCheck": {"enabled": True}},

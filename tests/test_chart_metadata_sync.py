@@ -10,7 +10,7 @@ import subprocess
 import pytest
 import yaml
 from realtools import require_tool
-from test_chart_render import CHART, assert_valid, cronjobs, every_collector_enabled, render
+from test_chart_render import CHART, assert_valid, cronjobs, every_collector_enabled, helm_fails, render
 from test_chart_render import container as cronjob_container
 from test_chart_render import env_of as cronjob_env
 from test_chart_render import pod_spec as cronjob_pod
@@ -55,14 +55,6 @@ def container(job: dict) -> dict:
 
 def env_of(job: dict) -> dict:
     return {e["name"]: e.get("value", e.get("valueFrom")) for e in container(job)["env"]}
-
-
-def helm_fails(helm: str, tmp_path, values: dict) -> str:
-    path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(values))
-    done = subprocess.run([helm, "template", "dd", str(CHART), "-f", str(path)], capture_output=True, text=True, timeout=60)
-    assert done.returncode != 0, done.stdout
-    return done.stderr
 
 
 def test_nothing_renders_by_default(helm, tmp_path):

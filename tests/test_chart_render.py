@@ -63,6 +63,15 @@ def env_of(cronjob: dict) -> dict:
     return {e["name"]: e.get("value", e.get("valueFrom")) for e in container(cronjob)["env"]}
 
 
+def helm_fails(helm: str, tmp_path: Path, values: dict) -> str:
+    """helm template's error for ``values``, which must fail to render."""
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(values))
+    done = subprocess.run([helm, "template", "dd", str(CHART), "-f", str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0, done.stdout
+    return done.stderr
+
+
 def every_collector_enabled() -> dict:
     """values.yaml's entries plus the project's collectors, all enabled, each with its own env."""
     entries = dict(load_values(CHART / "values.yaml")["collectors"])
