@@ -37,6 +37,7 @@ def test_bad_values_are_their_metrics_errors_and_the_rest_survive():
     assert set(errors) == {
         "badvalues.overflow.int", "badvalues.overflow.fraction", "badvalues.overflow.tagged", "badvalues.decimal.snan",
         "badvalues.string.huge", "badvalues.raises.huge", "badvalues.tags.reordered",
+        "badvalues.distribution.huge", "badvalues.distribution.tagged",
     }
     for name in ("badvalues.overflow.int", "badvalues.overflow.fraction", "badvalues.overflow.tagged", "badvalues.decimal.snan"):
         assert errors[name]["type"] == "InvalidMetricValue", errors[name]
@@ -47,6 +48,9 @@ def test_bad_values_are_their_metrics_errors_and_the_rest_survive():
     huge = errors["badvalues.raises.huge"]
     assert huge["type"] == "ValueError" and huge["message"].endswith(f"[{50 * 1024 * 1024 - 2000:,} more characters]")
     assert "the tag set ('a:1', 'b:2') twice" in errors["badvalues.tags.reordered"]["message"]
+    assert errors["badvalues.distribution.huge"]["message"].startswith("badvalues.distribution.huge is a distribution and returned str 'xxx")
+    assert len(errors["badvalues.distribution.huge"]["message"]) < 400
+    assert "in its list for tags ('team:a',), which is not a float" in errors["badvalues.distribution.tagged"]["message"]
 
 
 def test_the_table_and_verbose_stay_bounded():

@@ -111,10 +111,7 @@ def to_series(spec: MetricSpec, value: Any, failed: list[MetricError] | None = N
                     raise item
                 failed.append(MetricError.from_exception(spec.name, item, _tags(spec.name, tags)))
                 continue
-            if type(item) is float and math.isfinite(item) and point is _number:
-                got = item  # the common case, without building the message a bad value would get
-            else:
-                got = point(spec.name, item, f" for tags {shown(tags)}")
+            got = point(spec.name, item, _Where(tags=tags))
             if got is None:
                 continue
             clean = _tags(spec.name, tags)
@@ -126,7 +123,7 @@ def to_series(spec: MetricSpec, value: Any, failed: list[MetricError] | None = N
             seen.add(key)
             series.append(_series(spec, got, clean))
         return series
-    got = point(spec.name, value, "")
+    got = point(spec.name, value, _Where())
     return [] if got is None else [_series(spec, got, ())]
 
 
@@ -147,15 +144,34 @@ def _series(spec: MetricSpec, got: float | tuple[float, ...], tags: tuple[str, .
     return Series(spec.name, got, tags, spec.unit, spec.type, interval=spec.interval)
 
 
-def _samples(name: str, value: Any, where: str) -> tuple[float, ...] | None:
+_UNTAGGED = object()
+
+
+class _Where:
+    """Where a value came from, as an error message ends with it (" for tags ('a:1',)", " in its
+    list"). Written only when a message is: a metric over 100,000 items checks as many values, and
+    a bounded repr of each item's tags cost more than the checks themselves."""
+
+    __slots__ = ("prefix", "tags")
+
+    def __init__(self, prefix: str = "", tags: Any = _UNTAGGED) -> None:
+        self.prefix = prefix
+        self.tags = tags
+
+    def __str__(self) -> str:
+        return self.prefix + ("" if self.tags is _UNTAGGED else f" for tags {shown(self.tags)}")
+
+
+def _samples(name: str, value: Any, where: _Where) -> tuple[float, ...] | None:
     """A distribution's samples: a list of numbers; an empty list is no data."""
     if value is None:
         return None
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, list | tuple | set | frozenset):
-        raise InvalidMetricValue(f"{name} is a distribution and returned {type(value).__name__} {value!r}{where}; return a list of numbers")
+        raise InvalidMetricValue(f"{name} is a distribution and returned {type(value).__name__} {shown(value)}{where}; return a list of numbers")
     samples = []
+    in_list = _Where(" in its list", where.tags)
     for item in value:
-        number = _number(name, item, f" in its list{where}")
+        number = _number(name, item, in_list)
         if number is None:
             raise InvalidMetricValue(f"{name} returned None in its list{where}; leave missing samples out")
         samples.append(number)
@@ -177,12 +193,14 @@ def shown(value: Any) -> str:
         return f"<{type(value).__name__} whose repr failed>"
 
 
-def _number(name: str, value: Any, where: str) -> float | None:
-    if value is None:
-        return None
-    # bool is an int subclass: True would be pushed as 1 and hide a bug in the metric.
-    if isinstance(value, bool) or not isinstance(value, numbers.Real | Decimal):
-        raise InvalidMetricValue(f"{name} returned {type(value).__name__} {shown(value)}{where}; return a number or None")
+def _number(name: str, value: Any, where: _Where) -> float | None:
+    kind = type(value)
+    if kind is not float and kind is not int:  # the usual two skip the ABC checks (bool is neither)
+        if value is None:
+            return None
+        # bool is an int subclass: True would be pushed as 1 and hide a bug in the metric.
+        if isinstance(value, bool) or not isinstance(value, numbers.Real | Decimal):
+            raise InvalidMetricValue(f"{name} returned {type(value).__name__} {shown(value)}{where}; return a number or None")
     try:
         number = float(value)
     except (OverflowError, ValueError, ArithmeticError) as exc:  # 10**400, a huge Fraction, Decimal('sNaN')
