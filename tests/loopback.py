@@ -48,7 +48,37 @@ class Seen:
     body: bytes
 
 
-class Loopback:
+class Serving:
+    """An HTTP server on 127.0.0.1 in a daemon thread, for ``with``: the part every loopback
+    stand-in shares (``Loopback`` below, and the tests' own servers with a handler of their own)."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def stop(self) -> None:
+        """Stop answering (a test that must show nothing needs the server any more)."""
+        self._server.shutdown()
+
+
+class Loopback(Serving):
+    """Routes answered from queues of ``Reply`` (the last one repeats), every request recorded."""
+
     def __init__(self, routes: dict[str, list[Reply] | Reply] | None = None, default: Reply | None = None) -> None:
         self.routes: dict[str, list[Reply]] = {}
         for key, replies in (routes or {}).items():
@@ -60,22 +90,7 @@ class Loopback:
         self.most_in_flight = 0  # requests being answered at once, at most
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> Loopback:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(self._handler())
 
     def wait_for_requests(self, count: int, timeout: float) -> bool:
         """Block until ``count`` requests arrived (True) or ``timeout`` passed (False)."""

@@ -5,12 +5,12 @@ name each change and exit 1; unchanged shapes exit 0; committed cassettes stay b
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from loopback import Serving
 
 from toolkit.cassettes import Recorded, drift_between
 from toolkit.cli import main
@@ -18,7 +18,7 @@ from toolkit.cli import main
 TOKEN = "shapes-s3cret-0xC0FFEE-77"
 
 
-class PagedApi:
+class PagedApi(Serving):
     """``GET /things?page=N&since=...`` answers ``pages[N]``; ``GET /summary`` answers ``summary``."""
 
     def __init__(self) -> None:
@@ -50,23 +50,7 @@ class PagedApi:
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(Handler)
 
 
 @pytest.fixture(autouse=True)

@@ -6,14 +6,15 @@ Each test checks the exact requests sent: method, path and query, JSON body, and
 
 from __future__ import annotations
 
+import contextlib
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from loopback import Serving
 
 from toolkit.cli import main
 
@@ -25,7 +26,7 @@ API_KEY = "0123456789abcdef0123456789abcdef"  # placeholders: never real keys
 APP_KEY = "fedcba9876543210fedcba9876543210fedcba98"
 
 
-class Replay:
+class Replay(Serving):
     """Serves a vcrpy cassette's interactions in order and records what was asked."""
 
     def __init__(self, cassette: Path) -> None:
@@ -60,12 +61,7 @@ class Replay:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
+        super().__init__(Handler)
 
     def expected(self) -> list[dict]:
         out = []
@@ -85,22 +81,17 @@ class Replay:
 
 @pytest.fixture
 def replay(monkeypatch):
-    servers = []
+    with contextlib.ExitStack() as servers:
 
-    def start(name: str) -> Replay:
-        server = Replay(DATA / f"{name}.yaml")
-        server.thread.start()
-        servers.append(server)
-        monkeypatch.setenv("DD_URL", server.url)
-        monkeypatch.setenv("DD_API_KEY", API_KEY)
-        monkeypatch.setenv("DD_APP_KEY", APP_KEY)
-        monkeypatch.setenv("DD_SITE", "datadoghq.eu")  # DD_URL must win over it
-        return server
+        def start(name: str) -> Replay:
+            server = servers.enter_context(Replay(DATA / f"{name}.yaml"))
+            monkeypatch.setenv("DD_URL", server.url)
+            monkeypatch.setenv("DD_API_KEY", API_KEY)
+            monkeypatch.setenv("DD_APP_KEY", APP_KEY)
+            monkeypatch.setenv("DD_SITE", "datadoghq.eu")  # DD_URL must win over it
+            return server
 
-    yield start
-    for server in servers:
-        server.server.shutdown()
-        server.server.server_close()
+        yield start
 
 
 def apply(capsys, *extra: str) -> tuple[int, list[str], str]:

@@ -5,13 +5,13 @@ every secret and replayed offline to the same values."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 import yaml
 from fixtures.echo.collector import EchoCollector
+from loopback import Serving
 
 from toolkit.cassettes import PLACEHOLDER, Scrubber, is_plain_url
 from toolkit.cli import main
@@ -22,28 +22,12 @@ TOKEN = "echo-s3cret-TOKEN-4242"
 SESSION = "sess-0f9e8d7c6b5a"
 
 
-class EchoServer:
+class EchoServer(Serving):
     """Answers only with ``Authorization: Bearer TOKEN``, and echoes the token in headers and bodies."""
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, str, dict]] = []
-        handler = self._handler()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(self._handler())
 
     def _handler(self):
         outer = self
@@ -132,7 +116,7 @@ def test_record_scrubs_every_secret_and_replays_offline(echo, tmp_path, capsys):
     assert "secret value echo/token" in out and "credential query parameter: 1" in out
     assert TOKEN not in out
 
-    echo.server.shutdown()  # the replay must not need the server
+    echo.stop()  # the replay must not need the server
     replayed = EchoCollector().run(timeout=30, cassettes=tmp_path)
     assert replayed.errors == []
     assert replayed.metrics["echo.items.total"] == 3 and replayed.metrics["echo.items.searched"] == 5

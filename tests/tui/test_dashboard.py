@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 import zlib
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from fixtures.dashboard import (
@@ -23,6 +21,7 @@ from fixtures.dashboard import (
     wait_for_runs,
 )
 from fixtures.sample import metrics as sample_metrics
+from loopback import Loopback, Reply
 
 from toolkit.tui.widgets import CollectorList, ConfirmScreen, ErrorsPanel, FilterBar, MetricsTable, TrendPanel
 
@@ -317,31 +316,11 @@ def test_command_palette_offers_the_actions(make_app):
     run(scenario)
 
 
-class _Intake(BaseHTTPRequestHandler):
-    received: list = []
-
-    def do_POST(self):  # noqa: N802 - http.server's naming
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        if self.headers.get("Content-Encoding") == "deflate":
-            body = zlib.decompress(body)
-        self.received.append((self.path, dict(self.headers), json.loads(body)))
-        self.send_response(202)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(b'{"errors": []}')
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def intake(monkeypatch):
-    _Intake.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Intake)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("DD_URL", f"http://127.0.0.1:{server.server_port}")
-    yield _Intake.received
-    server.shutdown()
+    with Loopback({"POST /api/v2/series": Reply(202, {"errors": []})}) as server:
+        monkeypatch.setenv("DD_URL", server.url)
+        yield server
 
 
 def test_push_asks_then_reports_and_never_shows_the_key(make_app, monkeypatch, intake):
@@ -362,8 +341,9 @@ def test_push_asks_then_reports_and_never_shows_the_key(make_app, monkeypatch, i
             assert "dd-key-0123456789abcdef" not in app.export_screenshot()
 
     run(scenario)
-    (path, headers, payload), = intake
-    assert path == "/api/v2/series" and headers["DD-API-KEY"] == "dd-key-0123456789abcdef"
+    (seen,) = intake.requests
+    assert seen.path == "/api/v2/series" and seen.headers["DD-API-KEY"] == "dd-key-0123456789abcdef"
+    payload = json.loads(zlib.decompress(seen.body))
     assert {s["metric"] for s in payload["series"]} >= {"sample.items.total", "collector.sample.error_count"}
 
 
@@ -392,7 +372,7 @@ def test_push_can_be_declined_and_refuses_offline_results(make_app, monkeypatch,
             await wait_for(pilot, lambda: messages[-1] == "push cancelled", what="n to cancel")
 
     run(scenario)
-    assert intake == []
+    assert intake.requests == []
 
 
 def test_secrets_never_reach_the_screen(make_app, monkeypatch):
