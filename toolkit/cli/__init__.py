@@ -29,7 +29,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("record", "toolkit.cli._record", "run a collector live and record its HTTP as scrubbed test cassettes"),
     ("docs", "toolkit.cli._docs", "regenerate a collector's README metrics table (--check: fail on drift)"),
     ("doctor", "toolkit.cli._doctor", "check a collector against the new-collector checklist"),
-    ("update", "toolkit.cli._update", "pull template changes into a generated collector, keeping your edits"),
+    ("update", "toolkit.cli._update", "bring the project's own files and its generated collectors up to the installed toolkit, keeping your edits"),
     ("monitors", "toolkit.cli._monitors", "print the Datadog monitors of collectors as JSON, or --apply them"),
     ("cost", "toolkit.cli._cost", "custom metrics per collector as Datadog bills them; --baseline FILE fails a PR that grows them"),
     ("metadata", "toolkit.cli._metadata", "keep each metric's type, unit and description in Datadog equal to the code (--check, --apply)"),

@@ -1,10 +1,11 @@
 """``Project``: where things are in a dd-toolkit project, found once.
 
 A project is a directory holding ``collectors/__init__.py`` (this repository is one; so is
-every project ``dd-toolkit new`` writes into). From its root: ``collectors/``,
-``tests/cassettes/``, the chart at ``charts/datadog-collectors/`` and its ``values.yaml``
-(``DD_TOOLKIT_VALUES`` overrides that path), and the collector template. Every face finds the
-project through ``Project.find`` and asks it, rather than walking directories itself.
+every project ``dd-toolkit new`` writes into). From its root: ``collectors/``, ``tests/``, the
+chart at ``charts/datadog-collectors/`` and its ``values.yaml`` (``DD_TOOLKIT_VALUES`` overrides
+that path). Every face finds the project through ``Project.find`` and asks it, rather than
+walking directories itself. (A collector's cassettes are found from its own module by
+``cassettes.locate``, and the collector template by ``template.find_template``.)
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..cassettes import CASSETTES_RELPATH
 from ..errors import ProjectError, ValuesError
 from ..model import checkout_root
-from .template import find_template
 from .values import CHART_PATH, VALUES_PATH, Values, collector_packages
 
 MARKER = Path("collectors") / "__init__.py"
@@ -76,10 +75,6 @@ class Project:
     def tests_dir(self) -> Path:
         return self.root / "tests"
 
-    @property
-    def cassettes_dir(self) -> Path:
-        return self.root / CASSETTES_RELPATH
-
     def test_file(self, name: str) -> Path:
         return self.tests_dir / "collectors" / f"test_{name}.py"
 
@@ -95,10 +90,6 @@ class Project:
     @property
     def schema_path(self) -> Path:
         return self.chart_dir / "values.schema.json"
-
-    @property
-    def template_dir(self) -> Path:
-        return find_template(self.root)
 
     def collector_packages(self) -> set[str]:
         return collector_packages(self.collectors_dir)

@@ -1,4 +1,5 @@
-"""``dd-toolkit update``: pull template changes into a generated collector, keeping user edits.
+"""``dd-toolkit update``: pull template changes into generated files (a generated collector, and
+an init'ed project's own files), keeping user edits.
 
 Copier's own ``copier update`` cannot work here: the template is a subfolder of the repository
 it renders into, so copier records no ``_commit`` and refuses ("cannot obtain old template
