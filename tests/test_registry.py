@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import subprocess
 import sys
 
 import pytest
@@ -22,11 +23,21 @@ def third_party(tmp_path, monkeypatch):
     (pkg / "collector.py").write_text("from toolkit import BaseCollector\n\nclass AcmeCollector(BaseCollector):\n    name = 'acme'\n")
     (pkg / "metrics.py").write_text("from toolkit import metric\n\n@metric('acme.widgets.total')\ndef total():\n    return 5\n")
     (pkg / "broken.py").write_text("raise RuntimeError('acme import failed')\n")
+    # the seed guide's Step 2: `name` as a read-only property, once agreeing with its key, once not
+    seed_class = "class {cls}(BaseCollector):\n    metrics_module = metrics\n\n    @property\n    def name(self) -> str:\n        return {name!r}\n\n\n"
+    (pkg / "seedstyle.py").write_text(
+        "from toolkit import BaseCollector\nfrom . import metrics\n\n\n"
+        + seed_class.format(cls="AcmeSeedCollector", name="acme_seed")
+        + seed_class.format(cls="OtherNameCollector", name="someone_else")
+    )
+    (pkg / "unnamed.py").write_text("from toolkit import BaseCollector\nfrom . import metrics\n\nclass U(BaseCollector):\n    metrics_module = metrics\n")
     dist = tmp_path / "acme_collectors-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-collectors\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text(
         "[dd_toolkit.collectors]\nacme = acme_collectors.collector:AcmeCollector\nacme_broken = acme_collectors.broken\n"
+        "acme_seed = acme_collectors.seedstyle:AcmeSeedCollector\nacme_mismatch = acme_collectors.seedstyle:OtherNameCollector\n"
+        "acme_unnamed = acme_collectors.unnamed:U\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     importlib.invalidate_caches()
@@ -46,6 +57,80 @@ def test_entry_point_collectors_are_found_and_run(third_party):
     assert result.collector == "acme" and "collector.acme.metric_count" in result.metrics
     collector, _ = load(refs["acme"])
     assert collector.name == "acme" and collector.cassettes().name == "acme" and collector.source_tag == "source:acme-collector"
+
+
+def test_a_seed_style_name_property_loads_and_runs(third_party):
+    """The seed guide's read-only ``name`` property is never assigned to (it has no setter)."""
+    result = run_collector(discover()["acme_seed"], timeout=5)
+    assert not result.failed, result.fatal
+    assert result.metrics["acme.widgets.total"] == 5.0 and "collector.acme_seed.metric_count" in result.metrics
+
+
+def test_an_undeclared_name_takes_the_entry_points_key(third_party):
+    collector, error = load(discover()["acme_unnamed"])
+    assert error is None and collector.name == "acme_unnamed"  # not its package, acme_collectors
+
+
+def test_a_declared_name_that_differs_from_its_key_is_one_load_error_naming_both(third_party):
+    collector, error = load(discover()["acme_mismatch"])
+    assert collector is None and error.type == "CollectorLoadError"
+    assert "'someone_else'" in error.message and "'acme_mismatch'" in error.message
+
+
+SEED_COLLECTOR = '''from toolkit import BaseCollector, auto_discover_metrics
+from collectors.seedprop import metrics
+
+
+class SeedpropCollector(BaseCollector):
+    @property
+    def name(self) -> str:
+        return "seedprop"
+
+    def collect_metrics(self) -> dict[str, float]:
+        metric_functions = auto_discover_metrics(metrics)
+        collected = {}
+        for metric_key, func in metric_functions.items():
+            try:
+                value = func()
+                if value is not None:
+                    collected[metric_key] = value
+            except Exception as e:
+                self._record_error(metric_key, e)
+        return collected
+'''
+
+SEED_METRICS = '''from toolkit import metric
+
+
+@metric("seedprop.jobs.running", unit="count")
+def running() -> int:
+    """Running jobs."""
+    return 3
+'''
+
+
+@pytest.mark.slow
+def test_a_seed_style_collector_in_a_project_runs_with_its_values(tmp_path):
+    """Steps 2-3 of the seed guide as written (the property, the loop), in a project's collectors/,
+    run as the CLI runs it (its own process, so the project's `collectors` package stays its own)."""
+    pkg = tmp_path / "collectors" / "seedprop"
+    pkg.mkdir(parents=True)
+    (tmp_path / "collectors" / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "collector.py").write_text(SEED_COLLECTOR)
+    (pkg / "metrics.py").write_text(SEED_METRICS)
+    chart = tmp_path / "charts" / "datadog-collectors"
+    chart.mkdir(parents=True)
+    (chart / "values.yaml").write_text(
+        "collectors:\n  seedprop:\n    enabled: true\n    schedule: '*/5 * * * *'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "toolkit.cli", "--project", str(tmp_path), "run", "seedprop", "--json"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )
+    out = json.loads(done.stdout)
+    assert done.returncode == 0 and out["errors"] == [], (out["errors"], done.stderr)
+    assert out["metrics"]["seedprop.jobs.running"] == 3.0 and out["metrics"]["collector.seedprop.error_count"] == 0.0
 
 
 def test_load_error_is_data(third_party):

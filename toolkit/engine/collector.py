@@ -51,11 +51,19 @@ class BaseCollector:
     metric_timeout: ClassVar[float | None] = defaults.METRIC_TIMEOUT
     cassette_dir: ClassVar[str | Path | None] = None
 
+    # True when ``name`` was derived from the package rather than declared by the class: only
+    # then may the registry give the collector its registered name instead (an entry point's key).
+    name_is_derived: ClassVar[bool] = True
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "name" not in cls.__dict__ or not cls.__dict__["name"]:
+        declared = cls.__dict__.get("name")
+        if declared:  # a string, or the seed guide's read-only ``@property``
+            cls.name_is_derived = False
+        elif not any("name" in base.__dict__ and not getattr(base, "name_is_derived", True) for base in cls.__mro__[1:]):
             package = cls.__module__.rsplit(".", 1)[0] if "." in cls.__module__ else cls.__module__
             cls.name = package.rsplit(".", 1)[-1]
+            cls.name_is_derived = True
 
     def __init__(self) -> None:
         self._errors: dict[str, Exception] = {}

@@ -157,8 +157,16 @@ def load(ref: CollectorRef) -> tuple[BaseCollector | None, MetricError | None]:
     """Instantiate a collector, or return its load error as data."""
     try:
         collector = ref.load()()
-        # An entry point's key is the collector's name, whatever its package is called.
-        collector.name = ref.name
+        if collector.name != ref.name:
+            if not type(collector).name_is_derived:
+                # A declared name (a class attribute or the seed guide's read-only property) is
+                # never overwritten: a mismatch would split cassettes, values and meta-metrics.
+                raise CollectorLoadError(
+                    f"{ref.target} declares name {collector.name!r} but is registered as {ref.name!r}; "
+                    f"make the two the same (rename the package or entry point, or the class's `name`)"
+                )
+            # An entry point's key is the collector's name, whatever its package is called.
+            collector.name = ref.name
         return collector, None
     except (Exception, SystemExit) as exc:  # an import that calls sys.exit() is a load error too
         return None, MetricError.from_exception(None, exc)
