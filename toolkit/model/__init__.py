@@ -8,7 +8,7 @@ face consumes), ``RunContext`` (what a running metric function shares with its r
 Imports nothing of the toolkit but ``toolkit.errors``.
 """
 
-from . import cost, defaults, install
+from . import cost, defaults, files, install
 from .context import RunContext, current_metric, current_run, enter_metric, enter_run, leave_metric, leave_run
 from .defaults import positive_int, positive_seconds
 from .discovery import auto_discover_metrics, metric_specs
@@ -66,6 +66,7 @@ __all__ = [
     "current_run",
     "datadog_unit",
     "defaults",
+    "files",
     "enter_metric",
     "enter_run",
     "install",

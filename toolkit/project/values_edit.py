@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValuesError
+from ..model import files
 
 NEW_FILE_HEADER = (
     "# Values of the datadog-collectors chart: one CronJob per entry under `collectors:`.\n"
@@ -178,12 +179,4 @@ def add_entry(path: Path, name: str, fragment: str) -> bool:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    files.write_atomic(path, text)  # keeps the file's mode (mkstemp alone made values.yaml 0600)
