@@ -4,3 +4,7 @@ point) already blocks the network, clears credentials and offers `golden`; these
 from __future__ import annotations
 
 from aws import aws_env, moto_server  # noqa: F401 - fixtures shared by the suite
+
+# tests/fixtures/seed is a project of its own (its `collectors` package is not the repository's):
+# tests/test_seed_contract.py runs its tests in a subprocess rooted there.
+collect_ignore = ["fixtures/seed"]

@@ -137,8 +137,16 @@ def record(collector: Any, run: Callable[[], CollectionResult], *, directory: Pa
         decode_compressed_response=True,
     )
     recorded_at = datetime.now(UTC).replace(microsecond=0)
+    from ..sources import get_secret, secret_reads
+
+    reads = secret_reads()
     with recorder.use_cassette(str(cassette)):
         report.result = run()
+    # A secret the collector read without listing it (the seed guide's collectors list none) is
+    # given to the replay too: its api-url as the address it is, anything else as the placeholder.
+    for name in sorted(secret_reads() - reads):
+        if name not in placeholders:
+            placeholders[name] = value if is_plain_url(value := get_secret(name)) else PLACEHOLDER
     report.scrubbed = scrubber.total
     _check_written(cassette, scrub)
     report.interactions = _listing(cassette)

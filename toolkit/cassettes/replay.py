@@ -39,7 +39,7 @@ import httpx
 import yaml
 
 from ..errors import ReplayError
-from ..model import redact
+from ..model import defaults, redact
 from .matching import MATCHERS, Recorded, matches
 
 DEFAULT_MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
@@ -168,6 +168,9 @@ class ReplayTransport(httpx.BaseTransport):
         if unknown:
             raise ReplayError(f"{replay.directory}/replay.json: unknown match_on {unknown}; use {', '.join(MATCHERS)}")
         self._replay = replay
+        # How far the wall clock is from the recording's: a window the collector computed from
+        # datetime.now() (the seed guide's way) is that much later than the recorded one.
+        self._shift = datetime.now(UTC) - replay.recorded_at if replay.recorded_at is not None else None
         self._played: set[int] = set()
         self._lock = threading.Lock()
         self.requests: list[httpx.Request] = []  # what was asked, for tests and `record` reports
@@ -184,6 +187,8 @@ class ReplayTransport(httpx.BaseTransport):
         with self._lock:
             found = [i for i, (rec, _) in enumerate(self._replay.interactions) if matches(wanted, rec, self._replay.match_on)]
             if not found:
+                found = [i for i, (rec, _) in enumerate(self._replay.interactions) if self._matches_shifted(wanted, rec)]
+            if not found:
                 raise ReplayError(
                     f"no recorded response for {method} {_safe_url(url)} in {self._replay.directory}"
                     f"{self._closest(wanted)}; re-record with `dd-toolkit record` or add the interaction to the cassette"
@@ -192,6 +197,26 @@ class ReplayTransport(httpx.BaseTransport):
             index = unplayed[0] if unplayed else found[-1]
             self._played.add(index)
         return self._replay.interactions[index][1]
+
+    def _matches_shifted(self, wanted: Recorded, rec: Recorded) -> bool:
+        """A request matching ``rec`` but for query values that are times, each later than the
+        recorded one by the time since the recording (within a run's length): the seed's
+        ``since = (datetime.now(timezone.utc) - timedelta(days=7)).isoformat()``, replayed."""
+        if self._shift is None or "query" not in self._replay.match_on or "uri" in self._replay.match_on:
+            return False
+        if not matches(wanted, rec, tuple(m for m in self._replay.match_on if m != "query")):
+            return False
+        asked, recorded = MATCHERS["query"](wanted), MATCHERS["query"](rec)
+        if len(asked) != len(recorded) or asked == recorded:
+            return False
+        for (key, value), (rkey, rvalue) in zip(asked, recorded, strict=True):
+            if key != rkey:
+                return False
+            if value != rvalue:
+                when, then = _instant(value), _instant(rvalue)
+                if when is None or then is None or abs((when - self._shift - then).total_seconds()) > SHIFT_TOLERANCE:
+                    return False
+        return True
 
     def _closest(self, wanted: Recorded) -> str:
         """The recorded request differing in the fewest matchers, and what differed (as vcrpy's
@@ -237,6 +262,22 @@ class ReplayTransport(httpx.BaseTransport):
             + "\n".join(lines)
             + f'\ntrim them from the cassette, re-record it, or list them under "optional" in {REPLAY_FILE} if the run may legitimately skip them'
         )
+
+
+# A request is made up to a run's length after the recording started (recorded_at), at record
+# time and at replay time alike: a shifted time within this many seconds is the same window.
+SHIFT_TOLERANCE = defaults.RUN_TIMEOUT
+
+
+def _instant(value: str) -> datetime | None:
+    """A query value that is an ISO 8601 date and time (not a bare date), as an aware time."""
+    if len(value) < 16 or value[10:11] not in ("T", " "):
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _safe_url(url: httpx.URL | str) -> str:

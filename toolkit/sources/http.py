@@ -324,6 +324,43 @@ def _same_host_only(response: httpx.Response) -> None:
         )
 
 
+def _plain_client_stack(run: RunContext) -> httpx.BaseTransport:
+    """What an ``httpx.Client`` built by the collector itself gets inside a run: the run's pool
+    (offline: its replay), the body cap and the request accounting; no retries it did not ask for."""
+    return _Recorder(_CountAttempts(_CapBody(_Unclosable(run.transport), MAX_BODY_BYTES)), run)
+
+
+_httpx_init_transport = httpx.Client._init_transport
+_httpx_init_proxy_transport = httpx.Client._init_proxy_transport
+
+
+def _init_transport(self: httpx.Client, transport: httpx.BaseTransport | None = None, **kwargs: Any) -> httpx.BaseTransport:
+    run = current_run()
+    if transport is None and run is not None and run.transport is not None:
+        # Offline, every client is served by the replay: nothing may reach the network. Live, a
+        # client asking for its own TLS or HTTP/2 keeps its own transport.
+        own_tls = kwargs.get("verify", True) is not True or kwargs.get("cert") is not None or kwargs.get("http2")
+        if run.offline or not own_tls:
+            return _plain_client_stack(run)
+    return _httpx_init_transport(self, transport=transport, **kwargs)
+
+
+def _init_proxy_transport(self: httpx.Client, proxy: Any, **kwargs: Any) -> httpx.BaseTransport:
+    run = current_run()
+    if run is not None and run.transport is not None and run.offline:
+        return _plain_client_stack(run)  # an environment proxy must not route around the replay
+    return _httpx_init_proxy_transport(self, proxy, **kwargs)
+
+
+# The seed guide's metrics build their own client (``httpx.Client(base_url=...)``), not
+# ``http_client``: inside a run such a client is given the run's transport too, so it is replayed
+# offline and pooled live. httpx has no public hook for a client's default transport; these two
+# methods are where every Client picks it (tests/test_seed_contract.py pins it). Outside a run,
+# and for a client passing ``transport=``, httpx's own behaviour is untouched.
+httpx.Client._init_transport = _init_transport  # type: ignore[method-assign]
+httpx.Client._init_proxy_transport = _init_proxy_transport  # type: ignore[method-assign]
+
+
 def pooled_transport(max_connections: int = 32) -> httpx.HTTPTransport:
     """The transport one run shares across its metric functions."""
     proxy = os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy") or None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections import Counter
 
 from ..errors import SecretNotFoundError
 from ..model import current_run, register_secret, settings
@@ -12,6 +13,9 @@ from ..model import current_run, register_secret, settings
 _cache: dict[str, str] = {}
 _name_locks: dict[str, threading.Lock] = {}
 _lock = threading.Lock()
+# How many times each secret was read live: `record` keeps, for its replay, the names a
+# collector read without listing them in `secrets` (the seed guide's collectors list none).
+_reads: Counter[str] = Counter()
 
 
 def env_var_for(name: str) -> str:
@@ -29,6 +33,8 @@ def get_secret(name: str) -> str:
     run = current_run()
     if run is not None and run.secrets is not None:
         return run.secrets.get(name, "offline-placeholder")
+    with _lock:
+        _reads[name] += 1
     env_name = env_var_for(name)
     value = os.environ.get(env_name)
     if value:
@@ -59,6 +65,12 @@ def get_secret(name: str) -> str:
         with _lock:
             _cache[name] = value
         return value
+
+
+def secret_reads() -> Counter[str]:
+    """How many times each secret name was asked for live in this process (a copy)."""
+    with _lock:
+        return Counter(_reads)
 
 
 def clear_secret_cache() -> None:
