@@ -9,68 +9,25 @@ the URL's ``user:password`` and the secret, and echoes the secret back.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
 import sys
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
-from loopback import Serving
+from fixtures.unlisted.api import UNLISTED_SECRET, URL_PASSWORD, USER, UnlistedApi
 
 from toolkit.cassettes import PLACEHOLDER, leaks
 
 ROOT = Path(__file__).resolve().parent.parent
-UNLISTED_SECRET = "unlisted-s3cret-VALUE-5150"  # in Secrets Manager; the collector does not list it
-URL_PASSWORD = "urlpass-Q7w8e9r0"  # in UNLISTED_API_URL's userinfo
-USER = "collector"
 # the real CLI, with discovery over tests/fixtures (as tests/test_cronjob_run.py runs it)
 RUNNER = (
     "import sys; sys.path.insert(0, 'tests'); from toolkit.engine import registry; "
     "registry.BUILTIN_PACKAGE = 'fixtures'; from toolkit.cli import main; sys.exit(main(sys.argv[1:]))"
 )
 FORBIDDEN = (UNLISTED_SECRET, URL_PASSWORD)
-
-
-class UnlistedApi(Serving):
-    """Answers only with the URL's user:password (Basic) and ``q=<the secret>``; echoes the secret."""
-
-    def __init__(self) -> None:
-        super().__init__(self._handler())
-
-    def _handler(self):
-        basic = "Basic " + base64.b64encode(f"{USER}:{URL_PASSWORD}".encode()).decode()
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _reply(self, status: int, body: dict, headers: dict | None = None):
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                for k, v in {"Content-Type": "application/json", "Content-Length": str(len(payload)), **(headers or {})}.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def do_GET(self):
-                if self.headers.get("Authorization") != basic:
-                    return self._reply(401, {"error": "user:password required"})
-                parts = urlsplit(self.path)
-                if parts.path == "/items":
-                    if parse_qs(parts.query).get("q") != [UNLISTED_SECRET]:
-                        return self._reply(403, {"error": "q must be the secret"})
-                    return self._reply(200, {"items": [1, 2, 3], "note": f"served for {UNLISTED_SECRET}"},
-                                       {"X-Echo": UNLISTED_SECRET})
-                return self._reply(404, {"error": "no such route"})
-
-        return Handler
 
 
 @pytest.fixture
