@@ -1,7 +1,8 @@
 """No cassette may hold anything that looks like a credential.
 
 Every file under tests/cassettes (recursively: cassettes, replay.json, READMEs) is scanned for
-known token formats and for every secret value the test suite itself sets. Placeholders are
+known token formats, URL passwords, Secrets Manager values, and for every secret value the test
+suite itself sets (in the environment, in constants, in moto's Secrets Manager, in URLs). Placeholders are
 tolerated when they follow the convention: the words ``placeholder`` or ``REDACTED``, ``***``,
 and AWS's documented example keys (``AKIA...EXAMPLE``, ``...EXAMPLEKEY``). The scanner is
 unit-tested on bad samples below, so a green run means something.
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.model import CREDENTIAL_PARAMS, CREDENTIAL_SHAPES
+from toolkit.model import CREDENTIAL_PARAMS, CREDENTIAL_SHAPES, URL_PASSWORD
 
 TESTS = Path(__file__).resolve().parent
 CASSETTES = TESTS / "cassettes"
@@ -35,6 +36,10 @@ PATTERNS: list[tuple[str, re.Pattern, int]] = [
     ("Datadog application key", re.compile(
         r"(?i)(?:dd[-_]?application[-_]?key|app(?:lication)?[-_]?key)[\"'\s:=\-]+([0-9a-f]{40})(?![0-9a-f])"), 1),
     ("private key", re.compile(r"(-----BEGIN (?:RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----)"), 1),
+    # the password of https://user:password@host, as redaction and the recorder find it
+    ("URL password", URL_PASSWORD, 2),
+    # a Secrets Manager answer (GetSecretValue at any endpoint), its JSON possibly escaped in YAML
+    ("Secrets Manager value", re.compile(r'\\?"Secret(?:String|Binary)\\?"\s*:\s*\\?"([^"\\]+)'), 1),
     # the model's one list of credential parameter names (redaction and the recorder use it too)
     ("credential parameter", re.compile(r"(?i)[?&;](?:" + "|".join(map(re.escape, CREDENTIAL_PARAMS)) + r")=([^&\s'\"#]+)"), 1),
     # an Authorization value of any scheme (Token, Digest, a bare key), as redaction finds it
@@ -47,6 +52,7 @@ PATTERNS: list[tuple[str, re.Pattern, int]] = [
 _SETENV = re.compile(r"setenv\(\s*[\"']([A-Z0-9_]*(?:TOKEN|KEY|SECRET|PASSWORD|PAT|CREDENTIALS?)[A-Z0-9_]*)[\"']\s*,\s*[\"']([^\"']+)[\"']")
 _CONSTANT = re.compile(r"^\s*([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|API_KEY|APP_KEY)[A-Z0-9_]*)\s*=\s*[\"']([^\"']+)[\"']", re.M)
 _PAIR = re.compile(r"^\s*key_id\s*,\s*secret\s*=\s*[\"']([^\"']+)[\"']\s*,\s*[\"']([^\"']+)[\"']", re.M)
+_SECRET_STRING = re.compile(r"SecretString\s*=\s*[\"']([^\"']+)[\"']")  # put into moto's Secrets Manager
 MIN_SECRET_LENGTH = 8  # shorter test values ("x", "testing") are too common to mean anything
 
 
@@ -65,6 +71,8 @@ def secrets_set_by_tests(root: Path = TESTS) -> frozenset[str]:
         found.update(value for _, value in _CONSTANT.findall(text))
         for pair in _PAIR.findall(text):
             found.update(pair)
+        found.update(_SECRET_STRING.findall(text))
+        found.update(m.group(2) for m in URL_PASSWORD.finditer(text))
     return frozenset(v for v in found if len(v) >= MIN_SECRET_LENGTH and not is_placeholder(v) and not v.startswith("http"))
 
 
@@ -118,6 +126,9 @@ def test_cassette_holds_no_credential(path: Path):
     "Authorization: Token 0123456789abcdef",
     '"Authorization": "Digest username=alice"',
     "authorization:\n      - 0123456789abcdef0123",
+    "uri: http://collector:hunter2-pass@127.0.0.1:8080/items",
+    """string: '{"Name": "db/password", "SecretString": "zz-top-s3cret"}'""",
+    'string: "{\\"SecretString\\": \\"zz-top-s3cret\\"}"',
 ])
 def test_scanner_flags_credentials(sample):
     assert scan_text(sample), sample
@@ -134,15 +145,20 @@ def test_scanner_flags_credentials(sample):
     "x-amzn-requestid: KleQD0qNcG5jfALsxoOSWQsJOCPmXzNBCJ2cKbQ9A3P7fD9yE1Bx",
     "uri: https://h/api?private_token=placeholder&page=2",
     "Authorization: Token placeholder",
+    "uri: http://collector:placeholder@127.0.0.1:8080/items",
+    '{"SecretString": "placeholder"}',
 ])
 def test_scanner_tolerates_placeholders_and_ordinary_hex(sample):
     assert scan_text(sample) == []
 
 
 def test_scanner_flags_a_secret_value_the_tests_set(tmp_path):
-    (tmp_path / "test_x.py").write_text('monkeypatch.setenv("FOO_TOKEN", "tok-9f8e7d6c5b")\nAPI_KEY = "k3y-value-123"\n')
+    (tmp_path / "test_x.py").write_text(
+        'monkeypatch.setenv("FOO_TOKEN", "tok-9f8e7d6c5b")\nAPI_KEY = "k3y-value-123"\n'
+        'sm.create_secret(Name="db/pw", SecretString="sm-v4lue-0042")\nURL = "https://bot:url-pw-0042@h.example/"\n'
+    )
     secrets = secrets_set_by_tests(tmp_path)
-    assert secrets == {"tok-9f8e7d6c5b", "k3y-value-123"}
+    assert secrets == {"tok-9f8e7d6c5b", "k3y-value-123", "sm-v4lue-0042", "url-pw-0042"}
     assert scan_text("body: tok-9f8e7d6c5b", secrets) and scan_text("k3y-value-123", secrets)
     assert scan_text("nothing here", secrets) == []
 
@@ -151,6 +167,8 @@ def test_suite_secrets_are_found():
     found = secrets_set_by_tests()
     assert "echo-s3cret-TOKEN-4242" in found  # tests/test_record.py TOKEN
     assert "0123456789abcdef0123456789abcdef" in found  # tests/test_cli.py DD_API_KEY
+    assert "unlisted-s3cret-VALUE-5150" in found  # tests/fixtures/unlisted/api.py, put in moto's Secrets Manager
+    assert "urlpass-Q7w8e9r0" in found  # the same file: UNLISTED_API_URL's password
 
 
 # --- a real scanner beside our own shapes: detect-secrets, with its format and keyword plugins ---

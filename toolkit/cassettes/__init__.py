@@ -9,7 +9,7 @@ hooks), ``record`` (a live run into cassettes), ``default_directory`` (where the
 Imports the model, the sources and the errors; never the engine (``record`` is handed the run).
 """
 
-from .adopt import AdoptReport, adopt
+from .adopt import AdoptReport, adopt, captured_secret_names
 from .drift import Drift, drift_between, drift_table
 from .locate import CASSETTES_RELPATH, default_directory
 from .matching import MATCHERS, Recorded, matches
@@ -41,6 +41,7 @@ __all__ = [
     "ReplayTransport",
     "Scrubber",
     "adopt",
+    "captured_secret_names",
     "default_directory",
     "drift_between",
     "drift_table",

@@ -45,6 +45,18 @@ def capture_directory(source: Path, name: str) -> Path:
     raise RecordError(f"no capture of {name} in {source}: expected {source / name / (name + '.yaml')} (written by `dd-toolkit run {name} --capture {source}`)")
 
 
+def captured_secret_names(source: Path, name: str) -> tuple[str, ...]:
+    """The secrets a kept capture's ``replay.json`` says its run read, listed by the collector or
+    not: ``record --adopt`` reads their values to search the capture for them. Empty when the
+    capture cannot say (``adopt`` names what is wrong with it)."""
+    try:
+        meta = json.loads((capture_directory(source, name) / REPLAY_FILE).read_text(encoding="utf-8"))
+    except (RecordError, OSError, ValueError):
+        return ()
+    secrets = meta.get("secrets") if isinstance(meta, dict) else None
+    return tuple(str(k) for k in secrets) if isinstance(secrets, dict) else ()
+
+
 def adopt(name: str, source: Path, target: Path, secrets: dict[str, str]) -> AdoptReport:
     """Copy the capture of ``name`` in ``source`` into ``target`` (its main cassettes), checked first."""
     captured = capture_directory(source, name)

@@ -14,9 +14,15 @@
    headers), credential-named query and body parameters (replaced, so replays still match),
    every secret value wherever it appears, credential-shaped strings (GitHub, AWS, Slack
    tokens, bearer values), and STS/IMDS/Secrets Manager exchanges (dropped whole).
-4. The written cassette is read back and checked for every secret value; a hit deletes it.
+   A secret the collector fetches with ``get_secret`` during the run without listing it, and
+   a credential in a setting it reads with ``get_config`` (a URL's password, a ``*_TOKEN``),
+   are registered for redaction when read; the scrubber scrubs every registered value from
+   then on, and drops a Secrets Manager or STS exchange at any address (``AWS_ENDPOINT_URL``).
+4. The written cassette is read back and checked for every secret value (those read during
+   the run too); a hit deletes it.
 5. ``replay.json`` is rewritten: ``recorded_at`` = now, ``config`` = the collector's settings
-   from the environment, ``secrets`` = placeholders.
+   from the environment (scrubbed like the cassette: a URL keeps its address, its password is
+   the placeholder), ``secrets`` = a placeholder for every secret the run read, listed or not.
 
 Placeholders: a scrubbed value becomes ``placeholder`` (``PLACEHOLDER``), the same value offline
 ``get_secret`` returns from ``replay.json``, so a token the collector sends in a query string or
@@ -38,8 +44,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RecordError
-from ..model import CollectionResult, known_secrets, register_secret
-from .scrub import PLACEHOLDER, Scrubber, is_plain_url
+from ..model import CollectionResult, credential_values, is_plain_url, known_secrets, register_secret
+from .scrub import PLACEHOLDER, Scrubber
 
 MODES = ("new", "all")
 RECORD_MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "body")
@@ -72,8 +78,10 @@ class RecordReport:
         return out
 
 
-def resolve_secrets(collector: Any) -> tuple[dict[str, str], dict[str, str]]:
-    """Read every credential the collector needs, before recording starts.
+def resolve_secrets(collector: Any, also: tuple[str, ...] = ()) -> tuple[dict[str, str], dict[str, str]]:
+    """Read every credential the collector needs, before recording starts: the secrets it lists
+    (and ``also``: the names a kept capture says it read), the credentials in its declared
+    settings, its AWS credentials.
 
     Returns (values to scrub by label, replay.json placeholders by secret name).
     """
@@ -81,13 +89,15 @@ def resolve_secrets(collector: Any) -> tuple[dict[str, str], dict[str, str]]:
 
     scrub: dict[str, str] = {}
     placeholders: dict[str, str] = {}
-    for name in collector.secrets:
+    for name in dict.fromkeys((*collector.secrets, *also)):
         value = get_secret(name)
-        if is_plain_url(value):
-            placeholders[name] = value  # an address, not a credential: the replay must ask the same host
-        else:
+        placeholders[name] = placeholder_for(value)
+        if placeholders[name] == PLACEHOLDER:
             scrub[name] = value
-            placeholders[name] = PLACEHOLDER
+    for name in collector.config:
+        for value in credential_values(name, os.environ.get(name, "")):
+            register_secret(value)
+            scrub.setdefault(f"config {name}", value)
     if collector.aws_services:
         from ..sources import resolve_credentials
 
@@ -99,6 +109,12 @@ def resolve_secrets(collector: Any) -> tuple[dict[str, str], dict[str, str]]:
         if value not in scrub.values() and not is_plain_url(value):
             scrub.setdefault(f"known secret #{len(scrub) + 1}", value)
     return scrub, placeholders
+
+
+def placeholder_for(value: str) -> str:
+    """What replay.json holds for a secret: a plain ``http(s)`` URL is an address, not a
+    credential (the replay must ask the same host), anything else is ``PLACEHOLDER``."""
+    return value if is_plain_url(value) else PLACEHOLDER
 
 
 def record(collector: Any, run: Callable[[], CollectionResult], *, directory: Path, mode: str = "new") -> RecordReport:
@@ -137,23 +153,20 @@ def record(collector: Any, run: Callable[[], CollectionResult], *, directory: Pa
         decode_compressed_response=True,
     )
     recorded_at = datetime.now(UTC).replace(microsecond=0)
-    from ..sources import get_secret, secret_reads
+    from ..sources import watch_secrets
 
-    reads = secret_reads()
-    with recorder.use_cassette(str(cassette)):
+    with watch_secrets() as fetched, recorder.use_cassette(str(cassette)):
         report.result = run()
-    # A secret the collector read without listing it (the seed guide's collectors list none) is
-    # given to the replay too: its api-url as the address it is, anything else as the placeholder.
-    for name in sorted(secret_reads() - reads):
-        if name not in placeholders:
-            placeholders[name] = value if is_plain_url(value := get_secret(name)) else PLACEHOLDER
+    # every secret the run read, listed or not: offline, get_secret gives what the cassette holds
+    placeholders.update({name: placeholder_for(value) for name, value in fetched.items() if name not in placeholders})
+    _check_written(cassette, {**{f"read during the run #{i}": v for i, v in enumerate(known_secrets()) if not is_plain_url(v)}, **scrub})
+    config = {k: scrubber.text(os.environ[k], "replay.json config") for k in collector.config if os.environ.get(k)}
     report.scrubbed = scrubber.total
-    _check_written(cassette, scrub)
     report.interactions = _listing(cassette)
     report.meta = {
         **old_meta,
         "recorded_at": recorded_at.isoformat().replace("+00:00", "Z"),
-        "config": {k: os.environ[k] for k in collector.config if os.environ.get(k)},
+        "config": config,
         "secrets": placeholders,
         "match_on": list(match_on),
     }

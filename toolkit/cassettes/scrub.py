@@ -4,8 +4,13 @@
 credential headers (Authorization, cookies, API-key and AWS signature headers),
 credential-named query and body parameters (replaced by ``PLACEHOLDER``, so replays still
 match), every secret value wherever it appears, credential-shaped strings (GitHub, AWS, Slack
-tokens, bearer values), and STS/IMDS/Secrets Manager exchanges (dropped whole). It counts
-what it removed, for the report ``dd-toolkit record`` prints.
+tokens, bearer values, a URL's password), and STS/IMDS/Secrets Manager exchanges (dropped
+whole, at AWS's own hosts or any other endpoint: known by their target or signing service). It
+counts what it removed, for the report ``dd-toolkit record`` prints.
+
+The secret values are the ones it is given and every value registered for redaction while it
+works (``get_secret``'s, credential-shaped ``get_config`` values), so a secret a collector
+fetches mid-run without listing it is scrubbed from every interaction after the fetch.
 """
 
 from __future__ import annotations
@@ -16,7 +21,15 @@ from collections import Counter
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit
 
-from ..model import AUTHORIZATION_VALUE, CREDENTIAL_PARAM, CREDENTIAL_PARAMS, CREDENTIAL_SHAPES
+from ..model import (
+    AUTHORIZATION_VALUE,
+    CREDENTIAL_PARAM,
+    CREDENTIAL_PARAMS,
+    CREDENTIAL_SHAPES,
+    URL_PASSWORD,
+    is_plain_url,
+    known_secrets,
+)
 
 PLACEHOLDER = "placeholder"
 
@@ -36,7 +49,7 @@ _SECRET_KEYS = {
     *CREDENTIAL_PARAMS, "authorization", "proxy-authorization",
     "access_token", "refresh_token", "id_token", "client_secret", "password", "secret", "api_key", "apikey",
     "private_key", "session_token", "token", "secretaccesskey", "sessiontoken", "accesskeyid", "secret_access_key",
-    "access_key_id", "session", "session_id", "sessionid", "cookie",
+    "access_key_id", "session", "session_id", "sessionid", "cookie", "secretstring", "secretbinary",
 }
 _XML_SECRET = re.compile(r"(<(SecretAccessKey|SessionToken|AccessKeyId|Token)>)[^<]*(</\2>)")
 # Credential shapes that may appear without having passed through get_secret.
@@ -51,22 +64,36 @@ _CREDENTIAL_HOSTS = re.compile(
     r"^(sts(\.[a-z0-9-]+)?\.amazonaws\.com|secretsmanager\.[a-z0-9-]+\.amazonaws\.com|169\.254\.169\.254|169\.254\.170\.2|"
     r"fd00:ec2::254|oidc\.[a-z0-9-]+\.amazonaws\.com|portal\.sso\.[a-z0-9-]+\.amazonaws\.com|oauth2\.googleapis\.com)$"
 )
+# The same exchanges at any address (AWS_ENDPOINT_URL, a FIPS or VPC endpoint, LocalStack): the
+# JSON protocol's target, or the service a SigV4 signature is scoped to.
+_CREDENTIAL_TARGET = re.compile(r"(?i)^(secretsmanager|awssecuritytokenservice|swbssoportalservice|awsssooidcservice)\.")
+_SIGNED_FOR = re.compile(r"(?i)\bCredential=[^/\s,]+/\d{8}/[^/\s,]+/([a-z0-9-]+)/aws4_request")
+_CREDENTIAL_SERVICES = {"secretsmanager", "sts", "sso", "awsssoportal", "sso-oauth"}
 
 
-def is_plain_url(value: str) -> bool:
-    """An http(s) URL with no user, password, query or fragment: an address, not a credential."""
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and not (
-        parts.username or parts.password or parts.query or parts.fragment
-    )
+def credential_exchange(uri: str, headers: dict) -> str | None:
+    """What makes this request a credential exchange (host, target or signing service), else None."""
+    host = urlsplit(uri).hostname or ""
+    if _CREDENTIAL_HOSTS.match(host):
+        return host
+    for name, value in headers.items():
+        for v in value if isinstance(value, list) else [value]:
+            v = v.decode("latin-1") if isinstance(v, bytes) else str(v)
+            if name.lower() == "x-amz-target" and _CREDENTIAL_TARGET.match(v):
+                return v
+            signed = _SIGNED_FOR.search(v) if name.lower() == "authorization" else None
+            if signed and signed.group(1).lower() in _CREDENTIAL_SERVICES:
+                return f"{signed.group(1).lower()} at {host}"
+    return None
 
 
 class Scrubber:
     """vcrpy hooks that remove credentials from each interaction and count what they removed."""
 
     def __init__(self, secrets: dict[str, str]) -> None:
-        # label -> value; longest first so a secret containing another is replaced whole
-        self._values = sorted(((v, k) for k, v in secrets.items() if v), key=lambda p: len(p[0]), reverse=True)
+        self._given = {v: k for k, v in secrets.items() if v}  # value -> label
+        self._known_count = -1
+        self._values: list[tuple[str, str]] = []
         self.counts: Counter = Counter()  # scrubbed in responses (each is recorded once)
         # vcrpy runs the request hook again whenever it matches a request; count each request once
         self._request_counts: dict[tuple, Counter] = {}
@@ -79,8 +106,23 @@ class Scrubber:
         return total
 
     # --- values ---------------------------------------------------------------------------
+    def _secret_values(self) -> list[tuple[str, str]]:
+        """(value, label), longest first so a secret containing another is replaced whole: the
+        given ones and every one registered since (the registry only grows)."""
+        known = known_secrets()
+        if len(known) != self._known_count:
+            found = {v: "read during the run" for v in known if not is_plain_url(v)}
+            found.update(self._given)
+            self._values = sorted(found.items(), key=lambda p: len(p[0]), reverse=True)
+            self._known_count = len(known)
+        return self._values
+
+    def text(self, text: str, where: str) -> str:
+        """``text`` with every secret value, credential shape and URL password replaced."""
+        return self._text(text, where)
+
     def _text(self, text: str, where: str) -> str:
-        for value, label in self._values:
+        for value, label in self._secret_values():
             # as is, and as it reads inside a URL or a form body
             for form in dict.fromkeys((value, quote(value, safe=""), quote_plus(value))):
                 if form in text:
@@ -94,6 +136,11 @@ class Scrubber:
         text, n = _AUTH_VALUE.subn(lambda m: m.group(1) + PLACEHOLDER, text)
         if n:
             self.counts[f"authorization value ({where})"] += n
+        # a URL's password (https://user:password@host): the user and the address stay, so it replays
+        passwords = [m for m in URL_PASSWORD.finditer(text) if m.group(2) != PLACEHOLDER]
+        if passwords:
+            text = URL_PASSWORD.sub(lambda m: m.group(1) + PLACEHOLDER, text)
+            self.counts[f"URL password ({where})"] += len(passwords)
         return text
 
     def _body(self, body: Any, where: str, content_type: str) -> Any:
@@ -159,9 +206,9 @@ class Scrubber:
     def _request(self, request: Any) -> Any:
         from vcr.filters import replace_headers, replace_query_parameters
 
-        host = urlsplit(request.uri).hostname or ""
-        if _CREDENTIAL_HOSTS.match(host):
-            self.counts[f"credential exchange dropped ({host})"] += 1
+        exchange = credential_exchange(request.uri, dict(request.headers))
+        if exchange is not None:
+            self.counts[f"credential exchange dropped ({exchange})"] += 1
             return None
         names = [k for k in request.headers if k.lower() in _SECRET_HEADERS or _SECRET_HEADER_NAME.search(k)]
         noise = [k for k in request.headers if k.lower() in _NOISE_HEADERS]
@@ -196,8 +243,9 @@ class Scrubber:
 
 def leaks(text: str, secrets: dict[str, str]) -> list[str]:
     """What a written cassette still holds that ``Scrubber`` would have removed: a secret value (as
-    is or URL-encoded), a credential shape, a credential header, a credential exchange, a
-    credential-named query parameter that is not the placeholder. One label per kind found.
+    is or URL-encoded), a credential shape, a URL's password, a credential header, a credential
+    exchange (at any address: known by its target or signing service), a credential-named query
+    parameter or JSON field that is not the placeholder. One label per kind found.
 
     ``record --adopt`` checks a kept capture with it before copying it into the cassettes.
     """
@@ -208,14 +256,44 @@ def leaks(text: str, secrets: dict[str, str]) -> list[str]:
         if value and any(form in text for form in (value, quote(value, safe=""), quote_plus(value))):
             found.append(f"secret value {label}")
     found += [label for label, pattern in _SHAPES if pattern.search(text)]
+    if any(m.group(2) != PLACEHOLDER for m in URL_PASSWORD.finditer(text)):
+        found.append("URL password")
     data = yaml.safe_load(text) or {}
     for item in data.get("interactions", []) if isinstance(data, dict) else []:
         request, response = item.get("request") or {}, item.get("response") or {}
         uri = str(request.get("uri", ""))
-        if _CREDENTIAL_HOSTS.match(urlsplit(uri).hostname or ""):
-            found.append(f"credential exchange ({urlsplit(uri).hostname})")
+        exchange = credential_exchange(uri, request.get("headers") or {})
+        if exchange is not None:
+            found.append(f"credential exchange ({exchange})")
+        for body in (request.get("body"), (response.get("body") or {}).get("string")):
+            found += [f"credential field {key}" for key in _credential_fields(body)]
         for where, headers in (("request", request.get("headers")), ("response", response.get("headers"))):
             found += [f"{where} header {k}" for k in (headers or {}) if k.lower() in _SECRET_HEADERS or _SECRET_HEADER_NAME.search(k)]
         found += [f"credential query parameter {k}" for k, v in parse_qsl(urlsplit(uri).query, keep_blank_values=True)
                   if _SECRET_PARAM.match(k) and v not in (PLACEHOLDER, "")]
     return list(dict.fromkeys(found))
+
+
+def _credential_fields(body: Any) -> list[str]:
+    """The credential-named JSON fields of ``body`` holding a value other than the placeholder."""
+    if isinstance(body, bytes | bytearray):
+        body = body.decode("utf-8", errors="replace")
+    if not isinstance(body, str) or body.lstrip()[:1] not in ("{", "["):
+        return []
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return []
+    found: list[str] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if isinstance(key, str) and key.lower() in _SECRET_KEYS and isinstance(value, str) and value not in ("", PLACEHOLDER):
+                    found.append(key)
+                else:
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found

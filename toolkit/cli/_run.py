@@ -40,7 +40,7 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="replay from DIR/<name>/ (a directory of collector directories, as tests/cassettes); implies --offline")
     parser.add_argument("--capture", type=Path, default=None, metavar="DIR",
                         help="keep this live run's HTTP, scrubbed as `record` does, in DIR/<name>/ (replay it with --offline --cassettes DIR)")
-    parser.add_argument("--json", action="store_true", help="print JSON only (an object for one collector, an array for several)")
+    parser.add_argument("--json", action="store_true", help="print JSON only (an object for one collector, an array for several); what collectors print goes to stderr")
     parser.add_argument("--timeout", type=positive_seconds, default=None, metavar="S", help="deadline for the whole run in seconds (default 120)")
     parser.add_argument(
         "--push-timeout", type=positive_seconds, default=None, metavar="S",
@@ -87,8 +87,11 @@ def handle(args: argparse.Namespace) -> int:
 
     intervals, budgets = deployment([r.name for r in refs])  # before collecting: a bad budget fails fast
     interrupt = Interrupt()
-    with _stop_on_signals(interrupt):
-        code = _collect_and_push(args, refs, settings, interrupt, intervals, budgets, env)
+    out = sys.stdout
+    # With --json, stdout carries the JSON alone: what collectors print (in metric functions, in
+    # a seed-style loop, from worker threads) goes to stderr until the command is done.
+    with _stop_on_signals(interrupt), contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
+        code = _collect_and_push(args, refs, settings, interrupt, intervals, budgets, env, out)
     if interrupt.is_set():
         print(f"dd-toolkit: stopped by {interrupt.reason}; what was collected before it is in the summary above", file=sys.stderr)
         code = 128 + _SIGNALS.get(interrupt.reason or "", signal.SIGTERM)
@@ -125,7 +128,7 @@ def _stop_on_signals(interrupt):
             signal.signal(sig, old)
 
 
-def _collect_and_push(args, refs, settings, interrupt, intervals, budgets, env) -> int:
+def _collect_and_push(args, refs, settings, interrupt, intervals, budgets, env, out) -> int:
     from ..engine import apply_budget, run_collectors
     from ..model import defaults
 
@@ -135,7 +138,7 @@ def _collect_and_push(args, refs, settings, interrupt, intervals, budgets, env) 
 
     if args.json:
         payload = [r.to_json() for r in results]
-        print(json.dumps(payload[0] if len(payload) == 1 and not args.all else payload, indent=2))
+        print(json.dumps(payload[0] if len(payload) == 1 and not args.all else payload, indent=2), file=out, flush=True)
     else:
         from ._report import print_results
 

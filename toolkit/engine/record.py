@@ -20,6 +20,7 @@ from ..cassettes import (
     Drift,
     RecordReport,
     adopt,
+    captured_secret_names,
     drift_between,
     read_interactions,
     record,
@@ -64,12 +65,14 @@ def check_collector(collector: BaseCollector, *, directory: Path | None = None, 
 def adopt_capture(collector: BaseCollector, source: Path, *, directory: Path | None = None) -> tuple[AdoptReport, str | None]:
     """Adopt ``source``'s capture of ``collector`` as its main cassettes (default: its own directory).
 
-    The scrub check looks for the collector's secret values when they can be read here (a laptop
+    The scrub check looks for the collector's secret values (those it lists, those the capture's
+    ``replay.json`` names, the credentials in its settings) when they can be read here (a laptop
     may have none); the second item says why they could not, else ``None``. Credential shapes,
     headers and exchanges are checked either way.
     """
     try:
-        secrets, _ = resolve_secrets(collector)
+        # the secrets it lists, and the ones the capture's run read without listing them
+        secrets, _ = resolve_secrets(collector, also=captured_secret_names(Path(source), collector.name))
         unchecked = None
     except ToolkitError as exc:
         secrets, unchecked = {}, f"secret values not checked ({type(exc).__name__}: {exc})"

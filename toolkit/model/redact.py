@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from urllib.parse import parse_qsl, urlsplit
 
 REDACTED = "***"
 
@@ -35,9 +36,20 @@ AUTHORIZATION_VALUE = re.compile(
     r"(?i)((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?(?:[A-Za-z][\w.+-]*\s+)?+)(?![*]{3})[^'\"\s}]+"
 )
 
+# The password of a URL's userinfo (``https://user:password@host``): group 1 keeps the scheme and
+# the user, group 2 is the password. One pattern for redaction, the recorder's scrubber and the
+# cassette hygiene test.
+URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@'\"<>]*:)([^@/\s'\"<>]+)(?=@)")
+# Setting names that say their value is a credential (GITHUB_TOKEN, DB_PASSWORD, STRIPE_API_KEY).
+_CREDENTIAL_NAME = re.compile(
+    r"(?i)(?:^|[^a-z])(?:token|secret|passw(?:or)?d|pwd|passphrase|credentials?|apikey|"
+    r"(?:api|app|application|access|private|secret|client)[-_]?key)(?:[^a-z]|$)"
+)
+
 # Shapes of credentials that may reach an error message without passing through get_secret
 # (a token in a URL a server echoes back, an Authorization header in a traceback).
 _PATTERNS = [
+    URL_PASSWORD,
     re.compile(r"(?i)([?&;](?:" + "|".join(map(re.escape, CREDENTIAL_PARAMS)) + r")=)[^&\s'\"#]+"),
     AUTHORIZATION_VALUE,
     re.compile(r"(?i)(\bBearer\s+)(?![*]{3})[A-Za-z0-9._~+/=-]+"),
@@ -51,6 +63,41 @@ def register_secret(value: str) -> None:
     if isinstance(value, str) and len(value) >= _MIN_SECRET_LENGTH:
         with _lock:
             _known.add(value)
+
+
+def is_plain_url(value: str) -> bool:
+    """An http(s) URL with no user, password, query or fragment: an address, not a credential."""
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not (
+        parts.username or parts.password or parts.query or parts.fragment
+    )
+
+
+def credential_values(name: str, value: str) -> list[str]:
+    """The parts of setting ``name``'s ``value`` that are credentials.
+
+    A URL keeps its address (a replay must ask the same host): its userinfo password and its
+    credential-named query parameters are the credentials. Any other value is one whole when
+    its name says so (``*_TOKEN``, ``*_PASSWORD``, ``*_API_KEY``...). Credential shapes (GitHub,
+    AWS, Slack tokens) count wherever they are.
+    """
+    if not isinstance(value, str) or not value:
+        return []
+    found = [m.group(0) for _, shape in CREDENTIAL_SHAPES for m in shape.finditer(value)]
+    parts = urlsplit(value) if "://" in value else None
+    if parts is not None and parts.scheme and parts.hostname:
+        if parts.password:
+            found.append(parts.password)
+        found += [v for k, v in parse_qsl(parts.query, keep_blank_values=True) if CREDENTIAL_PARAM.match(k) and v]
+    elif _CREDENTIAL_NAME.search(name):
+        found.append(value)
+    return list(dict.fromkeys(found))
+
+
+def register_setting(name: str, value: str) -> None:
+    """Register the credentials a setting holds (``credential_values``) for redaction."""
+    for part in credential_values(name, value):
+        register_secret(part)
 
 
 def known_secrets() -> frozenset[str]:

@@ -19,7 +19,7 @@ from .http import (
     requested_wait,
 )
 from .paginate import paginate_cursor, paginate_links, paginate_pages
-from .secrets import clear_secret_cache, env_var_for, get_secret, secret_reads
+from .secrets import clear_secret_cache, env_var_for, get_secret, watch_secrets
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -41,5 +41,5 @@ __all__ = [
     "requested_wait",
     "reset_session",
     "resolve_credentials",
-    "secret_reads",
+    "watch_secrets",
 ]

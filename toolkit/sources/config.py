@@ -6,11 +6,15 @@ import os
 from datetime import UTC, datetime
 
 from ..errors import ConfigError
-from ..model import current_run
+from ..model import current_run, register_setting
 
 
 def get_config(name: str, default: str | None = None, *, required: bool = False) -> str | None:
-    """Read a collector setting from the environment (or the offline replay's recorded config)."""
+    """Read a collector setting from the environment (or the offline replay's recorded config).
+
+    A value that holds a credential (a URL's password, a ``*_TOKEN``, a token's shape) is
+    registered for redaction, as ``get_secret``'s are: no output, error or cassette shows it.
+    """
     run = current_run()
     if run is not None and name in run.config:
         return run.config[name]
@@ -19,6 +23,7 @@ def get_config(name: str, default: str | None = None, *, required: bool = False)
         if required and default is None:
             raise ConfigError(f"{name} is not set; set the environment variable (in Helm: collectors.<name>.env)")
         return default
+    register_setting(name, value)
     return value
 
 

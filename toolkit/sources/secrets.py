@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
-from collections import Counter
+from collections.abc import Iterator
+from contextvars import ContextVar
 
 from ..errors import SecretNotFoundError
 from ..model import current_run, register_secret, settings
@@ -13,9 +15,30 @@ from ..model import current_run, register_secret, settings
 _cache: dict[str, str] = {}
 _name_locks: dict[str, threading.Lock] = {}
 _lock = threading.Lock()
-# How many times each secret was read live: `record` keeps, for its replay, the names a
-# collector read without listing them in `secrets` (the seed guide's collectors list none).
-_reads: Counter[str] = Counter()
+# What get_secret returned under ``watch_secrets`` (name -> value); the engine copies the context
+# into every worker thread, so a run's metrics all report into the watcher's one dict.
+_watcher: ContextVar[dict[str, str] | None] = ContextVar("dd_toolkit_secret_watcher", default=None)
+
+
+@contextlib.contextmanager
+def watch_secrets() -> Iterator[dict[str, str]]:
+    """Every secret ``get_secret`` returns inside the block, by name, listed by the collector or not.
+
+    ``record`` and ``run --capture`` scrub those values and write a placeholder for each name.
+    """
+    seen: dict[str, str] = {}
+    token = _watcher.set(seen)
+    try:
+        yield seen
+    finally:
+        _watcher.reset(token)
+
+
+def _returned(name: str, value: str) -> str:
+    seen = _watcher.get()
+    if seen is not None:
+        seen[name] = value
+    return value
 
 
 def env_var_for(name: str) -> str:
@@ -33,16 +56,14 @@ def get_secret(name: str) -> str:
     run = current_run()
     if run is not None and run.secrets is not None:
         return run.secrets.get(name, "offline-placeholder")
-    with _lock:
-        _reads[name] += 1
     env_name = env_var_for(name)
     value = os.environ.get(env_name)
     if value:
         register_secret(value)
-        return value
+        return _returned(name, value)
     with _lock:
         if name in _cache:
-            return _cache[name]
+            return _returned(name, _cache[name])
         name_lock = _name_locks.setdefault(name, threading.Lock())
     # Metrics of one collector ask for the same secret at once: one of them looks it up, the
     # others wait for its answer. A failure is remembered for the rest of the run, so a missing
@@ -50,7 +71,7 @@ def get_secret(name: str) -> str:
     with name_lock:
         with _lock:
             if name in _cache:
-                return _cache[name]
+                return _returned(name, _cache[name])
         failure_key = ("get_secret failed", name)
         if run is not None and failure_key in run.cache:
             raise run.cache[failure_key]
@@ -64,13 +85,7 @@ def get_secret(name: str) -> str:
         register_secret(value)
         with _lock:
             _cache[name] = value
-        return value
-
-
-def secret_reads() -> Counter[str]:
-    """How many times each secret name was asked for live in this process (a copy)."""
-    with _lock:
-        return Counter(_reads)
+        return _returned(name, value)
 
 
 def clear_secret_cache() -> None:
