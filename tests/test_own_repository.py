@@ -122,20 +122,26 @@ def test_init_makes_a_complete_project(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "direct_url, base",
+    "direct_url, base, local",
     [
-        (None, "dd-toolkit==1.2.3"),
-        ('{"url": "file:///w/dist/dd_toolkit-1.2.3-py3-none-any.whl", "archive_info": {}}',
-         "dd-toolkit @ file:///w/dist/dd_toolkit-1.2.3-py3-none-any.whl"),
+        (None, "dd-toolkit==1.2.3", None),
+        # a wheel, a directory or a repository on this disk: the project pins the version and gets the wheel
+        ('{"url": "file:///w/dist/dd_toolkit-1.2.3-py3-none-any.whl", "archive_info": {}}', "dd-toolkit==1.2.3",
+         Path("/w/dist/dd_toolkit-1.2.3-py3-none-any.whl")),
+        ('{"url": "file:///src/dd%20toolkit", "dir_info": {"editable": true}}', "dd-toolkit==1.2.3", Path("/src/dd toolkit")),
+        ('{"url": "file:///src/dd-toolkit", "vcs_info": {"vcs": "git", "commit_id": "abc123"}}', "dd-toolkit==1.2.3",
+         Path("/src/dd-toolkit")),
         ('{"url": "https://github.com/o/dd-toolkit.git", "vcs_info": {"vcs": "git", "commit_id": "abc123"}}',
-         "dd-toolkit @ git+https://github.com/o/dd-toolkit.git@abc123"),
-        ('{"url": "file:///src/dd-toolkit", "dir_info": {"editable": true}}', "dd-toolkit @ file:///src/dd-toolkit"),
+         "dd-toolkit @ git+https://github.com/o/dd-toolkit.git@abc123", None),
+        ('{"url": "https://files.example/dd_toolkit-1.2.3-py3-none-any.whl", "archive_info": {}}',
+         "dd-toolkit @ https://files.example/dd_toolkit-1.2.3-py3-none-any.whl", None),
     ],
 )
-def test_the_project_depends_on_exactly_this_toolkit(direct_url, base):
+def test_the_project_depends_on_exactly_this_toolkit_and_never_on_a_local_path(direct_url, base, local):
     requirement = requirement_from("1.2.3", direct_url)
-    assert requirement.base == base
+    assert requirement.base == base and requirement.local == local
     assert requirement.all == base.replace("dd-toolkit", "dd-toolkit[all]", 1)
+    assert "file:" not in requirement.base
 
 
 def test_update_brings_a_project_up_to_a_newer_toolkit_and_keeps_the_teams_edits(tmp_path, monkeypatch):
