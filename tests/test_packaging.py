@@ -95,3 +95,30 @@ def test_the_release_workflow_publishes_only_on_a_tag_and_passes_actionlint():
     publish = spec["jobs"]["publish"]
     assert publish["permissions"] == {"id-token": "write"} and publish["needs"] == "build"
     assert publish["steps"][-1]["uses"].startswith("pypa/gh-action-pypi-publish@")
+
+
+def test_installing_from_a_clone_gives_the_whole_toolkit(release, tmp_path):
+    """The README's `pipx install './dd-toolkit[all]'`: pip builds the clone's wheel and installs it.
+    Here into a target directory (the dependencies are this suite's), then used with no checkout near."""
+    from release import clean_env, run
+
+    target = tmp_path / "site"
+    run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", target, release.source], tmp_path)
+    env = {**clean_env(), "PYTHONPATH": str(target)}
+
+    def cli(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "toolkit.cli", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    where = subprocess.run([sys.executable, "-c", "import toolkit; print(toolkit.__file__)"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=60).stdout
+    assert Path(where.strip()).is_relative_to(target)
+    assert set(BUILTINS) <= {row["name"] for row in __import__("json").loads(cli("list", "--json"))}
+    assert "Metadata sync" in cli("manual", "deploying")
+
+
+def test_the_readme_documents_installing_from_source_beside_the_index():
+    readme = (ROOT / "README.md").read_text()
+    assert "pipx install 'dd-toolkit[all]'" in readme
+    assert "pipx install './dd-toolkit[all]'" in readme and "git+https://" in readme

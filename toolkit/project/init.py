@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from ..errors import ScaffoldError
-from ..model import resource
+from ..model import checkout_root, resource
 from . import git as _git
 from .template import BUNDLED_SRC
 
@@ -67,7 +67,13 @@ def toolkit_requirement() -> Requirement:
         dist = distribution(DISTRIBUTION)
     except PackageNotFoundError:
         raise ScaffoldError("dd-toolkit is not installed as a distribution (run from a source tree?); install it with pip first") from None
-    return requirement_from(dist.version, dist.read_text("direct_url.json"))
+    requirement = requirement_from(dist.version, dist.read_text("direct_url.json"))
+    checkout = checkout_root()
+    if checkout is not None and requirement.local is None and "@" not in requirement.base:
+        # running from a source tree whose metadata says nothing of it (a stale *.egg-info found
+        # first on sys.path): that tree is what runs, so its wheel is what the project needs
+        return Requirement(requirement.base, requirement.all, requirement.version, checkout.as_uri(), checkout)
+    return requirement
 
 
 def requirement_from(version: str, direct_url: str | None) -> Requirement:
