@@ -76,7 +76,7 @@ def test_a_teams_repository_from_the_wheel_works_moved_to_another_machine(tmp_pa
     wheel.unlink()
     shutil.rmtree(t / "tool")
 
-    outside = [str(tmp_path), str(ROOT), "file:", "site-packages"]
+    outside = [str(tmp_path), str(ROOT), "file://", "site-packages"]
     for path, text in text_files(moved):
         assert not [o for o in outside if o in text], (path, [o for o in outside if o in text])
     dockerfile = (moved / "Dockerfile").read_text()
