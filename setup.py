@@ -8,7 +8,10 @@ This repository is also the reference project, so those files live where a proje
   charts/datadog-collectors/    -> toolkit/project/_bundle/chart/         (copied by `dd-toolkit init`)
   templates/collector/          -> toolkit/project/_bundle/templates/collector/
   templates/project/            -> toolkit/project/_bundle/templates/project/
+  docs/                         -> toolkit/project/_bundle/docs/          (`dd-toolkit manual`)
 
+MANIFEST.in puts every one of them into the sdist at the same path, so a wheel built from the
+sdist (`python -m build`) equals one built from a checkout (`pip wheel .`).
 An editable install copies nothing: it runs from this checkout, where they already are
 (toolkit.project.resources finds both layouts). A build context without some of them (the
 Dockerfile's has no tests/ or charts/) bundles what it has.
@@ -43,6 +46,7 @@ class BuildWithBundle(build_py):
             (ROOT / "charts" / "datadog-collectors", lib / "project" / "_bundle" / "chart"),
             (ROOT / "templates" / "collector", lib / "project" / "_bundle" / "templates" / "collector"),
             (ROOT / "templates" / "project", lib / "project" / "_bundle" / "templates" / "project"),
+            (ROOT / "docs", lib / "project" / "_bundle" / "docs"),
         ]
         for source, target in copies:
             if source.is_dir():

@@ -3,8 +3,17 @@ point) already blocks the network, clears credentials and offers `golden`; these
 
 from __future__ import annotations
 
+import pytest
 from aws import aws_env, moto_server  # noqa: F401 - fixtures shared by the suite
 
 # tests/fixtures/seed is a project of its own (its `collectors` package is not the repository's):
 # tests/test_seed_contract.py runs its tests in a subprocess rooted there.
 collect_ignore = ["fixtures/seed"]
+
+
+@pytest.fixture(scope="session")
+def release(tmp_path_factory):
+    """The sdist and the wheel built from it (and a wheel built from the checkout), once a session."""
+    from release import build_release
+
+    return build_release(tmp_path_factory.mktemp("release"))

@@ -108,17 +108,35 @@ def test_both_keys_come_from_their_secrets(helm, tmp_path):
     assert all("valueFrom" in e for e in container(the_job(docs))["env"] if e["name"].endswith("_KEY"))
 
 
-def test_mount_as_file_gives_the_job_the_api_key_file_as_in_the_cronjobs(helm, tmp_path):
+def test_mount_as_file_gives_the_job_both_key_files_and_no_key_in_its_environment(helm, tmp_path):
     values = sync_values({"datadog": {"apiKeySecret": {"name": "dd-keys", "key": "api", "mountAsFile": True}}})
     docs = render(helm, tmp_path, values)
     assert_valid(docs)
     job, run = the_job(docs), cronjobs(docs)["github"]
     env = env_of(job)
-    assert "DD_API_KEY" not in env
+    assert "DD_API_KEY" not in env and "DD_APP_KEY" not in env
     assert env["DD_API_KEY_FILE"] == cronjob_env(run)["DD_API_KEY_FILE"]
-    assert container(job)["volumeMounts"] == cronjob_container(run)["volumeMounts"]
-    assert pod(job)["volumes"] == cronjob_pod(run)["volumes"]
-    assert env["DD_APP_KEY"] == {"secretKeyRef": {"name": "dd-app", "key": "app"}}
+    assert env["DD_APP_KEY_FILE"] == "/var/run/secrets/datadog-app/app-key"
+    # the API key's mount and volume are the CronJobs'; the application key's come beside them
+    mounts = {m["name"]: m for m in container(job)["volumeMounts"]}
+    assert [m for m in container(job)["volumeMounts"] if m["name"] != "datadog-app-key"] == cronjob_container(run)["volumeMounts"]
+    assert mounts["datadog-app-key"] == {"name": "datadog-app-key", "mountPath": "/var/run/secrets/datadog-app", "readOnly": True}
+    volumes = {v["name"]: v for v in pod(job)["volumes"]}
+    assert [v for v in pod(job)["volumes"] if v["name"] != "datadog-app-key"] == cronjob_pod(run)["volumes"]
+    assert volumes["datadog-app-key"]["secret"] == {"secretName": "dd-app", "items": [{"key": "app", "path": "app-key"}]}
+
+
+def test_mount_as_file_leaves_no_datadog_key_in_any_jobs_environment(helm, tmp_path):
+    """Every Job the chart renders (the CronJobs' job templates, the drift check, the sync hook)."""
+    values = sync_values({**every_collector_enabled(), "datadog": {"apiKeySecret": {"mountAsFile": True}},
+                          "defaults": {"driftCheck": {"enabled": True}}})
+    docs = render(helm, tmp_path, values)
+    pods = [d["spec"]["template"]["spec"] for d in docs if d["kind"] == "Job"]
+    pods += [d["spec"]["jobTemplate"]["spec"]["template"]["spec"] for d in docs if d["kind"] == "CronJob"]
+    assert len(jobs(docs)) == 1 and len(pods) > 2
+    names = {e["name"] for p in pods for c in p["containers"] for e in c.get("env", [])}
+    assert {"DD_API_KEY", "DD_APP_KEY"}.isdisjoint(names), names
+    assert {"DD_API_KEY_FILE", "DD_APP_KEY_FILE"} <= names
 
 
 def test_the_sync_pod_is_the_collectors_pod_without_a_collectors_own_env(helm, tmp_path):

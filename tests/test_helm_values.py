@@ -46,7 +46,7 @@ def test_sync_both_ways(tmp_path):
     assert (report.missing_entries, report.missing_packages) == (("wandb",), ("asana",))
     assert not report.ok
     assert report.problems() == [
-        "collector 'wandb' has no entry collectors.wandb in the Helm values; add one (see docs/deploying.md)",
+        "collector 'wandb' has no entry collectors.wandb in the Helm values; add one (see `dd-toolkit manual deploying`)",
         "the Helm values have an entry collectors.asana but there is no collector 'asana'; remove the entry or add collectors/asana/",
     ]
     assert check_sync({"github"}, {"collectors": {"github": {"enabled": True}}}).ok
@@ -165,7 +165,7 @@ def test_values_problems_for_doctor(tmp_path):
     )
     values = Values.load(path)
     assert values.sync({"github", "wandb"}).problems() + values.problems() == [
-        "collector 'wandb' has no entry collectors.wandb in the Helm values; add one (see docs/deploying.md)",
+        "collector 'wandb' has no entry collectors.wandb in the Helm values; add one (see `dd-toolkit manual deploying`)",
         "the Helm values have an entry collectors.ec2 but there is no collector 'ec2'; remove the entry or add collectors/ec2/",
         "collectors.ec2: activeDeadlineSeconds + terminationGracePeriodSeconds (205 + 25 = 230) must be below the "
         "schedule's interval (120s for '*/2 * * * *')",

@@ -33,6 +33,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("monitors", "toolkit.cli._monitors", "print the Datadog monitors of collectors as JSON, or --apply them"),
     ("cost", "toolkit.cli._cost", "custom metrics per collector as Datadog bills them; --baseline FILE fails a PR that grows them"),
     ("metadata", "toolkit.cli._metadata", "keep each metric's type, unit and description in Datadog equal to the code (--check, --apply)"),
+    ("manual", "toolkit.cli._manual", "read the manual offline: `dd-toolkit manual` lists its topics, `dd-toolkit manual deploying` shows one"),
 ]
 
 

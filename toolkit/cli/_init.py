@@ -22,6 +22,9 @@ def handle(args: argparse.Namespace) -> int:
     result = init_project(args.directory, name=args.name, git=args.git)
     print(f"Created {result.name} in {result.root} ({len(result.files)} files"
           f"{', first commit made' if result.committed else ''}); it depends on {result.requirement.base}")
+    if result.requirement.local is not None:
+        print(f"dd-toolkit is not from the package index ({result.requirement.source}): its wheel is in wheels/, "
+              "where the Makefile, the CI workflow and the Dockerfile find it; commit it")
     print("Next:")
     print(f"  cd {args.directory}")
     print("  dd-toolkit new NAME --defaults   # your first collector")

@@ -1,10 +1,10 @@
 """Where this toolkit's own files are: in an installed wheel, or in the checkout it runs from.
 
 A wheel carries the built-in collectors as ``toolkit.collectors`` (their cassettes in
-``toolkit/collectors/_cassettes``) and the chart and templates in ``toolkit/project/_bundle``
-(setup.py copies them). A checkout (this repository, installed editable or run in place) has
-them where a project keeps them: ``collectors/``, ``tests/cassettes/``, ``charts/``,
-``templates/``. Everything that needs one of these asks here.
+``toolkit/collectors/_cassettes``) and the chart, the templates and the manual in
+``toolkit/project/_bundle`` (setup.py copies them). A checkout (this repository, installed
+editable or run in place) has them where a project keeps them: ``collectors/``, ``tests/cassettes/``, ``charts/``,
+``templates/``, ``docs/``. Everything that needs one of these asks here.
 """
 
 from __future__ import annotations
@@ -23,11 +23,13 @@ def checkout_root() -> Path | None:
 
 
 def resource(kind: str) -> Path | None:
-    """``chart``, ``collector-template`` or ``project-template``: the bundled copy, else the checkout's."""
+    """``chart``, ``collector-template``, ``project-template`` or ``docs`` (the manual): the bundled
+    copy, else the checkout's."""
     bundled = {
         "chart": BUNDLE_DIR / "chart",
         "collector-template": BUNDLE_DIR / "templates" / "collector",
         "project-template": BUNDLE_DIR / "templates" / "project",
+        "docs": BUNDLE_DIR / "docs",
     }[kind]
     if bundled.is_dir():
         return bundled
@@ -38,5 +40,6 @@ def resource(kind: str) -> Path | None:
         "chart": root / "charts" / "datadog-collectors",
         "collector-template": root / "templates" / "collector",
         "project-template": root / "templates" / "project",
+        "docs": root / "docs",
     }[kind]
     return in_checkout if in_checkout.is_dir() else None

@@ -57,4 +57,4 @@ def unit_problem(name: str, label: str = "unit") -> str | None:
 
     close = difflib.get_close_matches(name, list(UNITS), n=3)
     hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-    return f"{label} {name!r} is not in Datadog's unit catalogue (docs/metrics.md lists it){hint}"
+    return f"{label} {name!r} is not in Datadog's unit catalogue (`dd-toolkit manual metrics` lists it){hint}"

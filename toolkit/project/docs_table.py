@@ -59,7 +59,7 @@ def _normal(text: str) -> str:
 
 def table_state(readme: Path, specs: list[MetricSpec], name: str) -> TableState:
     if not readme.is_file():
-        raise DocsError(f"{readme} is missing; create it (see docs/new-collector.md) with the markers {START} and {END}")
+        raise DocsError(f"{readme} is missing; create it (see `dd-toolkit manual new-collector`) with the markers {START} and {END}")
     text = readme.read_text(encoding="utf-8")
     if text.count(START) != 1 or text.count(END) != 1 or text.index(START) > text.index(END):
         raise DocsError(

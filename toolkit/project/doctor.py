@@ -156,7 +156,7 @@ def _check_cassettes(collector, name: str, checks: list[Check]) -> None:
 def _check_helm(project: Project, values: Values, name: str, checks: list[Check]) -> None:
     entry = values.entry(name)
     if entry is None:
-        checks.append(Check("Helm values entry", MISSING, f"{VALUES_PATH} has no collectors.{name}; add one (see docs/new-collector.md)"))
+        checks.append(Check("Helm values entry", MISSING, f"{VALUES_PATH} has no collectors.{name}; add one (see `dd-toolkit manual new-collector`)"))
         return
     schedule = str(entry.get("schedule", ""))
     if not is_valid_cron(schedule):

@@ -2,10 +2,13 @@
 
 The project template (``templates/project``, bundled in the wheel) plus the installed toolkit's
 Helm chart are rendered by copier into a scratch directory beside ``DIR``; the project's
-``pyproject.toml`` depends on exactly the dd-toolkit that ran ``init`` (the same version from the
-package index, or the wheel, directory or VCS URL it was installed from, as PEP 610's
-``direct_url.json`` records). A first git commit is made there unless ``--no-git``; only then
-is the scratch directory renamed to ``DIR``, so a failure leaves nothing behind.
+``pyproject.toml`` depends on exactly the dd-toolkit that ran ``init``, in a form that works on
+any machine (PEP 610's ``direct_url.json`` says how it was installed): from the package index,
+``dd-toolkit==X.Y.Z``; from a VCS URL, that URL at its commit; from a wheel file or a source
+directory, ``dd-toolkit==X.Y.Z`` with that wheel (built, for a directory) put into the project's
+``wheels/``, where every install in the project looks (``--find-links wheels``). Never a path
+outside the project. A first git commit is made there unless ``--no-git``; only then is the
+scratch directory renamed to ``DIR``, so a failure leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -14,19 +17,27 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
+import zipfile
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, distribution
+from importlib.metadata import PackageNotFoundError, distribution, version
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from ..errors import ScaffoldError
-from ..model import resource
+from ..model import checkout_root, resource
 from . import git as _git
+from .template import BUNDLED_SRC
 
 DISTRIBUTION = "dd-toolkit"
 PROJECT_NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
 CHART_IN_PROJECT = Path("project") / "charts" / "datadog-collectors"
 ANSWERS_FILE = Path(".dd-toolkit") / "project-answers.yml"  # the template's _answers_file
+WHEELS = Path("wheels")  # the project's own copy of a dd-toolkit that is not on the package index
+WHEEL_GLOB = "dd_toolkit-*.whl"
+BUILD_TIMEOUT = 600
 SNAPSHOT = Path(".dd-toolkit") / "template"  # the template this project was rendered from, for `update`
 VALUES_COLLECTORS = """\
 # One entry per collector to deploy as a CronJob. `dd-toolkit new NAME` adds one for each collector
@@ -47,6 +58,7 @@ class Requirement:
     all: str
     version: str
     source: str  # what it was derived from, for the message
+    local: Path | None = None  # a wheel file or source directory to put into wheels/ (not on any index)
 
 
 def toolkit_requirement() -> Requirement:
@@ -55,21 +67,93 @@ def toolkit_requirement() -> Requirement:
         dist = distribution(DISTRIBUTION)
     except PackageNotFoundError:
         raise ScaffoldError("dd-toolkit is not installed as a distribution (run from a source tree?); install it with pip first") from None
-    return requirement_from(dist.version, dist.read_text("direct_url.json"))
+    requirement = requirement_from(dist.version, dist.read_text("direct_url.json"))
+    checkout = checkout_root()
+    if checkout is not None and requirement.local is None and "@" not in requirement.base:
+        # running from a source tree whose metadata says nothing of it (a stale *.egg-info found
+        # first on sys.path): that tree is what runs, so its wheel is what the project needs
+        return Requirement(requirement.base, requirement.all, requirement.version, checkout.as_uri(), checkout)
+    return requirement
 
 
 def requirement_from(version: str, direct_url: str | None) -> Requirement:
     """From an installed distribution's version and its PEP 610 ``direct_url.json`` (None: from an index)."""
+    pinned = Requirement(f"{DISTRIBUTION}=={version}", f"{DISTRIBUTION}[all]=={version}", version, "the package index")
     if not direct_url:
-        return Requirement(f"{DISTRIBUTION}=={version}", f"{DISTRIBUTION}[all]=={version}", version, "the package index")
+        return pinned
     info = json.loads(direct_url)
     url = info["url"]
-    if "vcs_info" in info:
+    if "vcs_info" in info and not url.startswith("file:"):
         vcs = info["vcs_info"]
         ref = f"{vcs['vcs']}+{url}@{vcs.get('commit_id') or vcs.get('requested_revision')}"
-    else:  # archive_info (a wheel or sdist) or dir_info (a directory, editable or not)
-        ref = url
-    return Requirement(f"{DISTRIBUTION} @ {ref}", f"{DISTRIBUTION}[all] @ {ref}", version, ref)
+        return Requirement(f"{DISTRIBUTION} @ {ref}", f"{DISTRIBUTION}[all] @ {ref}", version, ref)
+    if not url.startswith("file:"):  # a wheel or sdist from a URL: reachable from anywhere as it is
+        return Requirement(f"{DISTRIBUTION} @ {url}", f"{DISTRIBUTION}[all] @ {url}", version, url)
+    # a wheel, sdist, directory or repository on this machine's disk: the project gets its own wheel
+    local = Path(unquote(urlparse(url).path))
+    return Requirement(pinned.base, pinned.all, version, url, local)
+
+
+def place_wheel(requirement: Requirement, project: Path) -> list[Path]:
+    """Make ``project/wheels`` hold exactly the wheel ``requirement`` needs (none from an index or
+    VCS URL); returns the paths changed, relative to ``project``. A wheel whose files are the same
+    as the one already there (its RECORD) is left alone, so a rebuild changes nothing in git."""
+    wheels = project / WHEELS
+    old = sorted(wheels.glob(WHEEL_GLOB)) if wheels.is_dir() else []
+    changed: list[Path] = []
+    if requirement.local is None:
+        for path in old:
+            path.unlink()
+            changed.append(path.relative_to(project))
+        return changed
+    with tempfile.TemporaryDirectory(prefix="dd-toolkit-wheel-") as tmp:
+        new = toolkit_wheel(requirement.local, Path(tmp))
+        if [p.name for p in old] == [new.name] and _record(old[0]) == _record(new):
+            return []
+        for path in old:
+            path.unlink()
+            changed.append(path.relative_to(project))
+        wheels.mkdir(exist_ok=True)
+        shutil.copyfile(new, wheels / new.name)
+    changed.append((wheels / new.name).relative_to(project))
+    return changed
+
+
+def toolkit_wheel(local: Path, into: Path) -> Path:
+    """The running toolkit's wheel: the wheel file it was installed from, or one built from its source."""
+    if local.suffix == ".whl":
+        if not local.is_file():
+            raise ScaffoldError(f"dd-toolkit was installed from {local}, which is gone; reinstall it from a wheel that exists, then rerun")
+        return Path(shutil.copyfile(local, into / local.name))
+    if not (local / "pyproject.toml").is_file():
+        raise ScaffoldError(f"dd-toolkit was installed from {local}, which holds no dd-toolkit source any more; reinstall it, then rerun")
+    # a copy, so the build leaves nothing (build/, *.egg-info) in the source tree and takes nothing stale from it
+    source = into / "source"
+    shutil.copytree(local, source, ignore=shutil.ignore_patterns(".git", ".venv", ".tools", "build", "dist", "*.egg-info", "__pycache__"))
+    argv = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(into), str(source)]
+    if _has_build_backend():
+        argv.insert(-1, "--no-build-isolation")  # no package index needed for the build
+    try:
+        subprocess.run(argv, check=True, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+    except (OSError, subprocess.SubprocessError) as exc:
+        detail = (getattr(exc, "stderr", "") or str(exc)).strip().splitlines()
+        raise ScaffoldError(f"could not build dd-toolkit's wheel from {local} for the project's wheels/: "
+                            f"{detail[-1] if detail else exc}; install dd-toolkit from a wheel and rerun") from None
+    (wheel,) = into.glob(WHEEL_GLOB)
+    return wheel
+
+
+def _has_build_backend() -> bool:
+    try:
+        return int(version("setuptools").split(".")[0]) >= 77  # pyproject.toml's build-system floor
+    except (PackageNotFoundError, ValueError):
+        return False
+
+
+def _record(wheel: Path) -> bytes:
+    with zipfile.ZipFile(wheel) as archive:
+        (record,) = [n for n in archive.namelist() if n.endswith(".dist-info/RECORD")]
+        return archive.read(record)
 
 
 @dataclass(frozen=True)
@@ -102,7 +186,9 @@ def init_project(directory: Path, *, name: str | None = None, git: bool = True) 
             "toolkit_requirement_all": requirement.all,
             "toolkit_version": requirement.version,
         })
+        record_bundled_source(out / ANSWERS_FILE)
         snapshot(template, out)
+        place_wheel(requirement, out)
         files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
         if git:
             _git.init(out)
@@ -147,6 +233,11 @@ def render(template: Path, dst: Path, data: dict) -> None:
         raise ScaffoldError(f"the project template refused an answer: {str(exc).strip().splitlines()[-1]}") from exc
 
 
+def record_bundled_source(answers: Path) -> None:
+    """Copier records the scratch directory it rendered from as ``_src_path``: a path outside the
+    project, gone at once. Record the template's name instead (``update`` assembles it anew)."""
+    text = answers.read_text(encoding="utf-8")
+    answers.write_text(re.sub(r"(?m)^_src_path: .*$", f"_src_path: {BUNDLED_SRC.format(kind='project')}", text), encoding="utf-8")
 
 
 def snapshot(template: Path, project: Path) -> None:

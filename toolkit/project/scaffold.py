@@ -153,7 +153,7 @@ def _new_locked(root: Path, name: str, data: dict, *, interactive: bool, force: 
                 shutil.copytree(template, rendered / snapshot.relative_to(root), ignore=shutil.ignore_patterns("__pycache__"))
         check_answers(answers)
         src = template.resolve()
-        src_path = src.relative_to(root).as_posix() if src.is_relative_to(root) else str(src)
+        src_path = src.relative_to(root).as_posix() if src.is_relative_to(root) else _template.BUNDLED_SRC.format(kind="collector")
         _template.write_answers(rendered / "collectors" / name / _template.ANSWERS_FILE, answers, commit=commit, src_path=src_path)
         fragment = (rendered / _template.HELM_FRAGMENT).read_text(encoding="utf-8")
         (rendered / _template.HELM_FRAGMENT).unlink()
@@ -300,7 +300,7 @@ def next_steps(result: NewResult) -> str:
         f"  [ ] Tested locally (dry run): dd-toolkit run {name} --offline, then against the API: dd-toolkit run {name}"
         f" and dd-toolkit record {name}",
         f"  [x] README.md created (collectors/{name}/README.md; dd-toolkit docs {name} keeps its metrics table true)",
-        "  [ ] Deployed to staging (if available): helm upgrade --install (docs/deploying.md)",
+        "  [ ] Deployed to staging (if available): helm upgrade --install (dd-toolkit manual deploying)",
         "  [ ] Verified metrics in Datadog",
         f"  [ ] Datadog monitors created: dd-toolkit monitors {name} --apply",
         "  [ ] Documentation updated",

@@ -64,6 +64,9 @@ def write_answers(path: Path, answers: dict, *, commit: str | None, src_path: st
 # project (``.dd-toolkit/templates/<kind>/<digest>/``) so ``update`` can merge from it.
 BUNDLE_PREFIX = "bundle-"
 SNAPSHOTS = Path(".dd-toolkit") / "templates"
+# What an answers file records as the source of such a template: a name, not the path of the
+# toolkit's install (a path on one machine; `update` finds the installed template itself).
+BUNDLED_SRC = "dd-toolkit:templates/{kind}"
 
 
 def tree_digest(directory: Path) -> str:

@@ -28,7 +28,14 @@ from ..errors import TemplateError
 from . import git as _git
 from . import template as _template
 from .git import git
-from .init import ANSWERS_FILE, SNAPSHOT, assemble_template, toolkit_requirement
+from .init import (
+    ANSWERS_FILE,
+    SNAPSHOT,
+    assemble_template,
+    place_wheel,
+    record_bundled_source,
+    toolkit_requirement,
+)
 from .scaffold import collector_paths
 
 OLD_TAG, NEW_TAG = "1.0.0", "2.0.0"
@@ -46,7 +53,7 @@ class UpdateResult:
 
     @property
     def up_to_date(self) -> bool:
-        return self.old == self.new
+        return self.old == self.new and not self.changed  # the template, and the project's wheel
 
 
 def update_collector(root: Path, name: str) -> UpdateResult:
@@ -105,7 +112,8 @@ def _update_from_snapshot(root: Path, name: str, answers: dict, old: str, templa
         template_repo = _versions_repo(scratch / "template", previous, template)
         project = _project_repo(scratch / "project", root, tracked, answers_rel, answers, template_repo)
         _run_copier_update(project, str(answers_rel), name)
-        _template.write_answers(project / answers_rel, _template.read_answers(project / answers_rel), commit=new, src_path=str(template))
+        _template.write_answers(project / answers_rel, _template.read_answers(project / answers_rel), commit=new,
+                                src_path=_template.BUNDLED_SRC.format(kind="collector"))
         result = _copy_back(project, root, tracked, UpdateResult(name, old, new))
     _keep_snapshot(root, "collector", new, template, result)
     return result
@@ -116,7 +124,10 @@ def update_project_files(root: Path) -> UpdateResult:
     requirement = toolkit_requirement()
     data = {"toolkit_requirement": requirement.base, "toolkit_requirement_all": requirement.all, "toolkit_version": requirement.version}
     with tempfile.TemporaryDirectory(prefix="dd-toolkit-template-") as tmp:
-        return update_project(root, data, assemble_template(Path(tmp) / "template"))
+        result = update_project(root, data, assemble_template(Path(tmp) / "template"))
+    # the project's copy of a toolkit that is not on the index follows the installed one
+    result.changed += place_wheel(requirement, root.resolve())
+    return result
 
 
 def update_project(root: Path, data: dict, template: Path) -> UpdateResult:
@@ -141,6 +152,7 @@ def update_project(root: Path, data: dict, template: Path) -> UpdateResult:
         template_repo = _versions_repo(scratch / "template", previous, template)
         project = _project_repo(scratch / "project", root, tracked, answers_rel, answers, template_repo, header=False)
         _run_copier_update(project, str(answers_rel), "the project files", data=data)
+        record_bundled_source(project / answers_rel)
         result = _copy_back(project, root, tracked, UpdateResult("project", old, new))
     shutil.rmtree(previous)
     shutil.copytree(template, previous, ignore=shutil.ignore_patterns("__pycache__", ".git"))

@@ -68,7 +68,7 @@ class SyncReport:
 
     def problems(self) -> list[str]:
         out = [
-            f"collector {name!r} has no entry collectors.{name} in the Helm values; add one (see docs/deploying.md)"
+            f"collector {name!r} has no entry collectors.{name} in the Helm values; add one (see `dd-toolkit manual deploying`)"
             for name in self.missing_entries
         ]
         out += [

@@ -20,7 +20,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help="show only these collectors (default: all of `dd-toolkit list`)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--offline", dest="offline", action="store_true", default=None,
-                      help="replay recorded cassettes (default when no credentials are configured; see docs/dashboard.md)")
+                      help="replay recorded cassettes (default when no credentials are configured; see `dd-toolkit manual dashboard`)")
     mode.add_argument("--live", dest="offline", action="store_false", help="collect from the real APIs with your credentials")
     parser.add_argument("--every", type=positive_seconds, default=None, metavar="N",
                         help="dev mode: auto-refresh every collector every N seconds instead of on its Helm schedule")

@@ -68,9 +68,17 @@ a directory of its own under /var/run/secrets, beside the service account's and 
 /var/run/secrets/datadog/api-key
 {{- end -}}
 
+{{/*
+The application key's file (DD_APP_KEY_FILE) for the metadata-sync Job with mountAsFile: a
+directory of its own, since each Secret volume is mounted whole over its directory.
+*/}}
+{{- define "datadog-collectors.appKeyFile" -}}
+/var/run/secrets/datadog-app/app-key
+{{- end -}}
+
 {{/* repository@digest when a digest is set, else repository:tag (default: appVersion). */}}
 {{- define "datadog-collectors.image" -}}
-{{- $repository := required "image.repository is required: the dd-toolkit image to run (see docs/deploying.md)" .Values.image.repository -}}
+{{- $repository := required "image.repository is required: the dd-toolkit image to run (see: dd-toolkit manual deploying)" .Values.image.repository -}}
 {{- if .Values.image.digest -}}
 {{- printf "%s@%s" $repository .Values.image.digest -}}
 {{- else -}}
