@@ -190,6 +190,7 @@ def record(
                 copy_kept(directory, staged, drop_cassettes=mode == "all")
                 cassette = staged / report.cassette.name
                 with recorder.use_cassette(str(cassette)) as tape:
+                    appended.clear()  # loading the kept cassette appended its interactions through the hook
                     report.result = run(recorded_at)
                 report.scrubbed = scrubber.total
                 if report.result.failed and not keep_failed:
