@@ -3,18 +3,22 @@
 A capture is already scrubbed (by the recorder's own ``Scrubber``); adopting checks it again,
 because a kept capture may have travelled (a volume, a laptop) and been edited: the cassette
 must read as a vcrpy cassette, its ``replay.json`` must load, and ``scrub.leaks`` must find no
-secret value, credential shape, credential header or exchange in it. Only then are the files
-copied, so a refusal writes nothing.
+secret value, credential shape, credential header or exchange in it. Only then is the new
+directory built beside the target and swapped in whole (under the recorder's lock), so a refusal,
+a failure or a kill writes nothing.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import RecordError
-from .replay import REPLAY_FILE, load_replay, read_interactions
+from ..model import files
+from .recorder import copy_kept, directory_lock
+from .replay import REPLAY_FILE, load_replay, read_interactions, read_json_object
 from .scrub import leaks
 
 
@@ -63,20 +67,19 @@ def adopt(name: str, source: Path, target: Path, secrets: dict[str, str]) -> Ado
     cassette = captured / f"{name}.yaml"
     interactions = read_interactions(captured, name)  # a malformed cassette: ReplayError naming the file
     load_replay(captured, name)  # replay.json must load too (recorded_at, optional)
-    text = cassette.read_text(encoding="utf-8")
-    found = leaks(text, secrets)
+    found = leaks(cassette.read_text(encoding="utf-8"), secrets)
     if found:
         raise RecordError(f"{cassette} still holds {', '.join(found)}; not adopted (nothing was written). Capture again or scrub it by hand")
     target = Path(target)
-    meta_path = target / REPLAY_FILE
-    old_meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
-    new_meta = json.loads((captured / REPLAY_FILE).read_text(encoding="utf-8")) if (captured / REPLAY_FILE).is_file() else {}
-    meta = {**old_meta, **new_meta}  # the target's own keys (optional, ...) stay unless the capture sets them
-    target.mkdir(parents=True, exist_ok=True)
-    replaced = sorted(p for p in target.glob("*.yaml"))
-    for path in replaced:  # the main cassettes only: scenario subdirectories are left alone
-        path.unlink()
-    destination = target / f"{name}.yaml"
-    destination.write_text(text, encoding="utf-8")
-    meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    return AdoptReport(name, captured, destination, len(interactions), replaced, meta)
+    with directory_lock(target):
+        old_meta = read_json_object(target / REPLAY_FILE, "fix or delete it") or {}
+        new_meta = read_json_object(captured / REPLAY_FILE, "fix or delete it") or {}
+        meta = {**old_meta, **new_meta}  # the target's own keys (optional, ...) stay unless the capture sets them
+        replaced = sorted(target.glob("*.yaml"))
+        # A transaction: the new directory (the old one's files but its main cassettes, so scenario
+        # subdirectories and golden.json stay) is built beside the target and swapped in whole.
+        with files.staged_directory(target) as staged:
+            copy_kept(target, staged, drop_cassettes=True)
+            shutil.copyfile(cassette, staged / f"{name}.yaml")
+            (staged / REPLAY_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return AdoptReport(name, captured, target / f"{name}.yaml", len(interactions), replaced, meta)

@@ -7,8 +7,12 @@
    starts, so a credential exchange (Secrets Manager, STS, IMDS) never reaches a cassette and
    every credential value is known to the scrubber.
 2. The collector runs live, serially (``max_workers = 1``: vcrpy can lose interactions recorded
-   from a pool of threads), with vcrpy recording into ``<cassettes>/<name>/<name>.yaml``.
-   vcrpy patches httpx and botocore's connection pools, so both kinds of collector record.
+   from a pool of threads), with vcrpy recording into ``<name>.yaml`` of a new directory built
+   beside the collector's cassette directory (a copy of it, less its main cassettes in mode
+   ``all``). vcrpy patches httpx and botocore's connection pools, so both kinds of collector
+   record. The run's ``now()`` is frozen at one instant, which is the ``recorded_at`` written
+   (mode ``new`` adding to a kept recording: that recording's ``recorded_at``), so what a window
+   computed from ``now()`` asks live is what the replay asks.
 3. vcrpy's ``before_record_request`` / ``before_record_response`` hooks scrub each interaction
    before it is stored: credential headers (Authorization, cookies, API-key and AWS signature
    headers), credential-named query and body parameters (replaced, so replays still match),
@@ -19,10 +23,15 @@
    are registered for redaction when read; the scrubber scrubs every registered value from
    then on, and drops a Secrets Manager or STS exchange at any address (``AWS_ENDPOINT_URL``).
 4. The written cassette is read back and checked for every secret value (those read during
-   the run too); a hit deletes it.
-5. ``replay.json`` is rewritten: ``recorded_at`` = now, ``config`` = the collector's settings
+   the run too); a hit refuses it.
+5. ``replay.json`` is written beside it: ``recorded_at`` = the run's frozen clock, ``config`` = the collector's settings
    from the environment (scrubbed like the cassette: a URL keeps its address, its password is
    the placeholder), ``secrets`` = a placeholder for every secret the run read, listed or not.
+6. The engine's ``verify`` replays the new directory offline; only when that gives the live
+   run's values and errors is the new directory swapped in for the old one, whole
+   (``toolkit.model.files.staged_directory``). A run that failed or recorded nothing, a refusal,
+   an exception or a kill leaves the old directory byte-identical. A lock on the directory
+   (``directory_lock``) makes a second concurrent recording of it refuse at once.
 
 Placeholders: a scrubbed value becomes ``placeholder`` (``PLACEHOLDER``), the same value offline
 ``get_secret`` returns from ``replay.json``, so a token the collector sends in a query string or
@@ -34,8 +43,10 @@ query string is treated as a credential and scrubbed whole.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,7 +55,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RecordError
-from ..model import CollectionResult, credential_values, is_plain_url, known_secrets, register_secret
+from ..model import CollectionResult, credential_values, files, is_plain_url, known_secrets, register_secret
+from .replay import REPLAY_FILE, read_json_object
 from .scrub import PLACEHOLDER, Scrubber
 
 MODES = ("new", "all")
@@ -61,8 +73,17 @@ class RecordReport:
     result: Any = None  # the CollectionResult of the live run
     replaced_examples: bool = False  # the scaffold's example cassette was replaced
     meta: dict[str, Any] = field(default_factory=dict)
+    unchanged: str | None = None  # why nothing was written (the directory is as it was)
+    played: int = 0  # with ``unchanged``: requests answered from the kept cassettes (mode new)
+
+    @property
+    def ok(self) -> bool:
+        """The live run did not fail, and it was either written or all already recorded."""
+        return not self.result.failed and (self.unchanged is None or self.played > 0)
 
     def lines(self) -> list[str]:
+        if self.unchanged is not None:
+            return [f"{self.unchanged} ({self.cassette.parent} is unchanged)"]
         out = [f"recorded {len(self.interactions)} interactions into {self.cassette} (mode {self.mode})"]
         out += [f"  {method} {uri} -> {status}" for method, uri, status in self.interactions]
         if self.replaced_files:
@@ -117,11 +138,33 @@ def placeholder_for(value: str) -> str:
     return value if is_plain_url(value) else PLACEHOLDER
 
 
-def record(collector: Any, run: Callable[[], CollectionResult], *, directory: Path, mode: str = "new") -> RecordReport:
-    """Record the HTTP of ``run()`` (a live run of ``collector``) into ``directory``.
+class _Unchanged(Exception):
+    """Raised inside the staging to drop it: the run recorded nothing to keep."""
+
+
+def record(
+    collector: Any,
+    run: Callable[[datetime], CollectionResult],
+    *,
+    directory: Path,
+    mode: str = "new",
+    verify: Callable[[Path, CollectionResult], str | None] | None = None,
+    keep_failed: bool = False,
+) -> RecordReport:
+    """Record the HTTP of ``run(recorded_at)`` (a live run of ``collector``) into ``directory``.
 
     ``run`` is the engine's run of the collector, serial (one worker: vcrpy can lose
-    interactions recorded from a pool of threads); ``toolkit.engine.record_collector`` builds it.
+    interactions recorded from a pool of threads), with ``now()`` frozen at the instant it is
+    given, which is the ``recorded_at`` written: a window computed from ``now()`` asks the same
+    thing live and offline. ``toolkit.engine.record_collector`` builds it.
+
+    A transaction: the new directory is built beside ``directory`` (a copy of it with the new
+    cassette and ``replay.json``) and swapped in whole only once complete and, with ``verify``,
+    replayed offline to the live values (``verify(staged, live)`` says what differs, or returns
+    ``None``; a difference is a ``RecordError``). A failure or a signal leaves ``directory`` as it
+    was; so does a run that recorded nothing, or that failed (unless ``keep_failed``, the flight
+    recorder's choice): ``report.unchanged`` then says why. One recording of a directory at a time
+    (``directory_lock``); a second one is a ``RecordError`` at once.
     """
     import vcr
 
@@ -129,49 +172,133 @@ def record(collector: Any, run: Callable[[], CollectionResult], *, directory: Pa
         raise RecordError(f"mode must be one of {', '.join(MODES)}")
     directory = Path(directory)
     scrub, placeholders = resolve_secrets(collector)  # before vcrpy patches anything
-    directory.mkdir(parents=True, exist_ok=True)
-    cassette = directory / f"{collector.name}.yaml"
-    meta_path = directory / "replay.json"
-    old_meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-    # A scaffold's cassette holds the template's examples, not the API's answers: the first
-    # recording replaces them whatever the mode (keeping them would replay invented responses).
-    examples = bool(old_meta.pop("examples", False))
-    if examples:
-        mode = "all"
-    report = RecordReport(collector.name, cassette, mode, replaced_examples=examples)
-    if mode == "all":
-        report.replaced_files = sorted(directory.glob("*.yaml"))
-        for path in report.replaced_files:
-            path.unlink()
-    scrubber = Scrubber(scrub)
-    match_on = tuple(old_meta.get("match_on") or RECORD_MATCH_ON)
-    recorder = vcr.VCR(
-        record_mode="new_episodes" if mode == "new" else "all",
-        match_on=match_on,
-        before_record_request=scrubber.request,
-        before_record_response=scrubber.response,
-        decode_compressed_response=True,
-    )
-    recorded_at = datetime.now(UTC).replace(microsecond=0)
     from ..sources import watch_secrets
 
-    with watch_secrets() as fetched, recorder.use_cassette(str(cassette)):
-        report.result = run()
-    # every secret the run read, listed or not: offline, get_secret gives what the cassette holds
-    placeholders.update({name: placeholder_for(value) for name, value in fetched.items() if name not in placeholders})
-    _check_written(cassette, {**{f"read during the run #{i}": v for i, v in enumerate(known_secrets()) if not is_plain_url(v)}, **scrub})
-    config = {k: scrubber.text(os.environ[k], "replay.json config") for k in collector.config if os.environ.get(k)}
-    report.scrubbed = scrubber.total
-    report.interactions = _listing(cassette)
-    report.meta = {
-        **old_meta,
-        "recorded_at": recorded_at.isoformat().replace("+00:00", "Z"),
-        "config": config,
-        "secrets": placeholders,
-        "match_on": list(match_on),
-    }
-    meta_path.write_text(json.dumps(report.meta, indent=2) + "\n", encoding="utf-8")
-    return report
+    with directory_lock(directory):
+        old_meta = read_json_object(directory / REPLAY_FILE, "fix or delete it") or {}
+        # A scaffold's cassette holds the template's examples, not the API's answers: the first
+        # recording replaces them whatever the mode (keeping them would replay invented responses).
+        examples = bool(old_meta.pop("examples", False))
+        if examples:
+            mode = "all"
+        kept = sorted(directory.glob("*.yaml"))
+        report = RecordReport(collector.name, directory / f"{collector.name}.yaml", mode)
+        scrubber = Scrubber(scrub)
+        appended: list[int] = []  # one per interaction vcrpy keeps (its `dirty` is reset by saving)
+
+        def keep_response(response: Any) -> Any:
+            kept = scrubber.response(response)
+            if kept is not None:
+                appended.append(1)
+            return kept
+
+        match_on = tuple(old_meta.get("match_on") or RECORD_MATCH_ON)
+        recorder = vcr.VCR(
+            record_mode="new_episodes" if mode == "new" else "all",
+            match_on=match_on,
+            before_record_request=scrubber.request,
+            before_record_response=keep_response,
+            decode_compressed_response=True,
+        )
+        # Mode new adds to a recording made at its recorded_at: the run must see that instant, or
+        # the kept interactions would no longer match what it asks.
+        recorded_at = (_recorded_at(old_meta) if mode == "new" and kept else None) or datetime.now(UTC)
+        try:
+            with files.staged_directory(directory) as staged:
+                copy_kept(directory, staged, drop_cassettes=mode == "all")
+                cassette = staged / report.cassette.name
+                with watch_secrets() as fetched, recorder.use_cassette(str(cassette)) as tape:
+                    appended.clear()  # loading the kept cassette appended its interactions through the hook
+                    report.result = run(recorded_at)
+                # every secret the run read, listed or not: offline, get_secret gives what the cassette holds
+                placeholders.update({name: placeholder_for(value) for name, value in fetched.items() if name not in placeholders})
+                report.scrubbed = scrubber.total
+                if report.result.failed and not keep_failed:
+                    raise _Unchanged(f"the live run failed ({_first_error(report.result)}); nothing was written")
+                if not appended:
+                    raise _Unchanged(
+                        "nothing new to record: every request was answered from the kept cassettes; nothing was written" if tape.play_count
+                        else "the live run recorded no HTTP interaction; nothing was written"
+                    )
+                read = {f"read during the run #{i}": v for i, v in enumerate(known_secrets()) if not is_plain_url(v)}
+                _check_written(cassette, {**read, **scrub})
+                report.interactions = _listing(cassette)
+                report.meta = {
+                    **old_meta,
+                    "recorded_at": recorded_at.isoformat().replace("+00:00", "Z"),
+                    "config": {k: scrubber.text(os.environ[k], "replay.json config") for k in collector.config if os.environ.get(k)},
+                    "secrets": placeholders,
+                    "match_on": list(match_on),
+                }
+                (staged / REPLAY_FILE).write_text(json.dumps(report.meta, indent=2) + "\n", encoding="utf-8")
+                problem = verify(staged, report.result) if verify is not None else None
+                if problem:
+                    raise RecordError(f"the recording would not replay to the live run: {problem}; nothing was written")
+        except _Unchanged as exc:
+            report.unchanged = str(exc)
+            report.played = tape.play_count
+            return report
+        report.replaced_examples = examples
+        if mode == "all":
+            report.replaced_files = kept
+        return report
+
+
+def directory_lock(directory: Path):
+    """An exclusive lock on recording into ``directory``; a second recorder refuses at once.
+
+    The lock file lives in the system's temporary directory (named for the directory's path), not
+    beside the cassettes: nothing for a project to ignore or commit.
+    """
+    import hashlib
+    import tempfile
+
+    from filelock import FileLock, Timeout
+
+    resolved = str(Path(directory).resolve())
+    locks = Path(tempfile.gettempdir()) / "dd-toolkit-locks"
+    locks.mkdir(exist_ok=True)
+    path = locks / (hashlib.sha256(resolved.encode()).hexdigest()[:32] + ".lock")
+    lock = FileLock(str(path), timeout=0)
+
+    @contextlib.contextmanager
+    def held():
+        try:
+            lock.acquire()
+        except Timeout:
+            raise RecordError(f"another recording into {directory} is running (lock {path}); wait for it to finish, then try again") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    return held()
+
+
+def _recorded_at(meta: dict[str, Any]) -> datetime | None:
+    value = meta.get("recorded_at")
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    except (AttributeError, ValueError):
+        return None
+
+
+def copy_kept(directory: Path, staged: Path, *, drop_cassettes: bool) -> None:
+    """What the new directory keeps of the old: everything (mode new) or all but its main cassettes."""
+    if not directory.is_dir():
+        return
+
+    def ignore(folder: str, names: list[str]) -> list[str]:
+        if drop_cassettes and Path(folder) == directory:
+            return [n for n in names if n.endswith(".yaml")]
+        return []
+
+    shutil.copytree(directory, staged, ignore=ignore, dirs_exist_ok=True, symlinks=True)
+
+
+def _first_error(result: CollectionResult) -> str:
+    errors = result.errors  # the fatal one first
+    return f"{errors[0].type}: {errors[0].message}" if errors else "no error"
 
 
 def _check_written(cassette: Path, scrub: dict[str, str]) -> None:

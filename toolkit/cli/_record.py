@@ -3,6 +3,10 @@
 ``--check`` is the drift check: a live run recorded into a temporary directory (never the
 committed cassettes), compared in shape with them; exit 1 on drift or a failed live run.
 ``--adopt DIR`` copies a kept ``run --capture DIR`` into the cassettes, scrub-checked again.
+
+Every recording is a transaction under a lock on the collector's cassette directory: the new
+directory is built beside it and swapped in whole, after (for a live recording) an offline replay
+of it gave the live run's values and errors; a second recording of the same directory refuses.
 """
 
 from __future__ import annotations
@@ -51,10 +55,9 @@ def handle(args: argparse.Namespace) -> int:
     except (RecordError, SecretNotFoundError) as exc:
         raise UsageError(f"record {args.name}: {exc}", EXIT_FAILED) from None
     print(f"dd-toolkit record {args.name}: " + "\n".join(report.lines()))
-    result = report.result
-    for err in result.errors:
+    for err in report.result.errors:
         print(f"  ! {err.metric or args.name}: {err.type}: {err.message}")
-    return EXIT_FAILED if result.failed else EXIT_OK
+    return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def _check(args: argparse.Namespace, collector) -> int:

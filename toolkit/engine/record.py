@@ -12,7 +12,7 @@ into the collector's main cassettes, scrub-checked again first.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..cassettes import (
@@ -27,15 +27,62 @@ from ..cassettes import (
     resolve_secrets,
 )
 from ..errors import RecordError, ToolkitError
-from ..model import defaults
+from ..model import CollectionResult, defaults
 from .collector import BaseCollector
 from .run import RunOptions, collect
 
 
-def record_collector(collector: BaseCollector, *, mode: str = "new", directory: Path | None = None, timeout: float | None = None) -> RecordReport:
-    """Record ``collector``'s HTTP into ``directory`` (default: its cassettes); serially, as vcrpy needs."""
+def record_collector(
+    collector: BaseCollector, *, mode: str = "new", directory: Path | None = None, timeout: float | None = None, verify: bool = True
+) -> RecordReport:
+    """Record ``collector``'s HTTP into ``directory`` (default: its cassettes); serially, as vcrpy needs.
+
+    The live run's ``now()`` is the ``recorded_at`` written; with ``verify`` the recording is
+    replayed offline before it replaces anything, and one that would not give the live run's
+    values and errors is refused (``RecordError`` naming what differs; nothing written).
+    """
     options = RunOptions(timeout=defaults.RUN_TIMEOUT if timeout is None else timeout, max_workers=1)
-    return record(collector, lambda: collect(collector, options), directory=Path(directory or collector.cassettes()), mode=mode)
+
+    def replays(staged: Path, live: CollectionResult) -> str | None:
+        return replay_difference(live, collect(collector, replace(options, offline=True, cassettes=staged)))
+
+    return record(
+        collector, lambda at: collect(collector, replace(options, frozen_at=at)),
+        directory=Path(directory or collector.cassettes()), mode=mode, verify=replays if verify else None,
+    )
+
+
+def replay_difference(live: CollectionResult, replayed: CollectionResult) -> str | None:
+    """What an offline replay got that the live run did not (values, errors), or ``None``.
+
+    An error only the replay met comes first: a ``ReplayError`` names the request that found no
+    recorded response and the recorded one closest to it.
+    """
+    def errors(result: CollectionResult) -> list[tuple]:
+        return sorted((e.metric or "", e.tags, e.type) for e in result.errors)
+
+    def series(result: CollectionResult) -> dict[tuple, tuple]:
+        return {(s.metric, s.tags): (s.value, s.values) for o in result.outcomes for s in o.series}
+
+    live_errors = errors(live)
+    for error in replayed.errors:
+        if (error.metric or "", error.tags, error.type) not in live_errors:
+            return f"the replay of {error.where or live.collector} failed with {error.type}: {error.message}"
+    replayed_errors = errors(replayed)
+    for error in live.errors:
+        if (error.metric or "", error.tags, error.type) not in replayed_errors:
+            return f"the live run's {error.type} in {error.where or live.collector} did not happen in the replay"
+    want, got = series(live), series(replayed)
+    for key in sorted(want.keys() | got.keys(), key=repr):
+        if want.get(key) != got.get(key):
+            metric, tags = key
+            name = metric + ("{" + ",".join(tags) + "}" if tags else "")
+            return f"{name} was {_shown(want.get(key))} live but {_shown(got.get(key))} replayed"
+    return None
+
+
+def _shown(value: tuple | None) -> str:
+    return "absent" if value is None else repr(value[0])
 
 
 @dataclass
@@ -57,8 +104,8 @@ def check_collector(collector: BaseCollector, *, directory: Path | None = None, 
     if not before:
         raise RecordError(f"no committed cassettes in {committed} to check against; record them with `dd-toolkit record {collector.name}`")
     with tempfile.TemporaryDirectory(prefix=f"dd-toolkit-check-{collector.name}-") as scratch:
-        report = record_collector(collector, mode="all", directory=Path(scratch), timeout=timeout)
-        now = read_interactions(Path(scratch), collector.name)
+        report = record_collector(collector, mode="all", directory=Path(scratch) / collector.name, timeout=timeout, verify=False)
+        now = read_interactions(Path(scratch) / collector.name, collector.name)
     return DriftReport(collector.name, committed, report, drift_between(before, now))
 
 

@@ -15,7 +15,7 @@ import contextvars
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,7 @@ class RunOptions:
     replay: Any = None
     interrupt: Interrupt | None = None  # a signal stops the run's waiting at once
     started: float | None = None  # time.monotonic() the deadline counts from (the import, when the caller loaded it)
+    frozen_at: datetime | None = None  # live: what now() returns throughout (record freezes it at recorded_at)
 
 
 def collect(collector: BaseCollector, options: RunOptions | None = None) -> CollectionResult:
@@ -101,6 +102,9 @@ def run_context(collector: BaseCollector, options: RunOptions, *, deadline: floa
     context = RunContext(collector=collector.name, deadline=deadline, transport=transport)
     if options.sleep is not None:
         context.sleep = options.sleep
+    if options.frozen_at is not None:
+        frozen = options.frozen_at
+        context.clock = lambda: frozen
     if options.offline:
         if options.replay is not None:
             context.replay = options.replay
@@ -214,7 +218,10 @@ def run_collector(
 
         options = RunOptions(timeout=timeout, max_workers=1, interrupt=interrupt, started=started)
         try:
-            return record(collector, lambda: collect(collector, options), directory=Path(capture) / collector.name, mode="all").result
+            return record(
+                collector, lambda at: collect(collector, replace(options, frozen_at=at)),
+                directory=Path(capture) / collector.name, mode="all", keep_failed=True,
+            ).result
         except ToolkitError as exc:  # a secret that cannot be read, a cassette that kept one: the run fails, as data
             return CollectionResult.could_not_run(collector.name, exc)
     options = RunOptions(
