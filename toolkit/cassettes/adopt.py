@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import RecordError
+from ..model import files
 from .replay import REPLAY_FILE, load_replay, read_interactions
 from .scrub import leaks
 
@@ -65,6 +66,6 @@ def adopt(name: str, source: Path, target: Path, secrets: dict[str, str]) -> Ado
     for path in replaced:  # the main cassettes only: scenario subdirectories are left alone
         path.unlink()
     destination = target / f"{name}.yaml"
-    destination.write_text(text, encoding="utf-8")
-    meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    files.write_atomic(destination, text)
+    files.write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
     return AdoptReport(name, captured, destination, len(interactions), replaced, meta)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cassettes import read_json_object
-from ..model import CollectionResult
+from ..model import CollectionResult, files
 
 GOLDEN_FILE = "golden.json"
 
@@ -75,7 +75,7 @@ def read_golden(path: Path) -> dict[str, Any] | None:
 
 
 def write_golden(path: Path, golden: dict[str, Any]) -> None:
-    path.write_text(dumps(golden), encoding="utf-8")
+    files.write_atomic(path, dumps(golden))
 
 
 def golden_mismatch(result: CollectionResult, cassettes: Path, *, update: bool = False) -> str | None:

@@ -20,7 +20,7 @@ from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 from ..errors import ScaffoldError
-from ..model import resource
+from ..model import files, resource
 from . import git as _git
 
 DISTRIBUTION = "dd-toolkit"
@@ -123,7 +123,7 @@ def assemble_template(into: Path) -> Path:
     shutil.copytree(project_template, into, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(chart, into / CHART_IN_PROJECT, ignore=shutil.ignore_patterns("__pycache__"))
     values = into / CHART_IN_PROJECT / "values.yaml"
-    values.write_text(project_values(values.read_text(encoding="utf-8")), encoding="utf-8")
+    files.write_atomic(values, project_values(values.read_text(encoding="utf-8")))
     return into
 
 
