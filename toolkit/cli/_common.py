@@ -81,7 +81,7 @@ def rolled_back_on_signals():
         yield
     except KeyboardInterrupt:
         if got:
-            raise UsageError("SIGTERM: stopped; what had begun was rolled back, nothing was changed", 128 + signal.SIGTERM) from None
+            raise UsageError("SIGTERM: stopped; what it had not finished was rolled back (see `git status`)", 128 + signal.SIGTERM) from None
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
