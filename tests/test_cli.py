@@ -104,6 +104,20 @@ def test_failed_push_exits_non_zero(capsys, monkeypatch):
     assert code == 3 and "push failed: 8 series not sent" in err and "sample.items.total" in err
 
 
+def test_accepted_push_with_errors_names_them_and_exits_3(capsys, monkeypatch):
+    # A 202 IntakePayloadAccepted whose `errors` list is not empty: the shape of Datadog's v2
+    # SubmitMetrics answer (OpenAPI IntakePayloadAccepted: {"errors": [string]}), built from the
+    # schema since no recording of a non-empty one exists; the error text is illustrative.
+    accepted = Reply(202, {"errors": ["Metric name 'sample.items.total' is invalid"]})
+    with Loopback({"POST /api/v2/series": accepted}) as intake:
+        monkeypatch.setenv("DD_API_KEY", "0123456789abcdef0123456789abcdef")
+        monkeypatch.setenv("DD_URL", intake.url)
+        code, _, err = run(capsys, "run", "sample", "--push", "--timeout", "5")
+    assert code == 3 and "pushed" not in err
+    assert "reported errors: Metric name 'sample.items.total' is invalid" in err
+    assert len(intake.requests) == 1  # taken: not retried
+
+
 def test_all_metrics_failing_exits_non_zero(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("DD_TOOLKIT_CASSETTES", str(tmp_path))  # no cassettes: the collector fails
     code, out, _ = run(capsys, "run", "replayed", "--offline")

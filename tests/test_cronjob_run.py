@@ -241,3 +241,51 @@ def test_a_huge_body_is_one_metrics_error_and_memory_stays_bounded():
     assert "over the 32.0 MiB body cap (stopped reading at 32." in error["message"]
     peak_mib = int(done.stderr.rsplit("maxrss_kib=", 1)[1].split()[0]) / 1024
     assert peak_mib < 160, f"peak RSS {peak_mib:.0f} MiB"
+
+
+def gzip_bomb(decoded_mib: int) -> bytes:
+    """``decoded_mib`` MiB of zeros, gzip-compressed (about 1/1000 of that), never held decoded."""
+    import zlib
+
+    packer, zeros = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16), bytes(1024 * 1024)
+    return b"".join([*(packer.compress(zeros) for _ in range(decoded_mib)), packer.flush()])
+
+
+def test_a_gzip_bomb_is_one_metrics_error_and_memory_stays_bounded():
+    """A 256 MiB body gzipped to ~260 KB, well under the 32 MiB cap on the wire: the decoded size
+    is capped too, while decoding; the process stays far under the chart's 256 Mi."""
+    rss = (
+        "import atexit, re, sys; atexit.register(lambda: print('maxrss_kib=' + "
+        "re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1), file=sys.stderr)); "
+    )
+    bomb = gzip_bomb(256)
+    assert len(bomb) < 300 * 1024
+    with Loopback({"/export": Reply(body=bomb, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})}) as intake:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DD_")}
+        env.update(PYTHONPATH=str(ROOT), BIGBODY_URL=intake.url)
+        done = subprocess.run([sys.executable, "-c", rss + RUNNER, "run", "bigbody", "--json", "--timeout", "20"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = json.loads(done.stdout)
+    assert result["metrics"]["bigbody.healthy.total"] == 1.0
+    (error,) = result["errors"]
+    assert error["metric"] == "bigbody.export.size" and error["type"] == "ResponseTooLarge"
+    assert "decodes to over the 32.0 MiB body cap" in error["message"]
+    peak_mib = int(done.stderr.rsplit("maxrss_kib=", 1)[1].split()[0]) / 1024
+    assert peak_mib < 160, f"peak RSS {peak_mib:.0f} MiB"
+
+
+def test_threads_a_collector_leaves_running_do_not_hold_the_process_after_the_push():
+    """A metric leaves a thread pool's worker (not a daemon) blocked forever: `dd-toolkit run --push`
+    still pushes, prints its summary and exits with the run's code within THREAD_GRACE of the end,
+    naming the thread. Run as the program runs (main() with no argv, as the dd-toolkit script)."""
+    program = RUNNER.replace("sys.exit(main(sys.argv[1:]))", "sys.exit(main())")
+    with Loopback({"POST /api/v2/series": ACCEPT}) as intake:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DD_")}
+        env.update(PYTHONPATH=str(ROOT), DD_API_KEY=API_KEY, DD_URL=intake.url, THREADLEAK="1")
+        proc = subprocess.Popen([sys.executable, "-c", program, "run", "threadleak", "--push", "--timeout", "4", "--push-timeout", "5"],
+                                cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = finish(proc, 30)
+    assert proc.returncode == 0, err
+    assert "threadleak.items.total" in sent_metrics(intake)
+    assert "pushed 4 series" in err
+    assert "1 thread(s) still running" in err and "threadleak-pool" in err

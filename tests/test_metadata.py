@@ -98,3 +98,24 @@ def test_api_error_is_one_line_exit_1(monkeypatch, capsys):
         assert main(["metadata", "github"]) == 1
     err = capsys.readouterr().err
     assert "HTTP 403" in err and "Forbidden" in err and KEYS["DD_APP_KEY"] not in err
+
+
+def test_a_field_the_code_no_longer_declares_is_named_not_in_step(monkeypatch, capsys):
+    """Datadog keeps a per_unit the code dropped; a PUT sends only the fields the code sets, so
+    --apply cannot clear it: the output says so (never "in step"), and --check fails."""
+    specs = github_specs()
+    assert "per_unit" not in wanted(next(s for s in specs if s.name == "github.prs.open"))
+    routes = {f"GET /api/v1/metrics/{s.name}": Reply(200, wanted(s)) for s in specs}
+    stale = {**wanted(next(s for s in specs if s.name == "github.prs.open")), "per_unit": "second"}  # MetricMetadata fields
+    routes["GET /api/v1/metrics/github.prs.open"] = Reply(200, stale)
+    with Loopback(routes) as server:
+        for key, value in KEYS.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("DD_URL", server.url)
+        code = main(["metadata", "github", "--apply"])
+        out = capsys.readouterr().out
+        assert code == 0 and "in step, nothing to update" not in out
+        assert "github.prs.open: not in step: Datadog holds per_unit 'second', which the code does not declare; --apply cannot clear" in out
+        assert "1 metric(s) hold a unit or per_unit in Datadog that the code does not declare" in out
+        assert not [s for s in server.requests if s.method == "PUT"]
+        assert main(["metadata", "github", "--check"]) == 1

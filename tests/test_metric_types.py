@@ -137,6 +137,10 @@ def test_exact_json_of_both_intakes(result):
     by_path = {seen.path: json.loads(zlib.decompress(seen.body)) for seen in intake.requests}
     assert sorted(by_path) == ["/api/v1/distribution_points", "/api/v2/series"]
     assert all(seen.headers["DD-API-KEY"] == API_KEY for seen in intake.requests)
+    # each body's media type as Datadog's OpenAPI description declares it (datadog-api-client
+    # .generator/schemas: SubmitMetrics application/json, SubmitDistributionPoints text/json)
+    assert {seen.path: seen.headers["Content-Type"] for seen in intake.requests} == {
+        "/api/v2/series": "application/json", "/api/v1/distribution_points": "text/json"}
     assert by_path["/api/v2/series"] == {
         "series": [
             {"metric": "kinds.queue.depth", "type": 3, "points": [{"timestamp": ts, "value": 7.0}], "tags": COMMON, "unit": "item"},

@@ -44,7 +44,10 @@ def test_the_seeds_three_monitors_for_the_default_schedule():
         ("*/20 * * * *", "40m", "1h"),
         ("0 * * * *", "2h", "1h"),
         ("0 */6 * * *", "12h", "6h"),  # the error window always holds a run
-        ("0 9 * * 1-5", "6d", "3d"),  # Friday to Monday is the longest gap
+        ("0 9 * * 1-5", "144h", "72h"),  # Friday to Monday is the longest gap
+        # Datadog's longest metric-alert window is a week (OpenAPI, POST /api/v1/monitor:
+        # last_#m up to 10080, last_#h up to 168, last_1d, last_1w); a weekly schedule's is capped
+        ("0 9 * * 1", "1w", "1w"),
     ],
 )
 def test_windows_follow_the_schedule(schedule, silence, errors_window):
@@ -63,7 +66,7 @@ def test_thresholds_follow_the_timeout_and_options():
     assert all(not any(t.startswith("env:") for t in m["tags"]) for m in monitors.values())
 
 
-@pytest.mark.parametrize("minutes, text", [(30, "30m"), (60, "1h"), (90, "90m"), (120, "2h"), (1440, "1d"), (2880, "2d")])
+@pytest.mark.parametrize("minutes, text", [(30, "30m"), (60, "1h"), (90, "90m"), (120, "2h"), (1440, "1d"), (2880, "48h"), (10080, "1w"), (10140, "10140m")])
 def test_window_text(minutes, text):
     assert window_text(minutes) == text
 
@@ -178,3 +181,35 @@ def test_repository_values_give_monitors_for_every_enabled_collector(capsys):
     code, out, err = run_cli(capsys, "--all", "--values", str(ROOT / "charts" / "datadog-collectors" / "values.yaml"))
     assert code == 0, err
     assert len(json.loads(out)) % 3 == 0 and json.loads(out)
+
+
+def test_a_weekly_schedule_gets_no_window_longer_than_datadogs_and_no_monitor_that_cannot_work(capsys):
+    """Datadog's metric alerts look back one week at most (last_1w); a weekly collector's
+    not-reporting monitor would need two weeks, and one week fires between on-time runs: it is
+    named, not printed, and the command exits 1. The other two are capped at the week."""
+    code, out, err = run_cli(capsys, "github", "--values", str(VALUES), "--schedule", "0 9 * * 1")
+    kinds = {monitor_key(m["tags"])[1]: m for m in json.loads(out)}
+    assert code == 1 and sorted(kinds) == ["duration", "errors"]
+    assert all(m["query"].startswith(("avg(last_1w):", "max(last_1w):")) for m in kinds.values())
+    assert "last_14d" not in out
+    assert "github: the not-reporting monitor is not made: schedule '0 9 * * 1' leaves 7d between runs" in err
+
+
+def test_the_error_monitor_of_a_small_collector_can_fire(capsys, monkeypatch):
+    """error_count never exceeds the number of metrics: `> 3` could never fire for a collector of 3."""
+    from toolkit.engine import registry
+
+    monkeypatch.setattr(registry, "BUILTIN_PACKAGE", "fixtures")  # stoppable: 3 metrics
+    code, out, err = run_cli(capsys, "stoppable", "--schedule", "*/15 * * * *")
+    errors = by_kind_of(out)["errors"]
+    assert code == 0, err
+    assert errors["query"].endswith("> 2") and errors["options"]["thresholds"] == {"critical": 2}
+    code, out, err = run_cli(capsys, "stoppable", "--schedule", "*/15 * * * *", "--max-errors", "3")
+    assert code == 1 and "errors" not in by_kind_of(out)
+    assert "stoppable: the errors monitor is not made: error_count > 3 can never fire: the collector has 3 metric(s)" in err
+    code, out, err = run_cli(capsys, "stoppable", "--schedule", "*/15 * * * *", "--max-errors", "-1")
+    assert code == 1 and "error_count > -1 always fires" in err
+
+
+def by_kind_of(out: str) -> dict[str, dict]:
+    return {monitor_key(m["tags"])[1]: m for m in json.loads(out)}

@@ -181,3 +181,14 @@ def test_bad_dd_url(monkeypatch, capsys):
     monkeypatch.setenv("DD_URL", "localhost:8080")
     assert main(["monitors", "github", "--values", str(VALUES), "--apply"]) == 2
     assert "DD_URL='localhost:8080' is not a URL" in capsys.readouterr().err
+
+
+def test_a_monitor_that_cannot_work_is_never_sent(replay, capsys):
+    """A weekly schedule: the not-reporting monitor would need a window Datadog does not have; the
+    other two are sent, that one is named and not sent (exit 1)."""
+    server = replay("create")
+    code, lines, err = apply(capsys, "--schedule", "0 9 * * 1")
+    posted = [r["body"] for r in server.sent() if r["method"] == "POST"]
+    assert code == 1 and len(posted) == 2
+    assert not any("not-reporting" in " ".join(body["tags"]) for body in posted)
+    assert "the not-reporting monitor is not made" in err

@@ -225,3 +225,20 @@ def test_two_new_at_once_both_keep_their_values_entry(tmp_path):
     assert codes[0] == 0 and codes[1] != 0, (codes, errors)
     assert any("collector 'twin' already exists" in e for e in errors), errors
     assert values.read_text().count("\n  twin:\n") == 1
+
+
+def test_doctor_refuses_a_monitor_that_cannot_work(tmp_path):
+    """A weekly schedule: Datadog's longest metric-alert window is a week, which a weekly
+    collector's not-reporting monitor cannot use without firing between on-time runs."""
+    root = make_project(tmp_path / "project", with_git=False)
+    assert main(["new", "pagerduty", "--root", str(root), "--defaults"]) == 0
+    values = root / VALUES_RELPATH
+    values.write_text(values.read_text().replace("enabled: false", "enabled: true", 1))
+    done = cli(root, "doctor", "pagerduty")
+    (line,) = [line for line in done.stdout.splitlines() if " monitors " in line]
+    assert line.split()[0] == "ok", done.stdout
+    values.write_text(values.read_text().replace('"*/15 * * * *"', '"0 9 * * 1"'))
+    done = cli(root, "doctor", "pagerduty")
+    assert done.returncode == 1
+    (line,) = [line for line in done.stdout.splitlines() if " monitors " in line]
+    assert line.split()[0] == "missing" and "not-reporting: schedule '0 9 * * 1' leaves 7d between runs" in line, done.stdout

@@ -8,6 +8,7 @@ textual or copier, and imports boto3/datadog-api-client only when a secret or a 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -55,6 +56,50 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: ``argv`` (default ``sys.argv[1:]``); returns the exit code.
+
+    Called as the program (no ``argv``: the ``dd-toolkit`` script, ``python -m toolkit.cli``), it
+    also makes the process end: a non-daemon thread a collector left running would otherwise hold
+    it open forever after the summary (see ``_leave``).
+    """
+    code = _main(argv)
+    if argv is None:
+        _leave(code)
+    return code
+
+
+def _leave(code: int) -> None:
+    """Give threads still running ``defaults.THREAD_GRACE`` seconds to end; then exit with ``code``
+    without them (``os._exit``: the interpreter's own exit would join them, and a thread pool's
+    exit hook would wait for its work, however long)."""
+    import threading
+    import time
+
+    from ..model import defaults
+
+    pools = sys.modules.get("concurrent.futures.thread")
+    # a thread pool's workers are waited for at exit even when daemons (made from a daemon thread,
+    # as a metric function's are): its exit hook joins every worker it has
+    pooled = set(getattr(pools, "_threads_queues", {}) or ())
+
+    def left() -> list[threading.Thread]:
+        return [t for t in threading.enumerate()
+                if t is not threading.current_thread() and t.is_alive() and (not t.daemon or t in pooled)]
+
+    end = time.monotonic() + defaults.THREAD_GRACE
+    for thread in left():
+        thread.join(max(0.0, end - time.monotonic()))
+    if remaining := left():
+        names = ", ".join(sorted({t.name for t in remaining}))
+        with contextlib.suppress(OSError, ValueError):
+            print(f"dd-toolkit: exiting with {len(remaining)} thread(s) still running that a collector started and "
+                  f"did not end ({names}); shut them down (a pool's shutdown, a daemon thread)", file=sys.stderr)
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.project is not None:  # every command (and what it starts) finds the project here

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from ..errors import EXIT_FAILED, EXIT_USAGE, UsageError
@@ -10,7 +11,7 @@ from ..model import positive_int, positive_seconds
 EXIT_OK = 0
 EXIT_PUSH = 3  # collected, but the push did not send everything
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PUSH", "EXIT_USAGE", "UsageError", "check_names", "collector_refs", "fail", "positive_int", "positive_seconds", "project_root", "stderr_console", "stdout_console"]
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PUSH", "EXIT_USAGE", "UsageError", "check_names", "collector_refs", "fail", "rolled_back_on_signals", "positive_int", "positive_seconds", "project_root", "stderr_console", "stdout_console"]
 
 
 def project_root():
@@ -55,3 +56,32 @@ def stderr_console():
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
+
+
+@contextlib.contextmanager
+def rolled_back_on_signals():
+    """For the commands that write several files (``new``, ``update``, ``init``): SIGTERM stops
+    them as Ctrl-C does, with an exception raised where they are, so the rollback that SIGINT
+    already gets (a staged scaffold removed, files put back) runs for SIGTERM too. Its default
+    action would end the process between two renames."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+
+    def handler(signum, frame):
+        got.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    except KeyboardInterrupt:
+        if got:
+            raise UsageError("SIGTERM: stopped; what it had not finished was rolled back (see `git status`)", 128 + signal.SIGTERM) from None
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import ExtraMissing
-from ._common import EXIT_OK
+from ._common import EXIT_OK, rolled_back_on_signals
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +19,8 @@ def handle(args: argparse.Namespace) -> int:
     ExtraMissing.check("init", "scaffold", "copier", "ruamel.yaml")
     from ..project import init_project
 
-    result = init_project(args.directory, name=args.name, git=args.git)
+    with rolled_back_on_signals():
+        result = init_project(args.directory, name=args.name, git=args.git)
     print(f"Created {result.name} in {result.root} ({len(result.files)} files"
           f"{', first commit made' if result.committed else ''}); it depends on {result.requirement.base}")
     if result.requirement.local is not None:

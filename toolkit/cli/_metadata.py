@@ -44,10 +44,18 @@ def handle(args: argparse.Namespace) -> int:
     for state in states:
         print(state.line())
     drifted = sum(1 for s in states if s.status == DRIFT)
+    stale = sum(1 for s in states if s.undeclared)
+    stale_line = (f"dd-toolkit: {stale} metric(s) hold a unit or per_unit in Datadog that the code does not declare; "
+                  f"no PUT clears a field: remove it in Datadog's Metrics Summary") if stale else ""
     if args.apply:
-        print(f"dd-toolkit: updated {drifted} metric(s)" if drifted else "dd-toolkit: in step, nothing to update")
+        if drifted or not stale:
+            print(f"dd-toolkit: updated {drifted} metric(s)" if drifted else "dd-toolkit: in step, nothing to update")
+        if stale:
+            print(stale_line)
         return EXIT_OK
     if drifted:
         hint = "" if args.check else "; `dd-toolkit metadata --apply` updates them"
         print(f"dd-toolkit: {drifted} metric(s) differ from the code{hint}")
-    return EXIT_FAILED if args.check and drifted else EXIT_OK
+    if stale:
+        print(stale_line)
+    return EXIT_FAILED if args.check and (drifted or stale) else EXIT_OK

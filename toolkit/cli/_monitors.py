@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
-from ._common import EXIT_FAILED, EXIT_OK, UsageError, positive_seconds
+from ._common import EXIT_FAILED, EXIT_OK, UsageError, positive_seconds, project_root
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -23,15 +24,15 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=positive_seconds, metavar="S", help="the run's --timeout in seconds (default: the values file's)")
     parser.add_argument("--env", metavar="ENV", help="scope to env:ENV (default: the values file's datadog.env; '' for none)")
     parser.add_argument("--notify", action="append", default=[], metavar="@HANDLE", help="add to every message, e.g. @slack-infra (repeatable)")
-    parser.add_argument("--max-errors", type=float, default=None, metavar="N", help="error monitor threshold: failed metrics per run (default 3)")
+    parser.add_argument("--max-errors", type=float, default=None, metavar="N", help="error monitor threshold: failed metrics per run (default 3, or one below the collector's metric count when that is 3 or fewer)")
     parser.add_argument("--apply", action="store_true", help="create or update them in Datadog (needs DD_API_KEY and DD_APP_KEY)")
 
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..datadog import DEFAULT_MAX_ERRORS, MonitorInputs, monitors_for
+    from ..datadog import KINDS, MonitorInputs, monitors_for
     from ..errors import ValuesError
-    from ..model import defaults
+    from ..model import default_max_errors, defaults
     from ..model import settings as environment
 
     if args.all and args.names:
@@ -53,7 +54,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.all and not names:
         raise UsageError("no collector is enabled in the Helm values")
     env = args.env if args.env is not None else values.datadog_env
-    definitions = []
+    definitions, refused = [], []
     for name in names:
         entry = entries.get(name)
         if entry is None and not args.schedule:
@@ -61,18 +62,29 @@ def handle(args: argparse.Namespace) -> int:
             raise UsageError(f"collector {name!r} has no entry in the Helm values (entries: {known}); add one or pass --schedule")
         schedule = args.schedule or entry.schedule
         timeout = args.timeout or (entry.timeout if entry else None) or defaults.RUN_TIMEOUT
+        count = _metric_count(name)
         inputs = MonitorInputs(
             collector=name, schedule=schedule, timeout=timeout, env=env or None, notify=tuple(args.notify),
-            max_errors=DEFAULT_MAX_ERRORS if args.max_errors is None else args.max_errors,
+            max_errors=default_max_errors(count) if args.max_errors is None else args.max_errors, metric_count=count,
         )
         try:
-            definitions += monitors_for(inputs)
-        except ValuesError as exc:
+            made = monitors_for(inputs)
+            problems = inputs.problems()
+        except (ValuesError, ValueError) as exc:
             raise UsageError(f"{name}: {exc}") from None
+        # a monitor that can never fire, or always would, is never printed or sent: it is named instead
+        for kind, definition in zip(KINDS, made, strict=True):
+            if kind in problems:
+                refused.append(f"{name}: the {kind} monitor is not made: {problems[kind]}")
+            else:
+                definitions.append(definition)
+    for line in refused:
+        print(f"dd-toolkit: {line}", file=sys.stderr)
+    code = EXIT_FAILED if refused else EXIT_OK
 
     if settings is None:
         print(json.dumps(definitions, indent=2))
-        return EXIT_OK
+        return code
     from ..datadog import apply_monitors
     from ..errors import DatadogApiError
 
@@ -82,7 +94,18 @@ def handle(args: argparse.Namespace) -> int:
         raise UsageError(f"applying monitors failed: {exc}", EXIT_FAILED) from None
     for change in changes:
         print(f"dd-toolkit: {change.line()}")
-    return EXIT_OK
+    return code
+
+
+def _metric_count(name: str) -> int | None:
+    """How many metrics the collector declares (error_count never exceeds it); None when it cannot be loaded here."""
+    from ..engine import describe, discover
+
+    ref = discover(project_root()).get(name)
+    if ref is None:
+        return None
+    described = describe(ref)
+    return len(described.specs) if described.error is None and described.collector is not None else None
 
 
 def _values(args: argparse.Namespace):

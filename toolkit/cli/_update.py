@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import ExtraMissing
-from ._common import EXIT_FAILED, EXIT_OK
+from ._common import EXIT_FAILED, EXIT_OK, rolled_back_on_signals
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -26,11 +26,12 @@ def handle(args: argparse.Namespace) -> int:
     project = Project.at(args.root) if args.root else Project.find()
     results = []
     names = list(dict.fromkeys(args.names))
-    if not names:
-        if (project.root / PROJECT_ANSWERS).is_file():
-            results.append(update_project_files(project.root))
-        names = sorted(p.parent.name for p in project.collectors_dir.glob(f"*/{COLLECTOR_ANSWERS}"))
-    results += [update_collector(project.root, name) for name in names]
+    with rolled_back_on_signals():  # each collector (and the project's files) is updated whole or not at all
+        if not names:
+            if (project.root / PROJECT_ANSWERS).is_file():
+                results.append(update_project_files(project.root))
+            names = sorted(p.parent.name for p in project.collectors_dir.glob(f"*/{COLLECTOR_ANSWERS}"))
+        results += [update_collector(project.root, name) for name in names]
     code = EXIT_OK
     for result in results:
         code = max(code, report(result))

@@ -6,6 +6,10 @@ Through Datadog's metric metadata API (``GET``/``PUT /api/v1/metrics/{metric_nam
 datadog-api-client, imported only when a request is made. Only the fields the code declares are
 compared and sent: a short name set by hand in Datadog for a metric that declares none stays.
 A metric Datadog answers 404 for has never been pushed: it is "not in Datadog yet", not drift.
+
+A unit or per_unit Datadog holds that the code does not declare (one a metric used to have) is
+reported as such: a PUT sends only the fields it sets, so ``--apply`` cannot clear it; it has to
+be removed in Datadog's Metrics Summary.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from ..model import MetricSpec, Settings, datadog_unit, redact
 from .client import api_client, body_text
 
 FIELDS = ("type", "unit", "per_unit", "description", "short_name")
+# Held in Datadog, declared by no code: reported, since it changes what the numbers mean. A
+# description or short name set by hand for a metric that declares none is left alone on purpose.
+UNDECLARED_REPORTED = ("unit", "per_unit")
 
 IN_STEP = "in step"
 DRIFT = "drift"
@@ -45,6 +52,12 @@ class MetadataState:
     stored: dict[str, str] | None  # None: Datadog does not know the metric yet
     changes: list[tuple[str, str | None, str]] = field(default_factory=list)
     applied: bool = False
+    undeclared: list[tuple[str, str]] = field(default_factory=list)  # (field, Datadog's value): no PUT clears it
+
+    def stale_text(self) -> str:
+        held = ", ".join(f"{name} {value!r}" for name, value in self.undeclared)
+        return (f"Datadog holds {held}, which the code does not declare; --apply cannot clear a field "
+                f"(remove it in Datadog's Metrics Summary)")
 
     @property
     def status(self) -> str:
@@ -54,9 +67,13 @@ class MetadataState:
 
     def line(self) -> str:
         if self.status != DRIFT:
+            if self.undeclared:
+                return f"{self.metric}: not in step: {self.stale_text()}"
             return f"{self.metric}: {self.status}"
         verb = "updated" if self.applied else "differs"
         parts = [f"{name} {stored!r} in Datadog, {want!r} in the code" for name, stored, want in self.changes]
+        if self.undeclared:
+            parts.append(self.stale_text())
         return f"{self.metric}: {verb}: " + "; ".join(parts)
 
 
@@ -65,6 +82,7 @@ def compare(spec: MetricSpec, stored: dict[str, str] | None) -> MetadataState:
     state = MetadataState(spec.name, want, stored)
     if stored is not None:
         state.changes = [(key, stored.get(key), value) for key, value in want.items() if stored.get(key) != value]
+        state.undeclared = [(key, stored[key]) for key in UNDECLARED_REPORTED if key not in want and stored.get(key)]
     return state
 
 

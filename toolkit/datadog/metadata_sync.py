@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DatadogApiError
-from ..model import MetricSpec, Settings
+from ..model import MetricSpec, Settings, files
 from .metadata import DRIFT, MISSING, MetadataState, apply_states, read_states, wanted
 
 STATE_FILE = "metadata-synced.json"
@@ -110,10 +109,7 @@ def _read(path: Path) -> tuple[dict, str | None]:
 
 def _write(path: Path, state: dict) -> str | None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
-        tmp.replace(path)
+        files.write_atomic(path, json.dumps(state, indent=1, sort_keys=True) + "\n")
     except OSError as exc:
         return f"{path} could not be written ({exc.strerror or type(exc).__name__}; set DD_TOOLKIT_STATE_DIR), so the next run asks again"
     return None

@@ -16,18 +16,18 @@ The three monitors of the seed guide (step 10), on the meta-metrics every run pu
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..model import schedule_gaps
+from ..model import monitor_problems, monitoring, schedule_gaps
+
+# the arithmetic lives in the model, where doctor reads it too
+NOT_REPORTING, ERRORS, DURATION, KINDS = monitoring.NOT_REPORTING, monitoring.ERRORS, monitoring.DURATION, monitoring.KINDS
+DEFAULT_MAX_ERRORS = monitoring.DEFAULT_MAX_ERRORS
+window_text = monitoring.window_text
 
 MANAGED_TAG = "managed-by:dd-toolkit"
 KIND_TAG = "dd-toolkit-monitor"  # which of the three a monitor is: the key for updates
-NOT_REPORTING, ERRORS, DURATION = "not-reporting", "errors", "duration"
-KINDS = (NOT_REPORTING, ERRORS, DURATION)
-DEFAULT_MAX_ERRORS = 3.0  # the seed's "error_count > 3"
-MIN_SILENCE_MINUTES = 30  # the seed's "no metrics in 30 minutes"
 DURATION_CRITICAL, DURATION_WARNING = 0.8, 0.5  # fractions of --timeout
 
 
@@ -41,24 +41,11 @@ class MonitorInputs:
     env: str | None = None  # scope the queries to env:<env> (the chart's datadog.env)
     notify: tuple[str, ...] = ()  # @-handles appended to every message
     max_errors: float = DEFAULT_MAX_ERRORS
+    metric_count: int | None = None  # the collector's declared metrics, when known: bounds error_count
 
-
-def window_text(minutes: int) -> str:
-    """A Datadog evaluation window: 30m, 1h, 2d (whole hours and days written as such)."""
-    if minutes % 1440 == 0:
-        return f"{minutes // 1440}d"
-    if minutes % 60 == 0:
-        return f"{minutes // 60}h"
-    return f"{minutes}m"
-
-
-def silence_minutes(longest_gap_seconds: int) -> int:
-    """How long without data means a collector stopped: two of its longest gaps, at least 30 min."""
-    return max(MIN_SILENCE_MINUTES, math.ceil(2 * longest_gap_seconds / 60))
-
-
-def error_window_minutes(longest_gap_seconds: int) -> int:
-    return max(60, math.ceil(longest_gap_seconds / 60))
+    def problems(self) -> dict[str, str]:
+        """The monitors of ``monitors_for`` that can never fire or would always fire (kind -> why)."""
+        return monitor_problems(self.schedule, self.timeout, self.max_errors, self.metric_count)
 
 
 def _number(value: float) -> int | float:
@@ -76,8 +63,8 @@ def monitors_for(inputs: MonitorInputs) -> list[dict]:
     """The three monitor definitions for one collector, in the order of ``KINDS``."""
     _, longest = schedule_gaps(inputs.schedule)
     name, scope = inputs.collector, f"env:{inputs.env}" if inputs.env else "*"
-    silence = silence_minutes(longest)
-    errors_window = error_window_minutes(longest)
+    silence = monitoring.silence_minutes(longest)
+    errors_window = monitoring.error_window_minutes(longest)
     critical = _number(round(inputs.timeout * DURATION_CRITICAL, 1))
     warning = _number(round(inputs.timeout * DURATION_WARNING, 1))
     max_errors = _number(inputs.max_errors)
@@ -96,7 +83,8 @@ def monitors_for(inputs: MonitorInputs) -> list[dict]:
             "query": f"max(last_{window_text(silence)}):sum:collector.{name}.metric_count{{{scope}}} < 1",
             "message": (
                 f"The {name} collector has pushed no metrics for {window_text(silence)}: "
-                f"at least two runs in a row did not happen or collected nothing.\n\n{runbook}{notify}"
+                f"{'at least two runs in a row' if silence * 60 >= 2 * longest else 'a run'} did not happen "
+                f"or collected nothing.\n\n{runbook}{notify}"
             ),
             "tags": monitor_tags(inputs, NOT_REPORTING),
             "options": {
@@ -104,7 +92,7 @@ def monitors_for(inputs: MonitorInputs) -> list[dict]:
                 "notify_no_data": True,
                 # Datadog recommends a no-data timeframe of at least twice the evaluation window
                 # (monitor API, options.no_data_timeframe): a window-long gap is then not "no data"
-                "no_data_timeframe": 2 * silence,
+                "no_data_timeframe": 2 * silence,  # minutes: not bound to the query's one-week limit
                 "require_full_window": False,
             },
         },

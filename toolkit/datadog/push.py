@@ -44,13 +44,16 @@ from ..model import (
     tag_problem,
 )
 from .client import body_text
-from .payload import SERIES_PATH, Plan, Request, bodies, plan
+from .payload import DISTRIBUTIONS_PATH, SERIES_PATH, Plan, Request, bodies, plan
 
 REQUEST_TIMEOUT = 20.0  # seconds one request may take, within what is left of the budget
 CONCURRENT_REQUESTS = 4
 MAX_ATTEMPTS = 6
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _NAMES_SHOWN = 20
+# The request body's media type, as Datadog's OpenAPI description of each operation declares it
+# (SubmitMetrics: application/json; SubmitDistributionPoints: text/json, what datadog-api-client sends).
+CONTENT_TYPES = {SERIES_PATH: "application/json", DISTRIBUTIONS_PATH: "text/json"}
 
 PUSH_NEEDS = "export it (in Kubernetes: the chart's datadog.apiKeySecret) or run without --push"
 
@@ -188,7 +191,7 @@ class _Push:
         # no transport retries: every retry is this module's, inside the budget
         self.client = httpx.Client(
             base_url=settings.endpoint,
-            headers={"DD-API-KEY": settings.api_key, "Content-Type": "application/json", "Content-Encoding": "deflate", "Accept": "application/json"},
+            headers={"DD-API-KEY": settings.api_key, "Content-Encoding": "deflate", "Accept": "application/json"},
             limits=httpx.Limits(max_connections=CONCURRENT_REQUESTS),
         )
 
@@ -277,7 +280,8 @@ class _Push:
                 return outcome.fail(request, self._cut_reason())
             outcome.requests += 1
             try:
-                response = self.client.post(request.path, content=request.body, timeout=min(REQUEST_TIMEOUT, left))
+                response = self.client.post(request.path, content=request.body, headers={"Content-Type": CONTENT_TYPES[request.path]},
+                                            timeout=min(REQUEST_TIMEOUT, left))
             except Exception as exc:  # noqa: BLE001 - timeouts, resets, refused: retried within the budget
                 reason = redact(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
                 if self._end() - time.monotonic() <= 0.1:  # the request's timeout was what was left of the budget
@@ -285,6 +289,9 @@ class _Push:
                 wait = _backoff(attempt)
             else:
                 if response.status_code < 300:
+                    if problems := _accepted_errors(response.content):
+                        # the intake took the request but says what it did not keep: reported, never "pushed"
+                        return outcome.fail(request, redact(f"the intake answered {response.status_code} {response.reason_phrase} but reported errors: {problems} (which of these series it kept, it does not say)"))
                     outcome.sent.append((request.start, request.end))
                     return outcome
                 reason = redact(f"HTTP {response.status_code} {response.reason_phrase}: {body_text(response.content)}")
@@ -353,6 +360,26 @@ def _gaps(ranges: list[tuple[int, int]], total: int) -> list[tuple[int, int]]:
     if at < total:
         gaps.append((at, total))
     return gaps
+
+
+def _accepted_errors(content: bytes) -> str:
+    """The ``errors`` of a 2xx answer, as one line ("" when there are none).
+
+    Datadog's description of both intakes answers 202 with ``IntakePayloadAccepted``: v2 series
+    ``{"errors": [string]}`` ("A list of errors"; empty when all is well, as the recorded answer
+    shows), v1 distribution points ``{"status": "ok"}``. A non-empty list means the request was
+    taken but not all of it was kept.
+    """
+    import json
+
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return ""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not errors:
+        return ""
+    return body_text({"errors": errors if isinstance(errors, list) else [errors]})
 
 
 def _backoff(attempt: int) -> float:

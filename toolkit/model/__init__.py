@@ -8,13 +8,14 @@ face consumes), ``RunContext`` (what a running metric function shares with its r
 Imports nothing of the toolkit but ``toolkit.errors``.
 """
 
-from . import cost, defaults, files, install
+from . import cost, defaults, files, install, monitoring
 from .context import RunContext, current_metric, current_run, enter_metric, enter_run, leave_metric, leave_run
 from .defaults import positive_int, positive_seconds
 from .discovery import auto_discover_metrics, metric_specs
 from .install import BUILTIN_PACKAGE, checkout_root, resource
 from .interrupt import MAIN_THREAD_SLICE, Interrupt
 from .metric import INTERVAL_TYPES, METRIC_NAME_RE, TYPES, MetricSpec, metric, spec_of, validate_metric_name
+from .monitoring import MAX_WINDOW_MINUTES, default_max_errors, monitor_problems
 from .redact import (
     AUTHORIZATION_VALUE,
     CREDENTIAL_PARAM,
@@ -45,6 +46,7 @@ __all__ = [
     "ERROR",
     "INTERVAL_TYPES",
     "MAX_TAG_LENGTH",
+    "MAX_WINDOW_MINUTES",
     "MAIN_THREAD_SLICE",
     "METRIC_NAME_RE",
     "NO_DATA",
@@ -71,6 +73,7 @@ __all__ = [
     "current_metric",
     "current_run",
     "datadog_unit",
+    "default_max_errors",
     "defaults",
     "files",
     "enter_metric",
@@ -83,6 +86,8 @@ __all__ = [
     "leave_run",
     "metric",
     "metric_specs",
+    "monitor_problems",
+    "monitoring",
     "next_run",
     "normalize_tag",
     "positive_int",

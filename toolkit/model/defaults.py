@@ -9,6 +9,10 @@ EXIT_SLACK = 10.0  # seconds of start-up, printing and exit around the two budge
 # After the first signal the run exits within this many seconds: the grace, then the summary. The
 # chart's terminationGracePeriodSeconds (default SIGNAL_GRACE + EXIT_SLACK) must not be shorter.
 SIGNAL_EXIT = SIGNAL_GRACE + 5.0
+# Threads a collector started and left running (a thread pool it never shut down) may take this
+# many seconds to end once the command is done; then the process exits without them, with its
+# code. Inside EXIT_SLACK.
+THREAD_GRACE = 2.0
 
 
 def _positive(text: str, convert, what: str):

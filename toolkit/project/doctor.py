@@ -15,7 +15,9 @@ from ..errors import DocsError, ProjectError, ReplayError, ValuesError
 from ..model import (
     INTERVAL_TYPES,
     MetricSpec,
+    default_max_errors,
     is_valid_cron,
+    monitor_problems,
     redact,
     schedule_period,
     unit_problem,
@@ -61,6 +63,7 @@ def diagnose(ref: CollectorRef, project: Project, *, secrets: bool = False) -> t
         _check_helm(project, values, name, checks)
         _check_schema(project, values, checks)
         _check_intervals(values, name, specs, checks)
+        _check_monitors(values, name, specs, checks)
     _check_secrets(collector, name, secrets, checks)
     return project.root, checks
 
@@ -115,6 +118,20 @@ def _check_intervals(values: Values, name: str, specs, checks: list[Check]) -> N
         checks.append(Check("metric intervals", MISSING, "; ".join(problems)))
     else:
         checks.append(Check("metric intervals", OK, f"{len(timed)} count/rate metric(s), interval known"))
+
+
+def _check_monitors(values: Values, name: str, specs, checks: list[Check]) -> None:
+    """The three monitors `dd-toolkit monitors` makes from this entry, with its default threshold:
+    none may be one that can never fire or would always fire (`monitors` would not make it)."""
+    entry = values.collectors.get(name)
+    if entry is None or not entry.enabled or not is_valid_cron(entry.schedule):
+        return  # the Helm checks say why
+    count = len(specs) if specs is not None else None
+    problems = monitor_problems(entry.schedule, entry.timeout, default_max_errors(count), count)
+    if problems:
+        checks.append(Check("monitors", MISSING, "; ".join(f"{kind}: {why}" for kind, why in problems.items())))
+    else:
+        checks.append(Check("monitors", OK, f"the three of `dd-toolkit monitors {name}` can fire, and do not always"))
 
 
 def _check_readme(collector, name: str, specs, checks: list[Check]) -> None:

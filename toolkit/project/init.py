@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from ..errors import ScaffoldError
-from ..model import checkout_root, resource
+from ..model import checkout_root, files, resource
 from . import git as _git
 from .template import BUNDLED_SRC
 
@@ -209,7 +209,7 @@ def assemble_template(into: Path) -> Path:
     shutil.copytree(project_template, into, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(chart, into / CHART_IN_PROJECT, ignore=shutil.ignore_patterns("__pycache__"))
     values = into / CHART_IN_PROJECT / "values.yaml"
-    values.write_text(project_values(values.read_text(encoding="utf-8")), encoding="utf-8")
+    files.write_atomic(values, project_values(values.read_text(encoding="utf-8")))
     return into
 
 

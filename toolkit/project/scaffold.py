@@ -132,6 +132,8 @@ def new_collector(
 
 def _new_locked(root: Path, name: str, data: dict, *, interactive: bool, force: bool, template: Path | None) -> NewResult:
     existing = [p for p in collector_paths(root, name) if p.exists()]
+    if existing and not force and _unfinished(root, name):
+        force = True  # a `new` killed before its commit point (the values entry): finish it, edits kept as .bak
     if existing and not force:
         where = ", ".join(str(p.relative_to(root)) for p in existing)
         raise ScaffoldError(f"collector {name!r} already exists ({where}); pick another name or pass --force to regenerate it")
@@ -166,6 +168,22 @@ def _new_locked(root: Path, name: str, data: dict, *, interactive: bool, force: 
         root, name, answers, [dst.relative_to(root) for _, dst in moves], added, values, dirty, commit,
         [b.relative_to(root) for b in backups],
     )
+
+
+def _unfinished(root: Path, name: str) -> bool:
+    """Files of a `new` that never reached its commit point: its answers file (placed first) is
+    there, its values entry (added last) is not."""
+    from .values import Values
+
+    if not _template.answers_path(root, name).is_file():
+        return False
+    values = root / _helm_values.VALUES_PATH
+    if not values.exists():
+        return True  # `new` creates it with the entry: killed before that
+    try:
+        return Values.load(values).entry(name) is None
+    except Exception:  # noqa: BLE001 - an unreadable values file is reported by the steps that need it
+        return False
 
 
 def check_values_file(root: Path) -> None:
@@ -213,7 +231,10 @@ def render(template: Path, dst: Path, data: dict, *, interactive: bool) -> dict:
 
 
 def plan_moves(rendered: Path, root: Path) -> list[tuple[Path, Path]]:
-    return [(src, root / src.relative_to(rendered)) for src in sorted(rendered.rglob("*")) if src.is_file()]
+    """Every rendered file's move, the collector's answers file first: after a SIGKILL part-way, it
+    marks the files as an unfinished `new` (the values entry, added last, is the commit point)."""
+    moves = [(src, root / src.relative_to(rendered)) for src in sorted(rendered.rglob("*")) if src.is_file()]
+    return sorted(moves, key=lambda move: move[0].name != _template.ANSWERS_FILE)
 
 
 def check_inside(root: Path, paths: list[Path]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import TemplateError
-from ..model import resource
+from ..model import files, resource
 
 TEMPLATE_RELPATH = Path("templates") / "collector"
 ANSWERS_FILE = ".copier-answers.yml"
@@ -56,7 +56,7 @@ def write_answers(path: Path, answers: dict, *, commit: str | None, src_path: st
     recorded.update({k: v for k, v in sorted(answers.items()) if not k.startswith("_")})
     name = answers.get("collector_name", "NAME")
     text = ANSWERS_HEADER.format(name=name) + yaml.safe_dump(recorded, sort_keys=False, default_flow_style=False)
-    path.write_text(text, encoding="utf-8")
+    files.write_atomic(path, text)
 
 
 # A template that is not in a git repository (the one bundled in an installed dd-toolkit) is

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import TemplateError
+from ..model import files
 from . import git as _git
 from . import template as _template
 from .git import git
@@ -154,8 +155,8 @@ def update_project(root: Path, data: dict, template: Path) -> UpdateResult:
         _run_copier_update(project, str(answers_rel), "the project files", data=data)
         record_bundled_source(project / answers_rel)
         result = _copy_back(project, root, tracked, UpdateResult("project", old, new))
-    shutil.rmtree(previous)
-    shutil.copytree(template, previous, ignore=shutil.ignore_patterns("__pycache__", ".git"))
+    with files.staged_directory(previous) as staged:  # swapped in whole: never a moment without a snapshot
+        shutil.copytree(template, staged, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", ".git"))
     return result
 
 
@@ -240,8 +241,7 @@ def _project_repo(repo: Path, root: Path, tracked: list[Path], answers_rel: Path
 def _write_plain_answers(path: Path, answers: dict) -> None:
     import yaml
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(answers, sort_keys=False), encoding="utf-8")
+    files.write_atomic(path, yaml.safe_dump(answers, sort_keys=False))
 
 
 def _run_copier_update(project: Path, answers_file: str, what: str, data: dict | None = None) -> None:
@@ -273,17 +273,31 @@ def _files(base: Path) -> dict[Path, bytes]:
 
 
 def _copy_back(project: Path, root: Path, tracked: list[Path], result: UpdateResult) -> UpdateResult:
+    """Write the merged files into the project, each atomically, the answers file (which says
+    which version the files are at) last; on any exception (a signal included) every file is put
+    back as it was."""
     after = _files(project)
-    for rel, content in sorted(after.items()):
-        target = root / rel
-        if not target.exists() or target.read_bytes() != content:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-            result.changed.append(rel)
-        if rel.suffix == ".rej" or any(line.startswith(CONFLICT_MARK.encode()) for line in content.splitlines()):
-            result.conflicts.append(rel)
-    for rel in tracked:
-        if rel not in after and (root / rel).exists():
-            (root / rel).unlink()
-            result.removed.append(rel)
+    before: dict[Path, bytes | None] = {}  # what was there, for the rollback
+    order = sorted(after.items(), key=lambda item: (item[0].name == _template.ANSWERS_FILE, item[0]))
+    try:
+        for rel, content in order:
+            target = root / rel
+            if not target.exists() or target.read_bytes() != content:
+                before[rel] = target.read_bytes() if target.exists() else None
+                files.write_atomic(target, content)
+                result.changed.append(rel)
+            if rel.suffix == ".rej" or any(line.startswith(CONFLICT_MARK.encode()) for line in content.splitlines()):
+                result.conflicts.append(rel)
+        for rel in tracked:
+            if rel not in after and (root / rel).exists():
+                before[rel] = (root / rel).read_bytes()
+                (root / rel).unlink()
+                result.removed.append(rel)
+    except BaseException:
+        for rel, old in before.items():
+            if old is None:
+                (root / rel).unlink(missing_ok=True)
+            else:
+                files.write_atomic(root / rel, old)
+        raise
     return result

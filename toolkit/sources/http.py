@@ -31,8 +31,10 @@ BACKOFF_FACTOR = 0.5  # 0.5 s, 1 s, 2 s ... before jitter
 MAX_BACKOFF = 30.0  # also caps a server's Retry-After
 # A response body larger than this is an error, not a memory spike: the chart gives a pod 256 Mi,
 # and a 200 MB body (an API's export by mistake, a proxy's error page gone wrong) reached 1.5 GB.
-# Counted on the wire (before decompression); http_client(max_body_bytes=...) sets it per client.
+# Counted twice, each against the cap: on the wire, and decoded (a 261 KB gzip body can decode to
+# 256 MB); http_client(max_body_bytes=...) sets it per client.
 MAX_BODY_BYTES = 32 * 1024 * 1024
+_INFLATE_STEP = 64 * 1024  # decoded bytes the cap's own count holds at once
 
 
 class RetryDeadlineExceeded(ToolkitError, httpx.TransportError):
@@ -53,11 +55,70 @@ def _size(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MiB" if n >= 1024 * 1024 else f"{n:,} bytes"
 
 
-class _CappedStream(httpx.SyncByteStream):
-    """The response body as it arrives, raising once more than ``cap`` bytes came: never held whole."""
+class _Inflated:
+    """How many bytes a compressed body decodes to, counted as it arrives in steps of at most
+    ``_INFLATE_STEP`` (``zlib``'s ``max_length``), the output dropped: httpx decodes the body
+    itself afterwards, and would decode one received chunk into as much as it expands to.
 
-    def __init__(self, inner: httpx.SyncByteStream, cap: int, where: str) -> None:
+    The codings are httpx's own gzip and deflate (a deflate body is zlib-wrapped or raw, as
+    httpx accepts both), applied in the order ``Content-Encoding`` lists them. A coding it does
+    not know (br, zstd) is left to httpx; a body that does not decode is httpx's DecodingError.
+    """
+
+    def __init__(self, codings: list[str]) -> None:
+        self._stages = [self._inflater(c) for c in reversed(codings)]
+        self.size = 0
+        self.broken = False  # not decodable here: httpx will say so when it decodes
+
+    @staticmethod
+    def _inflater(coding: str):
+        import zlib
+
+        return zlib.decompressobj(zlib.MAX_WBITS | 16) if coding == "gzip" else None  # deflate: chosen on first data
+
+    def feed(self, data: bytes, limit: int) -> None:
+        """Count what ``data`` decodes to; stop as soon as the count passes ``limit``."""
+        import zlib
+
+        if self.broken:
+            return
+        try:
+            for piece in self._through(0, data, limit):
+                self.size += len(piece)
+                if self.size > limit:
+                    return
+        except zlib.error:
+            self.broken = True
+
+    def _through(self, stage: int, data: bytes, limit: int):
+        import zlib
+
+        if stage == len(self._stages):
+            yield data
+            return
+        inflater = self._stages[stage]
+        if inflater is None:  # deflate: zlib-wrapped when the header says so, else raw (as httpx)
+            zlib_header = len(data) >= 2 and data[0] & 0x0F == 8 and ((data[0] << 8) | data[1]) % 31 == 0
+            inflater = self._stages[stage] = zlib.decompressobj(zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS)
+        while data and not inflater.eof:
+            piece = inflater.decompress(data, _INFLATE_STEP)
+            data = inflater.unconsumed_tail
+            if piece:
+                yield from self._through(stage + 1, piece, limit)
+                if self.size > limit:
+                    return
+
+
+_KNOWN_CODINGS = {"gzip", "deflate", "identity"}
+
+
+class _CappedStream(httpx.SyncByteStream):
+    """The response body as it arrives, raising once more than ``cap`` bytes came, or once what
+    came decodes (``Content-Encoding``) to more than ``cap``: never held whole."""
+
+    def __init__(self, inner: httpx.SyncByteStream, cap: int, where: str, codings: list[str] | None = None) -> None:
         self._inner, self._cap, self._where = inner, cap, where
+        self._inflated = _Inflated([c for c in codings if c != "identity"]) if codings else None
 
     def __iter__(self):
         read = 0
@@ -68,6 +129,14 @@ class _CappedStream(httpx.SyncByteStream):
                     f"the response from {self._where} is over the {_size(self._cap)} body cap (stopped reading at "
                     f"{_size(read)}); if it is meant to be that big, pass http_client(max_body_bytes=...)"
                 )
+            if self._inflated is not None:
+                self._inflated.feed(chunk, self._cap)
+                if self._inflated.size > self._cap:
+                    raise ResponseTooLarge(
+                        f"the response from {self._where} decodes to over the {_size(self._cap)} body cap ({_size(read)} "
+                        f"compressed so far; stopped decoding at {_size(self._inflated.size)}); if it is meant to be "
+                        f"that big, pass http_client(max_body_bytes=...)"
+                    )
             yield chunk
 
     def close(self) -> None:
@@ -91,7 +160,9 @@ class _CapBody(httpx.BaseTransport):
                 f"body cap; not read. If it is meant to be that big, pass http_client(max_body_bytes=...)"
             )
         if isinstance(response.stream, httpx.SyncByteStream):
-            response.stream = _CappedStream(response.stream, self._cap, where)
+            codings = [c.strip().lower() for c in response.headers.get("Content-Encoding", "").split(",") if c.strip()]
+            counted = codings if codings and set(codings) <= _KNOWN_CODINGS else None
+            response.stream = _CappedStream(response.stream, self._cap, where, counted)
         return response
 
     def close(self) -> None:
