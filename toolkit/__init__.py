@@ -43,6 +43,7 @@ _EXPORTS = {
     "UnknownCollector": "errors",
     "UsageError": "errors",
     "ValuesError": "errors",
+    "auth_headers": "sources",
     "auto_discover_metrics": "model",
     "aws_client": "sources",
     "collect": "engine",
@@ -103,6 +104,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; tests/test_public_api.py keeps 
     from .sources import (
         ResponseTooLarge,
         RetryDeadlineExceeded,
+        auth_headers,
         aws_client,
         get_config,
         get_config_list,

@@ -28,7 +28,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("dashboard", "toolkit.tui.command", "a live terminal dashboard: run collectors, browse metrics and errors"),
     ("new", "toolkit.cli._new", "generate a working collector (code, README, tests, cassettes, Helm entry) from the template"),
     ("record", "toolkit.cli._record", "run a collector live and record its HTTP as scrubbed test cassettes"),
-    ("docs", "toolkit.cli._docs", "regenerate a collector's README metrics table (--check: fail on drift)"),
+    ("docs", "toolkit.cli._docs", "regenerate a collector's README metrics table and auth section (--check: fail on drift)"),
     ("doctor", "toolkit.cli._doctor", "check a collector against the new-collector checklist"),
     ("update", "toolkit.cli._update", "bring the project's own files and its generated collectors up to the installed toolkit, keeping your edits"),
     ("monitors", "toolkit.cli._monitors", "print the Datadog monitors of collectors as JSON, or --apply them"),

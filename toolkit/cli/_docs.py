@@ -1,4 +1,5 @@
-"""``dd-toolkit docs NAME... | --all [--check]``: the README metrics table from the ``@metric`` definitions."""
+"""``dd-toolkit docs NAME... | --all [--check]``: the README metrics table from the ``@metric``
+definitions and its authentication section from ``AUTH_HEADERS``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ._common import EXIT_FAILED, EXIT_OK, UsageError, project_root
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help="collectors whose README to regenerate")
     parser.add_argument("--all", action="store_true", help="every collector of this project (not the built-ins it uses)")
-    parser.add_argument("--check", action="store_true", help="change nothing; exit non-zero when a table is out of date")
+    parser.add_argument("--check", action="store_true", help="change nothing; exit non-zero when the table or the auth section is out of date")
 
 
 def handle(args: argparse.Namespace) -> int:

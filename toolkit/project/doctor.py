@@ -23,6 +23,7 @@ from ..model import (
     unit_problem,
     validate_metric_name,
 )
+from . import docs_auth
 from .docs_table import table_state
 from .project import Project
 from .values import VALUES_PATH, Values
@@ -143,10 +144,19 @@ def _check_readme(collector, name: str, specs, checks: list[Check]) -> None:
     except DocsError as exc:
         checks.append(Check("README metrics table", MISSING, str(exc)))
         return
-    if state.in_sync:
-        checks.append(Check("README metrics table", OK, "in sync with metrics.py"))
-    else:
+    if not state.in_sync:
         checks.append(Check("README metrics table", MISSING, f"out of date with metrics.py; run `dd-toolkit docs {name}`"))
+        return
+    try:  # the authentication section, when the README has one, is part of the same check
+        stale = docs_auth.stale_auth(state.text, state.path, collector.metrics(), name)
+    except DocsError as exc:
+        checks.append(Check("README metrics table", MISSING, str(exc)))
+        return
+    if stale is not None:
+        checks.append(Check("README metrics table", MISSING,
+                            f"in sync, but its authentication section is out of date with AUTH_HEADERS in metrics.py; run `dd-toolkit docs {name}`"))
+    else:
+        checks.append(Check("README metrics table", OK, "in sync with metrics.py"))
 
 
 def _check_tests(project: Project, name: str, checks: list[Check]) -> None:

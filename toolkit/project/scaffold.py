@@ -30,7 +30,16 @@ AUTH_KINDS = {
     "api_key": ("api-key", "api-url"),
     "oauth": ("client-id", "client-secret", "access-token"),
     "aws": ("access-key-id", "secret-access-key"),
+    "basic": ("username", "password"),
 }
+# The kinds sending one credential in a header, and so taking an --auth-scheme: how it is sent.
+AUTH_SCHEME_KINDS = ("token", "api_key", "oauth")
+DEFAULT_AUTH_SCHEME = "bearer"
+AUTH_SCHEME_HINT = (
+    "write bearer, an Authorization value with {token} where the credential goes "
+    "(e.g. 'Token token={token}'), or a header line (e.g. 'X-API-Key: {token}')"
+)
+_HEADER_LINE = re.compile(r"^([!#$%&'*+.^_`|~0-9A-Za-z-]+):")
 # A collector's name, exactly as the chart's values.schema.json `$defs.collectorName` has it (a test
 # keeps them equal): a Python package name, a metric prefix and a Kubernetes label value at once.
 NAME_PATTERN = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
@@ -80,12 +89,36 @@ def check_answers(answers: dict) -> None:
         raise ScaffoldError(f"service name {service!r} must be one non-empty line without |, \" or \\")
     if answers.get("auth") not in AUTH_KINDS:
         raise ScaffoldError(f"auth {answers.get('auth')!r} is not one of {', '.join(AUTH_KINDS)}")
+    check_auth_scheme(answers.get("auth"), answers.get("auth_scheme"))
     if not URL_RE.match(str(answers.get("base_url", ""))):
         raise ScaffoldError(f"base URL {answers.get('base_url')!r} is not {URL_HINT}")
     check_schedule(str(answers.get("schedule", "")))
     category = str(answers.get("metric_category", ""))
     if not CATEGORY_RE.match(category):
         raise ScaffoldError(f"metric category {category!r} must be lowercase letters, digits and underscores, starting with a letter (e.g. incidents)")
+
+
+def auth_scheme_header(scheme: str) -> tuple[str, str]:
+    """``--auth-scheme`` as (header name, value with ``{token}``), as the template's defs.jinja
+    reads it; ScaffoldError names the fix."""
+    if scheme.strip().lower() == DEFAULT_AUTH_SCHEME:
+        return "Authorization", "Bearer {token}"
+    match = _HEADER_LINE.match(scheme)
+    name, value = (match.group(1), scheme[match.end():].strip()) if match else ("Authorization", scheme.strip())
+    rest = value.replace("{token}", "", 1)
+    if value.count("{token}") != 1 or any(ch in rest for ch in '{}"\\\n\r'):
+        raise ScaffoldError(f"auth scheme {scheme!r} needs {{token}} exactly once and no other braces, quotes or backslashes; {AUTH_SCHEME_HINT}")
+    if name.lower() == "authorization" and re.match(r"(?i)basic[ \t]", value):
+        raise ScaffoldError(f"auth scheme {scheme!r} is HTTP basic auth; use --auth basic (secrets <name>/username and <name>/password)")
+    return name, value
+
+
+def check_auth_scheme(auth: object, scheme: object) -> None:
+    if scheme is None:
+        return
+    if auth not in AUTH_SCHEME_KINDS:
+        raise ScaffoldError(f"--auth-scheme applies to --auth {', '.join(AUTH_SCHEME_KINDS)}, not {auth}; leave it out")
+    auth_scheme_header(str(scheme))
 
 
 def check_schedule(schedule: str) -> None:
@@ -204,6 +237,7 @@ def check_given(data: dict) -> None:
         check_schedule(str(data["schedule"]))
     if "auth" in data and data["auth"] not in AUTH_KINDS:
         raise ScaffoldError(f"auth {data['auth']!r} is not one of {', '.join(AUTH_KINDS)}")
+    check_auth_scheme(data.get("auth", "token"), data.get("auth_scheme"))
     if "base_url" in data and not URL_RE.match(str(data["base_url"])):
         raise ScaffoldError(f"base URL {data['base_url']!r} is not {URL_HINT}")
 
@@ -307,8 +341,11 @@ def next_steps(result: NewResult) -> str:
     values = result.values_path.relative_to(root) if result.values_path else _helm_values.VALUES_PATH
     helm = "added" if result.helm_added else "already there, left as it was"
     create = "; ".join(f"aws secretsmanager create-secret --name {s} --secret-string ..." for s in secrets)
+    auth, scheme = result.answers["auth"] + " auth", result.answers.get("auth_scheme", DEFAULT_AUTH_SCHEME)
+    if scheme.strip().lower() != DEFAULT_AUTH_SCHEME:
+        auth += " sent as `{}: {}`".format(*auth_scheme_header(scheme))
     lines = [
-        f"Created collector {name!r} ({result.answers['auth']} auth, schedule {result.answers['schedule']!r}):",
+        f"Created collector {name!r} ({auth}, schedule {result.answers['schedule']!r}):",
         *(f"  {path}" for path in result.files if path.parts[0] != ".dd-toolkit"),
         f"  {values}: collectors.{name} ({helm})",
         "",

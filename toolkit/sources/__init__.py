@@ -1,12 +1,13 @@
 """Sources: what metric functions call to reach the outside world, inside a run.
 
-``http_client`` (pooled, retrying, replayable), the pagination helpers, ``aws_client`` (boto3,
+``http_client`` (pooled, retrying, replayable), ``auth_headers`` (headers declared from secrets), the pagination helpers, ``aws_client`` (boto3,
 replayable), ``get_secret`` (environment, then AWS Secrets Manager), ``get_config`` and ``now``
 (both overridden by an offline replay) and ``per_run`` (one fetch shared by a run's metrics).
 
 Imports the model and the errors only; boto3 is imported inside the functions that need it.
 """
 
+from .auth import AuthHeader, auth_headers, parse_auth_header
 from .aws import aws_client, reset_session, resolve_credentials
 from .cache import per_run
 from .config import get_config, get_config_list, now
@@ -22,9 +23,11 @@ from .paginate import paginate_cursor, paginate_links, paginate_pages
 from .secrets import clear_secret_cache, env_var_for, get_secret, watch_secrets
 
 __all__ = [
+    "AuthHeader",
     "MAX_BODY_BYTES",
     "ResponseTooLarge",
     "RetryDeadlineExceeded",
+    "auth_headers",
     "aws_client",
     "clear_secret_cache",
     "env_var_for",
@@ -36,6 +39,7 @@ __all__ = [
     "paginate_cursor",
     "paginate_links",
     "paginate_pages",
+    "parse_auth_header",
     "per_run",
     "pooled_transport",
     "requested_wait",
