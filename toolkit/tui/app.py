@@ -146,7 +146,8 @@ class DashboardApp(App[None]):
             self.watcher.stop()
 
     def on_resize(self, event: events.Resize) -> None:
-        """Small terminals: shorter errors and trend, and the metrics' lesser columns give way.
+        """Small terminals: shorter errors and trend, and the collector list's lesser columns give
+        way (the metrics table fits its own columns to its width when it is resized).
 
         The event's size, not ``self.size``: this handler can run before the app has taken the
         new size, and the layout would follow the terminal one resize late."""
@@ -155,8 +156,6 @@ class DashboardApp(App[None]):
         width, height = event.size
         self.screen.set_class(height < 32, "-short")
         self.screen.set_class(width < 110, "-narrow")
-        if self.query_one(MetricsTable).set_narrow(width < 110):
-            self.refresh_table()
         if self.query_one(CollectorList).set_narrow(width < 110):
             self.query_one(CollectorList).show(list(self.states.values()), self.clock(), self._frame)
 
