@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 
 from fixtures.dashboard import cells, highlight, press_and_run, wait_for, wait_for_runs
+from textual.widgets import Collapsible, Footer
+from textual.widgets._footer import FooterKey
 
 from toolkit.tui.widgets import CollectorList, DetailPanel, ErrorsPanel, FilterBar, MetricsTable
 
@@ -148,5 +150,48 @@ def test_metric_columns_give_way_by_priority_and_come_back(make_app):
             await pilot.resize_terminal(80, 24)
             await wait_for(pilot, lambda: "change" not in table.columns and "value" in table.columns and _fits(table),
                            what="the narrow layout again")
+
+    asyncio.run(scenario())
+
+
+def test_4_then_enter_opens_the_first_error_with_its_cause_above_the_traceback(make_app):
+    """`4` focuses the errors panel and Enter opens its first error; what it shows first is the
+    cause and the line of the collector's code it came from, then the traceback."""
+    app = make_app("shop")
+
+    async def scenario():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await press_and_run(pilot, "r", runs=["shop"])
+            panel = app.query_one(ErrorsPanel)
+            (error,) = panel.query(Collapsible)
+            assert error.collapsed
+            await pilot.press("4")
+            await wait_for(pilot, lambda: app.focused is panel, what="4 to focus the errors")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: not error.collapsed, what="enter to open the error")
+            await wait_for(pilot, lambda: panel in app.focused.ancestors, what="the focus on the opened error")
+            cause, traceback = error.query_one(".cause"), error.query_one(".traceback")
+            lines = str(cause.render()).splitlines()
+            assert lines[0].startswith("HTTPStatusError: Server error '503 Service Unavailable'")
+            assert lines[1] == "at: tests/fixtures/shop/metrics.py line 60, in pending_refunds"
+            await wait_for(pilot, lambda: cause.region.height and traceback.region.height, what="the opened error laid out")
+            assert cause.region.y < traceback.region.y
+            await pilot.press("enter")  # on the error's title: Enter closes it again
+            await wait_for(pilot, lambda: error.collapsed, what="enter to close the error")
+
+    asyncio.run(scenario())
+
+
+def test_the_footer_shows_q_at_80_columns(make_app):
+    app = make_app("shop")
+
+    async def scenario():
+        async with app.run_test(size=(80, 24)) as pilot:
+            footer = app.query_one(Footer)
+            await wait_for(pilot, lambda: footer.query(FooterKey), what="the footer's keys")
+            (quit_key,) = [k for k in footer.query(FooterKey) if k.action == "quit"]
+            await wait_for(pilot, lambda: quit_key.region.width > 0, what="the footer laid out")
+            assert app.screen.region.contains_region(quit_key.region)
+            assert footer.region.contains_region(quit_key.region)
 
     asyncio.run(scenario())

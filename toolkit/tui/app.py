@@ -17,7 +17,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Input
 from textual.worker import get_current_worker
 
 from ..datadog import PushSettings, push
@@ -35,6 +35,7 @@ from .widgets import (
     DetailPanel,
     ErrorsPanel,
     FilterBar,
+    KeyFooter,
     MetricsTable,
     StatusHeader,
     TrendPanel,
@@ -122,7 +123,7 @@ class DashboardApp(App[None]):
                 yield TrendPanel(id="trend")
                 yield DetailPanel(id="detail")
         yield ErrorsPanel(id="errors")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(FilterBar).display = False
@@ -211,7 +212,7 @@ class DashboardApp(App[None]):
         self.refresh_table()
         self.query_one(ErrorsPanel).show(state.name if state else None, state.errors if state else [],
                                             load_failed=bool(state and state.load_error), reload_failed=bool(state and state.reload_error),
-                                            requests=state.last.requests if state and state.last else ())
+                                            requests=state.last.requests if state and state.last else (), reloads=self.reload)
 
     def refresh_table(self) -> None:
         if not self.showing:
