@@ -20,4 +20,4 @@ def test_cut_ends_with_an_ellipsis_and_a_series_keeps_its_tags():
     assert cut("short", 12) == "short"
     assert cut_series("shop.orders.by_region", "region:apac", 30) == "shop.orders.by_r…{region:apac}"
     # tags too long to keep whole: the end of the series, where series of one metric differ
-    assert cut_series("wordy.by_zone", "team:platform,zone:eu-west-1a", 24) == "wordy.by…one:eu-west-1a}"
+    assert cut_series("github.prs.merged_7d", "repo:octocat/hello-world", 29) == "github.prs.merge…{…llo-world}"
