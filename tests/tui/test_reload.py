@@ -198,5 +198,6 @@ def test_a_broken_edit_shows_its_cause_and_fix_on_a_small_terminal(workbench):
             # on screen: inside the panel's visible part, and the whole width of it
             assert panel.scrollable_content_region.contains_region(cause.region)
             assert cause.region.y < panel.query_one(".traceback").region.y
+            assert not len(app._notifications)  # no toast over it: the panel says it all
 
     asyncio.run(scenario())

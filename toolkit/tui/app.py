@@ -386,8 +386,8 @@ class DashboardApp(App[None]):
                 self.rerun_after.add(state.name)
             else:
                 self.start_run(state)
-        else:
-            self.notify(f"{state.name}: the edit does not load; see the errors panel (values shown are stale)", severity="error", timeout=6)
+        elif self.selected is not state:  # the selected one's errors panel shows it open: a toast would cover it
+            self.notify(f"{state.name}: the edit does not load; select it to see why (values shown are stale)", severity="error", timeout=6)
         self.refresh_list()
         if self.selected is state:
             self.refresh_selected()
