@@ -194,7 +194,7 @@ def test_a_broken_edit_shows_its_cause_and_fix_on_a_small_terminal(workbench):
             (cause,) = panel.query(".cause")
             lines = str(cause.render()).splitlines()
             assert lines[0].startswith("SyntaxError: ")
-            assert lines[1].startswith("fix: ") and "metrics.py line 5" in lines[1] and lines[1].endswith("then save: the dashboard reloads it")
+            assert lines[1].startswith("fix: ") and "metrics.py line 5" in lines[1] and lines[1].endswith(", then save (it reloads)")
             # on screen: inside the panel's visible part, and the whole width of it
             assert panel.scrollable_content_region.contains_region(cause.region)
             assert cause.region.y < panel.query_one(".traceback").region.y

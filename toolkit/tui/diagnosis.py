@@ -49,7 +49,7 @@ def cause_and_fix(error: MetricError, *, load_failed: bool = False, reloads: boo
     cause = f"{error.type}: {message.splitlines()[0]}" if message else error.type
     frame = user_frame(redact(error.traceback))
     if load_failed:
-        then = "save: the dashboard reloads it" if reloads else "restart the dashboard"
+        then = "save (it reloads)" if reloads else "restart the dashboard"
         return [cause, f"fix: {frame}, then {then}" if frame else f"fix: the collector's code, then {then}"]
     return [cause, f"at: {frame}"] if frame else [cause]
 
