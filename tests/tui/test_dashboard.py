@@ -389,7 +389,7 @@ def test_secrets_never_reach_the_screen(make_app, monkeypatch):
             for item in panel.query(Collapsible):
                 item.collapsed = False
             await wait_for(pilot, lambda: all(s.size.height for s in panel.query(".traceback")), what="the opened tracebacks laid out")
-            shown = " ".join(panel.titles) + " ".join(str(s.render()) for s in panel.query(".traceback"))
+            shown = " ".join(panel.titles) + " ".join(str(s.render()) for s in panel.query(".cause, .traceback"))
             assert "rejected key *** for this org" in shown and "api_key=***" in shown
             assert key not in shown and "abcdef123456" not in shown
             svg = app.export_screenshot()

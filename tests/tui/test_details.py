@@ -76,10 +76,10 @@ def test_an_error_names_the_request_that_failed(make_app):
             await press_and_run(pilot, "r", runs=["shop"])
             errors = app.query_one(ErrorsPanel)
             await wait_for(pilot, lambda: any("refunds" in t for t in errors.titles), what="the refunds error")
-            bodies = [str(w.render()) for w in errors.query(Static) if w.has_class("traceback")]
+            bodies = [str(w.render()) for w in errors.query(Static) if w.has_class("cause")]  # above the traceback
             (linked,) = [b for b in bodies if "the request that failed:" in b]
-            first = linked.splitlines()[0]
-            assert "GET https://api.shop.example/v1/refunds?token=*** → 503" in first and "3 retries" in first
+            (line,) = [line for line in linked.splitlines() if line.startswith("the request that failed:")]
+            assert "GET https://api.shop.example/v1/refunds?token=*** → 503" in line and "3 retries" in line
             assert "placeholder-token" not in linked
 
     asyncio.run(scenario())

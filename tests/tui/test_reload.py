@@ -175,3 +175,29 @@ def test_no_reload_does_not_watch(workbench):
             assert not [w for w in app.workers if w.group == "watch"]
 
     asyncio.run(scenario())
+
+
+def test_a_broken_edit_shows_its_cause_and_fix_on_a_small_terminal(workbench):
+    """At 80x24 the failed reload's error is open from the start: its cause and the line to fix
+    are on screen, above the traceback (not the stale values alone)."""
+    ref, metrics_py = workbench
+    app = app_for(ref, reload=True)
+
+    async def scenario():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await first_run(pilot)
+            save(metrics_py, BROKEN_EDITS["SyntaxError"])
+            state = app.states["workbench"]
+            await wait_until(pilot, lambda: state.reload_error is not None and errors_in_step(app), "the reload error")
+            panel = app.query_one(ErrorsPanel)
+            await wait_until(pilot, lambda: any(c.region.height for c in panel.query(".cause")), "the cause laid out")
+            (cause,) = panel.query(".cause")
+            lines = str(cause.render()).splitlines()
+            assert lines[0].startswith("SyntaxError: ")
+            assert lines[1].startswith("fix: ") and "metrics.py line 5" in lines[1] and lines[1].endswith(", then save (it reloads)")
+            # on screen: inside the panel's visible part, and the whole width of it
+            assert panel.scrollable_content_region.contains_region(cause.region)
+            assert cause.region.y < panel.query_one(".traceback").region.y
+            assert not len(app._notifications)  # no toast over it: the panel says it all
+
+    asyncio.run(scenario())

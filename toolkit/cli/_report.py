@@ -1,6 +1,10 @@
-"""The human listing of ``dd-toolkit run``: the seed's "Collected N metrics", as a table."""
+"""The human listing of ``dd-toolkit run``: the seed's "Collected N metrics", as a table on a
+terminal, and one ``key=value`` line per value (logfmt) when stdout is a pipe or a file: a
+CronJob's or CI's log, where a table cut to 80 columns would cut the metric names."""
 
 from __future__ import annotations
+
+import json
 
 from rich.markup import escape
 
@@ -13,8 +17,6 @@ def format_value(value: float) -> str:
 
 
 def print_results(results: list[CollectionResult], *, verbose: bool = False, pushing: bool = False) -> None:
-    from rich.table import Table
-
     console = stdout_console()
     for result in results:
         mode = " (offline replay)" if result.offline else ""
@@ -31,36 +33,85 @@ def print_results(results: list[CollectionResult], *, verbose: bool = False, pus
             + ("" if pushing else " (dry run: nothing sent; --push to send)"),
             soft_wrap=True,  # one line per collector, whatever the terminal's width
         )
-        table = Table("metric", "value", "unit", "tags", "time", "custom", box=None, pad_edge=False)
-        for o in result.outcomes:
-            took = f"{o.duration_seconds * 1000:.0f} ms"
-            custom = str(counts[o.name].custom_metrics) if o.name in counts else ""
-            if o.status == ERROR:
-                table.add_row(o.name, "[red]error[/]", o.unit, "", took, custom)
-            elif o.status == NO_DATA:
-                table.add_row(o.name, "[dim]no data[/]", o.unit, "", took, "")
-            elif o.type == "distribution":
-                samples = sum(len(s.values) for s in o.series)
-                table.add_row(o.name, f"{samples} values", o.unit, f"{len(o.series)} tag set(s)", took, custom)
-                if verbose:
-                    for s in o.series:
-                        table.add_row("", f"{len(s.values)} values", "", escape(redact(",".join(s.tags))), "", "")
-            elif o.value is not None:
-                table.add_row(o.name, format_value(o.value), o.unit, "", took, custom)
-            else:
-                total = sum(s.value for s in o.series)
-                table.add_row(o.name, f"{len(o.series)} series", o.unit, f"sum {format_value(total)}", took, custom)
-                if verbose:
-                    for s in o.series:
-                        table.add_row("", format_value(s.value), "", escape(redact(",".join(s.tags))), "", "")
-        for name, value in result.meta_metrics.items():
-            table.add_row(f"[dim]{name}[/]", f"[dim]{format_value(value)}[/]", "", "", "", "[dim]1[/]")
-        console.print(table)
+        # stdout itself, not rich's is_terminal: FORCE_COLOR (set in many CI setups) makes that
+        # true in a log, where a table at COLUMNS (or rich's default 80) cuts the names
+        if console.file.isatty():
+            console.print(_table(result, verbose))
+        else:  # whole names, whatever COLUMNS says: nobody reads a log at a width
+            for line in log_lines(result):
+                console.print(line, markup=False, soft_wrap=True)
         for error, metrics in grouped_errors(result):
             where = ", ".join(metrics) if metrics else result.collector
             console.print(f"  [red]✗ {escape(where)}: {error.type}: {escape(error.message)}[/]", soft_wrap=True)
             if verbose and error.traceback:
                 console.print(error.traceback, markup=False)
+
+
+def _table(result: CollectionResult, verbose: bool):
+    from rich.table import Table
+
+    counts = result.custom_metrics
+    table = Table("metric", "value", "unit", "tags", "time", "custom", box=None, pad_edge=False)
+    for o in result.outcomes:
+        took = f"{o.duration_seconds * 1000:.0f} ms"
+        custom = str(counts[o.name].custom_metrics) if o.name in counts else ""
+        if o.status == ERROR:
+            table.add_row(o.name, "[red]error[/]", o.unit, "", took, custom)
+        elif o.status == NO_DATA:
+            table.add_row(o.name, "[dim]no data[/]", o.unit, "", took, "")
+        elif o.type == "distribution":
+            samples = sum(len(s.values) for s in o.series)
+            table.add_row(o.name, f"{samples} values", o.unit, f"{len(o.series)} tag set(s)", took, custom)
+            if verbose:
+                for s in o.series:
+                    table.add_row("", f"{len(s.values)} values", "", escape(redact(",".join(s.tags))), "", "")
+        elif o.value is not None:
+            table.add_row(o.name, format_value(o.value), o.unit, "", took, custom)
+        else:
+            total = sum(s.value for s in o.series)
+            table.add_row(o.name, f"{len(o.series)} series", o.unit, f"sum {format_value(total)}", took, custom)
+            if verbose:
+                for s in o.series:
+                    table.add_row("", format_value(s.value), "", escape(redact(",".join(s.tags))), "", "")
+    for name, value in result.meta_metrics.items():
+        table.add_row(f"[dim]{name}[/]", f"[dim]{format_value(value)}[/]", "", "", "", "[dim]1[/]")
+    return table
+
+
+def log_lines(result: CollectionResult) -> list[str]:
+    """One logfmt line per value: each series of a metric (a distribution's as its count of
+    values), a failed or empty metric as its status, then the meta-metrics. Whole names, tags
+    and plain numbers, so a log search for ``metric=github.prs.open`` finds every run's value."""
+    lines = []
+    for o in result.outcomes:
+        took = f"{o.duration_seconds * 1000:.0f}ms"
+        if o.status in (ERROR, NO_DATA):
+            lines.append(_logfmt(collector=result.collector, metric=o.name, status=o.status.replace(" ", "_"), unit=o.unit, took=took))
+        for s in o.series:
+            number = {"values": len(s.values)} if o.type == "distribution" else {"value": _plain(s.value)}
+            lines.append(_logfmt(collector=result.collector, metric=s.metric, **number, unit=o.unit,
+                                 tags=redact(",".join(s.tags)), took=took))
+    for name, value in result.meta_metrics.items():
+        lines.append(_logfmt(collector=result.collector, metric=name, value=_plain(value)))
+    return lines
+
+
+def _plain(value: float) -> str:
+    """A number as a log search compares it: no thousands separators, no rounding."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _logfmt(**fields: object) -> str:
+    """``key=value`` pairs; empty values left out, values with spaces, quotes or ``=`` quoted."""
+    parts = []
+    for key, value in fields.items():
+        text = str(value)
+        if text == "":
+            continue
+        if any(c in text for c in ' "=\\') or not text.isprintable():
+            text = json.dumps(text, ensure_ascii=False)  # logfmt quotes as JSON does: escaped quotes, backslashes and controls
+        parts.append(f"{key}={text}")
+    return " ".join(parts)
 
 
 def grouped_errors(result: CollectionResult) -> list[tuple]:

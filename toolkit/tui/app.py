@@ -17,7 +17,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Input
 from textual.worker import get_current_worker
 
 from ..datadog import PushSettings, push
@@ -35,6 +35,7 @@ from .widgets import (
     DetailPanel,
     ErrorsPanel,
     FilterBar,
+    KeyFooter,
     MetricsTable,
     StatusHeader,
     TrendPanel,
@@ -122,7 +123,7 @@ class DashboardApp(App[None]):
                 yield TrendPanel(id="trend")
                 yield DetailPanel(id="detail")
         yield ErrorsPanel(id="errors")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(FilterBar).display = False
@@ -146,7 +147,8 @@ class DashboardApp(App[None]):
             self.watcher.stop()
 
     def on_resize(self, event: events.Resize) -> None:
-        """Small terminals: shorter errors and trend, and the metrics' lesser columns give way.
+        """Small terminals: shorter errors and trend, and the collector list's lesser columns give
+        way (the metrics table fits its own columns to its width when it is resized).
 
         The event's size, not ``self.size``: this handler can run before the app has taken the
         new size, and the layout would follow the terminal one resize late."""
@@ -155,8 +157,6 @@ class DashboardApp(App[None]):
         width, height = event.size
         self.screen.set_class(height < 32, "-short")
         self.screen.set_class(width < 110, "-narrow")
-        if self.query_one(MetricsTable).set_narrow(width < 110):
-            self.refresh_table()
         if self.query_one(CollectorList).set_narrow(width < 110):
             self.query_one(CollectorList).show(list(self.states.values()), self.clock(), self._frame)
 
@@ -212,7 +212,7 @@ class DashboardApp(App[None]):
         self.refresh_table()
         self.query_one(ErrorsPanel).show(state.name if state else None, state.errors if state else [],
                                             load_failed=bool(state and state.load_error), reload_failed=bool(state and state.reload_error),
-                                            requests=state.last.requests if state and state.last else ())
+                                            requests=state.last.requests if state and state.last else (), reloads=self.reload)
 
     def refresh_table(self) -> None:
         if not self.showing:
@@ -386,8 +386,8 @@ class DashboardApp(App[None]):
                 self.rerun_after.add(state.name)
             else:
                 self.start_run(state)
-        else:
-            self.notify(f"{state.name}: the edit does not load; see the errors panel (values shown are stale)", severity="error", timeout=6)
+        elif self.selected is not state:  # the selected one's errors panel shows it open: a toast would cover it
+            self.notify(f"{state.name}: the edit does not load; select it to see why (values shown are stale)", severity="error", timeout=6)
         self.refresh_list()
         if self.selected is state:
             self.refresh_selected()

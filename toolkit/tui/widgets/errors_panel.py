@@ -1,6 +1,7 @@
-"""Bottom: the selected collector's errors (type, message; traceback expandable), or its load
-error. Messages and tracebacks arrive redacted from the engine; they are redacted again here
-because the registered secrets may have grown since (a push registers DD_API_KEY)."""
+"""Bottom: the selected collector's errors (type, message; expandable to their cause, where to fix
+it and the traceback), or its load error, open from the start. Messages and tracebacks arrive
+redacted from the engine; they are redacted again here because the registered secrets may have
+grown since (a push registers DD_API_KEY)."""
 
 from __future__ import annotations
 
@@ -8,33 +9,39 @@ from collections.abc import Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Collapsible, Static
 
 from ...model import HttpExchange, MetricError, redact
 from ..details import exchange_line
+from ..diagnosis import cause_and_fix
 
 
 class ErrorsPanel(VerticalScroll):
+    BINDINGS = [Binding("enter", "open_first", "Open the first error", show=False)]
     shown: tuple | None = None  # what is on screen: the same errors again are not rebuilt
 
     def compose(self) -> ComposeResult:
         yield Static(Text("no errors", style="dim"), classes="empty")
 
     def show(self, collector: str | None, errors: list[MetricError], *, load_failed: bool = False, reload_failed: bool = False,
-             requests: Sequence[HttpExchange] = ()) -> None:
+             requests: Sequence[HttpExchange] = (), reloads: bool = True) -> None:
+        """``reloads``: a saved edit is reloaded (the fix of a load failure says so)."""
         texts = []
         for error in errors:
             if reload_failed:
-                where = "edit failed to load (values shown are stale)"
+                where = "edit failed to load"  # the values shown are stale: the metrics table says so
             else:
                 where = "failed to load" if load_failed else error.where or "collector"
             first_line = redact(error.message).splitlines()[0] if error.message else ""
+            # the cause and where to fix it first: a traceback's last line is off a small screen
+            lines = cause_and_fix(error, load_failed=load_failed or reload_failed, reloads=reloads)
             failed = failed_request(error, requests)
-            body = redact(error.traceback or error.message)
             if failed is not None:  # the request behind the error (`h` on the metric shows them all)
-                body = f"the request that failed: {exchange_line(failed)}\n\n{body}"
+                lines.append(f"the request that failed: {exchange_line(failed)}")
+            body = "\n".join(lines) + (f"\n\n{redact(error.traceback)}" if error.traceback else "")
             texts.append((f"{where} · {error.type}: {first_line}", body))
         # a rerun that fails the same way: nothing to redraw (mounting widgets is the costly part)
         if self.shown == (collector, tuple(texts)):
@@ -46,14 +53,28 @@ class ErrorsPanel(VerticalScroll):
         self.remove_children()
         # no errors: one line, so a small terminal keeps its rows for the metrics
         self.set_class(not errors, "-empty")
+        # a collector that does not load: its one error open, with room for its cause and fix
+        self.set_class(bool(errors) and (load_failed or reload_failed), "-failed")
         if not errors:
             self.mount(Static(Text("no errors", style="dim"), classes="empty"))
             return
         items = []
         for title, body in texts:
-            items.append(Collapsible(Static(Text(body), classes="traceback"), title=Content(title),
-                                     collapsed=title not in expanded, classes="error"))
+            cause, _, trace = body.partition("\n\n")
+            # a collector that does not load has this one error: open, its cause and fix on screen
+            opened = title in expanded or load_failed or reload_failed
+            items.append(Collapsible(Static(Text(cause), classes="cause"), Static(Text(trace), classes="traceback"),
+                                     title=Content(title), collapsed=not opened, classes="error"))
         self.mount_all(items)
+
+    def action_open_first(self) -> None:
+        """Enter on the panel (reached with `4` or Tab): open the first error and move onto its
+        title, where Enter closes it again and Tab goes on to the next error."""
+        first = next(iter(self.query(Collapsible)), None)
+        if first is None:
+            return
+        first.collapsed = False
+        first.query_one("CollapsibleTitle").focus()
 
     @property
     def titles(self) -> list[str]:

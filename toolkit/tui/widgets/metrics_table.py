@@ -4,47 +4,60 @@ previous run."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.widgets import DataTable
 
 from ...model import ERROR, NO_DATA
+from ..fit import Step, cut, cut_series, fit
 from ..model import META, MetricRow
 
 COLUMNS = (("metric", "name"), ("value", "value"), ("unit", "unit"), ("type", "type"), ("tags", "tags"), ("took", "duration"), ("change", "change"))
 VALUE_STYLES = {ERROR: "bold red", NO_DATA: "dim", META: "dim"}
+STALE = " stale"
 
-
-# Which columns give way first when the table is narrow: name, value and unit always stay.
-GIVE_WAY = ("tags", "type", "duration", "change")
+# Which columns stay when the table is narrow, most important first: the value always, a name
+# cut to 20 characters, the unit, then the whole name; then change, took and type; the tags last
+# (first cut, then gone). A column that does not fit gives way and comes back when there is room.
+PRIORITY = (
+    Step("value", required=True),
+    Step("name", 20, required=True),
+    Step("unit"),
+    Step("name"),
+    Step("change"),
+    Step("duration"),
+    Step("type"),
+    Step("tags", 12),
+    Step("tags"),
+)
 
 
 class MetricsTable(DataTable):
-    narrow = False
     shown: list[MetricRow] | None = None  # the rows on screen, to redraw only what changed
+    wanted: list[MetricRow] | None = None  # the rows last asked for, fitted again on a resize
+    widths: dict[str, int] | None = None  # the columns on screen and their widths
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
-        self._add_columns()
 
-    def _add_columns(self) -> None:
-        for label, key in COLUMNS:
-            if not (self.narrow and key in GIVE_WAY):
-                self.add_column(label, key=key)
-
-    def set_narrow(self, narrow: bool) -> bool:
-        """Drop (or bring back) the columns that give way; True when that changed anything."""
-        if narrow == self.narrow:
-            return False
-        self.narrow = narrow
-        self.clear(columns=True)
-        self.shown = None
-        self._add_columns()
-        return True
+    def on_resize(self, event: events.Resize) -> None:
+        if self.wanted is not None:
+            self.show(self.wanted)
 
     def show(self, rows: list[MetricRow]) -> None:
         """Replace the rows, keeping the highlighted series highlighted when it is still there.
 
         The same rows again (a rerun that changed nothing) cost nothing; the same series with new
-        values update their changed cells; only another set of series rebuilds the table."""
+        values update their changed cells; only another set of series, or other columns (the
+        width or the widest cell changed), rebuilds the table."""
+        self.wanted = list(rows)
+        widths = self._fit(rows)
+        if widths != self.widths:
+            self.widths = widths
+            self.shown = None
+            self.clear(columns=True)
+            for label, key in COLUMNS:
+                if key in widths:
+                    self.add_column(label, key=key, width=widths[key])
         if rows == self.shown:
             return
         previous, self.shown = self.shown, list(rows)
@@ -53,7 +66,7 @@ class MetricsTable(DataTable):
                 if old != row:
                     for key, cell in self._cells(row).items():
                         if key in self.columns:
-                            self.update_cell(row.key, key, cell, update_width=True)
+                            self.update_cell(row.key, key, cell)
             return
         keep = self.highlighted_key
         self.clear()
@@ -63,22 +76,33 @@ class MetricsTable(DataTable):
         if keep is not None and keep in self.rows:
             self.move_cursor(row=self.get_row_index(keep), animate=False)
 
+    def _fit(self, rows: list[MetricRow]) -> dict[str, int]:
+        """The columns that fit the table's width now, and their widths."""
+        available = self.content_region.width
+        if len(rows) + 1 > self.content_region.height:  # the header and the rows: a scrollbar takes its columns
+            available -= self.styles.scrollbar_size_vertical
+        natural = {key: max([len(label), *(len(t) for t in (_plain(r, key) for r in rows))]) for label, key in COLUMNS}
+        widths = fit(natural, PRIORITY, available, 2 * self.cell_padding)
+        if "tags" not in widths and any(r.tags for r in rows):  # the name carries the tags: it takes what is left
+            left = available - sum(w + 2 * self.cell_padding for w in widths.values())
+            widths["name"] += max(0, min(left, max(len(r.key) for r in rows) - widths["name"]))
+        return widths
+
     def _cells(self, row: MetricRow) -> dict[str, Text]:
+        widths = self.widths or {}
         dim = "dim" if row.status == META else ""
         change_style = "green" if row.change.startswith("+") else "red" if row.change.startswith("-") else "dim"
-        cells = {
-            "name": Text(row.name, style=dim),
+        name = row.name if "tags" in widths or not row.tags else None  # without the tags column, tags go in the name
+        width = widths.get("name", 0)
+        return {
+            "name": Text(cut(name, width) if name is not None else cut_series(row.name, row.tags, width), style=dim),
             "value": _value(row),
-            "unit": Text(row.unit, style="dim"),
+            "unit": Text(cut(row.unit, widths.get("unit", 0)), style="dim"),
             "type": Text(row.type, style="dim"),
-            "tags": Text(row.tags),
+            "tags": Text(cut(row.tags, widths.get("tags", 0))),
             "duration": Text(row.duration, justify="right"),
             "change": Text(row.change, style=change_style, justify="right"),
         }
-        # narrow: a tagged series keeps its tags in the name, so its rows stay distinct
-        if self.narrow and row.tags:
-            cells["name"] = Text(row.key, style=dim)
-        return cells
 
     @property
     def highlighted_key(self) -> str | None:
@@ -87,9 +111,16 @@ class MetricsTable(DataTable):
         return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
 
 
+def _plain(row: MetricRow, key: str) -> str:
+    """A cell's text, for its width."""
+    if key == "value":
+        return row.value + (STALE if row.stale else "")
+    return getattr(row, key)
+
+
 def _value(row: MetricRow) -> Text:
     text = Text(row.value, style=VALUE_STYLES.get(row.status, ""), justify="right")
     if row.stale:  # said in words, not only by a colour: the code behind it no longer loads
         text.stylize("dim")
-        text.append(" stale", style="italic magenta")
+        text.append(STALE, style="italic magenta")
     return text
