@@ -46,7 +46,8 @@ def test_doctor_reports_missing_pieces(tmp_path):
     for path in sorted((root / "tests" / "cassettes" / "pagerduty").glob("*.yaml")):
         path.unlink()
     values = root / VALUES_RELPATH
-    values.write_text(values.read_text().replace('"*/15 * * * *"', '"every quarter hour"'))
+    values.write_text(values.read_text().replace('"*/15 * * * *"', '"0 0 * * *"'))
+    values.write_text(values.read_text() + "  other:\n    enabled: true\n    pushTimeout: 100\n    activeDeadlineSeconds: 200\n")
     readme = root / "collectors" / "pagerduty" / "README.md"
     readme.write_text(readme.read_text().replace("| count | GAUGE |", "| count | RATE |", 1))
 
@@ -57,8 +58,15 @@ def test_doctor_reports_missing_pieces(tmp_path):
     for label in ("README", "tests", "cassettes", "Helm"):
         assert lines[label].split()[0] == "missing", done.stdout
     assert "dd-toolkit docs pagerduty" in lines["README"]
-    assert "not a five-field cron expression" in lines["Helm"]
-    assert done.stdout.rstrip().endswith("4 missing")
+    # the deadline arithmetic (beyond any schema), and an entry without a package
+    assert "collectors.other: activeDeadlineSeconds (200) must be at least" in done.stdout
+    assert done.stdout.rstrip().endswith("5 missing")
+
+    # a schedule the chart's schema refuses stops doctor as it stops every command: one line, exit 2
+    values.write_text(values.read_text().replace('"0 0 * * *"', '"every quarter hour"'))
+    done = cli(root, "doctor", "pagerduty")
+    assert done.returncode == 2 and "collectors.pagerduty.schedule: expected a five-field cron schedule" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
     values.unlink()
     done = cli(root, "doctor", "pagerduty")

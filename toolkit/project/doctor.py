@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine import CollectorRef, describe, discover
-from ..errors import DocsError, ProjectError, ReplayError, ValuesError
+from ..errors import DocsError, ProjectError, ReplayError
 from ..model import (
     INTERVAL_TYPES,
     MetricSpec,
-    is_valid_cron,
     redact,
     schedule_period,
     unit_problem,
@@ -59,19 +58,22 @@ def diagnose(ref: CollectorRef, project: Project, *, secrets: bool = False) -> t
     values = _load_values(project, checks)
     if values is not None:
         _check_helm(project, values, name, checks)
-        _check_schema(project, values, checks)
+        _check_schema(project, checks)
         _check_intervals(values, name, specs, checks)
     _check_secrets(collector, name, secrets, checks)
     return project.root, checks
 
 
 def _load_values(project: Project, checks: list[Check]) -> Values | None:
-    """The values file, read once for every check that needs it."""
-    try:
-        return project.values()
-    except ValuesError as exc:
-        checks.append(Check("Helm values entry", MISSING, str(exc)))
+    """The values file, read once for every check that needs it.
+
+    A missing file is a check that fails; a file that is there but not what the chart's schema
+    allows stops doctor as it stops every command (one line, exit 2): it breaks every deploy.
+    """
+    if not project.values_path.is_file():
+        checks.append(Check("Helm values entry", MISSING, f"no Helm values file at {project.values_path}; restore {VALUES_PATH}"))
         return None
+    return project.values()
 
 
 def _check_metrics(described, checks: list[Check]) -> list[MetricSpec] | None:
@@ -158,10 +160,6 @@ def _check_helm(project: Project, values: Values, name: str, checks: list[Check]
     if entry is None:
         checks.append(Check("Helm values entry", MISSING, f"{VALUES_PATH} has no collectors.{name}; add one (see docs/new-collector.md)"))
         return
-    schedule = str(entry.get("schedule", ""))
-    if not is_valid_cron(schedule):
-        checks.append(Check("Helm values entry", MISSING, f"collectors.{name}.schedule {schedule!r} is not a five-field cron expression"))
-        return
     problems = values.problems(only=name)
     if problems:
         checks.append(Check("Helm values entry", MISSING, "; ".join(problems)))
@@ -169,7 +167,7 @@ def _check_helm(project: Project, values: Values, name: str, checks: list[Check]
     c = values.collectors[name]
     checks.append(Check(
         "Helm values entry", OK,
-        f"collectors.{name}, schedule {schedule!r}; activeDeadlineSeconds {c.active_deadline_seconds} >= "
+        f"collectors.{name}, schedule {c.schedule!r}; activeDeadlineSeconds {c.active_deadline_seconds} >= "
         f"timeout {c.timeout} + pushTimeout {c.push_timeout} + 10, terminationGracePeriodSeconds {c.termination_grace_seconds}",
     ))
     sync = values.sync(project.collector_packages(), available=discover(project.root))
@@ -188,50 +186,12 @@ def _check_helm(project: Project, values: Values, name: str, checks: list[Check]
         ))
 
 
-def _check_schema(project: Project, values: Values, checks: list[Check], *, shown: int = 3) -> None:
-    """The whole values file against the chart's values.schema.json, as `helm template` checks it:
-    one bad key there (any collector's) fails every collector's deploy."""
-    import importlib.util
-    import json
-
-    label = "values.schema.json"
-    schema_path, root = project.schema_path, project.root
-    if not schema_path.is_file():
-        checks.append(Check(label, SKIPPED, f"no {schema_path.relative_to(root)} to check {VALUES_PATH} against"))
-        return
-    if importlib.util.find_spec("jsonschema") is None:
-        checks.append(Check(label, SKIPPED, "needs jsonschema: pip install 'dd-toolkit[scaffold]'"))
-        return
-    import jsonschema
-
-    try:
-        schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        checks.append(Check(label, MISSING, f"{schema_path}: {exc}"))
-        return
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(values.data), key=lambda e: list(map(str, e.absolute_path)))
-    if not errors:
-        checks.append(Check(label, OK, f"{VALUES_PATH} matches {schema_path.relative_to(root)}"))
-        return
-    problems = [_schema_problem(values.data, e) for e in errors[:shown]]
-    more = f" (and {len(errors) - shown} more)" if len(errors) > shown else ""
-    checks.append(Check(label, MISSING, "; ".join(problems) + more + f"; `helm template` would refuse {VALUES_PATH}"))
-
-
-def _schema_problem(values, error) -> str:
-    """One schema error as a line that never shows a value (it may be a key put in the wrong place)."""
-    path = list(error.absolute_path)
-    where = "/" + "/".join(map(str, path))
-    if error.validator is None:  # a `false` schema: a key that may not be set (jsonschema reports its parent)
-        node = values
-        for part in path:
-            node = node[part]
-        keys = [str(k) for k, v in node.items() if v is error.instance] if isinstance(node, dict) else []
-        return f"{where.rstrip('/')}/{keys[0] if keys else '?'} may not be set in values (see the schema's description)"
-    message = error.message
-    if isinstance(error.instance, str):
-        message = message.replace(repr(error.instance), "the value")
-    return f"{where}: {message}"
+def _check_schema(project: Project, checks: list[Check]) -> None:
+    """The values were checked whole against the chart's values.schema.json when they were read
+    (``Values.load``, as `helm template` checks them); here doctor says against which."""
+    schema = project.schema_path
+    against = schema.relative_to(project.root) if schema.is_file() else "the values.schema.json of the chart dd-toolkit ships"
+    checks.append(Check("values.schema.json", OK, f"{VALUES_PATH} matches {against}"))
 
 
 def _check_secrets(collector, name: str, resolve: bool, checks: list[Check]) -> None:
