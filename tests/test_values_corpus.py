@@ -179,3 +179,22 @@ def test_a_hostile_file_is_one_line_from_every_command(command, kind, tmp_path, 
     says = hostile(kind, values)
     code, line = one_line(COMMANDS[command], values, monkeypatch, capsys)
     assert code == 2 and line.startswith(f"dd-toolkit: error: {values}") and says in line, line
+
+
+@pytest.mark.parametrize("case", ["timeout: 90s", "not YAML"])
+def test_new_says_what_every_command_says_before_generating_anything(case, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    root = tmp_path / "project"
+    (root / "collectors").mkdir(parents=True)
+    (root / "collectors" / "__init__.py").write_text("")
+    shutil.copytree(CHART, root / "charts" / "datadog-collectors")
+    values = root / "charts" / "datadog-collectors" / "values.yaml"
+    values.write_text(values.read_text() + {"timeout: 90s": "  foo:\n    enabled: false\n    timeout: 90s\n",
+                                            "not YAML": "  foo:\n    enabled: false\n   timeout: 5\n"}[case])
+    before = values.read_text()
+    code, line = one_line(["--project", str(root), "run", "github", "--offline"], values, monkeypatch, capsys)
+    assert code == 2
+    code, new_line = one_line(["new", "pagerduty", "--root", str(root), "--defaults"], values, monkeypatch, capsys)
+    assert (code, new_line) == (2, line)
+    assert values.read_text() == before and not (root / "collectors" / "pagerduty").exists()

@@ -40,8 +40,9 @@ def load(text: str, *, where: str, error: type[Exception], fix: str, fast: bool 
     import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if fast else yaml.SafeLoader
-    loader = base(text)
+    loader = None
     try:
+        loader = base(text)  # the reader already refuses control characters here
         node = loader.get_single_node()
         if node is None:
             return None
@@ -63,7 +64,8 @@ def load(text: str, *, where: str, error: type[Exception], fix: str, fast: bool 
     except (ValueError, TypeError, OverflowError) as exc:  # a scalar its tag cannot hold (a 13th month)
         raise error(f"{where} is not valid YAML: {exc}; {fix}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _measure(root: Any) -> str | None:

@@ -84,12 +84,25 @@ def load_replay(directory: Path, collector: str = "") -> Replay:
     return Replay(
         directory=directory,
         interactions=interactions,
-        match_on=tuple(meta.get("match_on", DEFAULT_MATCH_ON)),
-        config={k: str(v) for k, v in meta.get("config", {}).items()},
-        secrets={k: str(v) for k, v in meta.get("secrets", {}).items()},
+        match_on=tuple(_strings(meta.get("match_on", list(DEFAULT_MATCH_ON)), "match_on", directory / REPLAY_FILE)),
+        config=_mapping(meta.get("config", {}), "config", directory / REPLAY_FILE),
+        secrets=_mapping(meta.get("secrets", {}), "secrets", directory / REPLAY_FILE),
         recorded_at=recorded,
         optional=_optional(meta.get("optional", []), directory / REPLAY_FILE),
     )
+
+
+def _strings(value: Any, key: str, path: Path) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ReplayError(f'{path}: "{key}" must be a list of strings; fix or delete it')
+    return value
+
+
+def _mapping(value: Any, key: str, path: Path) -> dict[str, str]:
+    """``config`` or ``secrets``: names to values, as strings."""
+    if not isinstance(value, dict) or not all(isinstance(v, str | int | float | bool) for v in value.values()):
+        raise ReplayError(f'{path}: "{key}" must map names to values, e.g. {{"GITHUB_REPOSITORIES": "org/repo"}}; fix or delete it')
+    return {k: str(v) for k, v in value.items()}
 
 
 def _optional(entries: Any, path: Path) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,12 @@ def load_values(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValuesError(f"{path} does not hold a mapping of values; {_FIX}")
     return data
+
+
+@lru_cache(maxsize=4)
+def _chart_values(path: Path, mtime_ns: int) -> dict[str, Any]:
+    """The chart's own values (what another values file is merged over), read once per change."""
+    return load_values(path)
 
 
 def collector_values(values: Mapping[str, Any]) -> dict[str, CollectorValues]:
@@ -231,7 +237,7 @@ class Values:
         if chart is not None:
             own = chart / "values.yaml"
             is_own = own.is_file() and own.resolve() == path.resolve()
-            check(data, path, chart, None if is_own or not own.is_file() else load_values(own))
+            check(data, path, chart, None if is_own or not own.is_file() else _chart_values(own, own.stat().st_mtime_ns))
         return cls(data, path)
 
     @cached_property
