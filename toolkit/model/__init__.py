@@ -22,6 +22,7 @@ from .redact import (
     CREDENTIAL_SHAPES,
     REDACTED,
     known_secrets,
+    printable,
     redact,
     register_secret,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "normalize_tag",
     "positive_int",
     "positive_seconds",
+    "printable",
     "redact",
     "register_secret",
     "resource",
