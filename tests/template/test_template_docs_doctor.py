@@ -233,3 +233,28 @@ def test_two_new_at_once_both_keep_their_values_entry(tmp_path):
     assert codes[0] == 0 and codes[1] != 0, (codes, errors)
     assert any("collector 'twin' already exists" in e for e in errors), errors
     assert values.read_text().count("\n  twin:\n") == 1
+
+
+def test_a_scaffold_is_disabled_until_its_metrics_are_no_longer_the_examples(tmp_path):
+    root = make_project(tmp_path / "project", with_git=False)
+    assert main(["new", "pagerduty", "--root", str(root), "--defaults", "--base-url", "https://api.pagerduty.com"]) == 0
+    values = root / VALUES_RELPATH
+    assert "enabled: false" in values.read_text().split("  pagerduty:")[1].split("schedule")[0]
+    examples = "pagerduty.items.avg_duration_seconds, pagerduty.items.created_7d, pagerduty.items.total"
+
+    def line():
+        done = cli(root, "doctor", "pagerduty")
+        (found,) = [x for x in done.stdout.splitlines() if "template examples" in x]
+        return done.returncode, found
+
+    code, found = line()
+    assert found.split()[0] == "skipped" and examples in found, found
+
+    values.write_text(values.read_text().replace("    enabled: false", "    enabled: true", 1))
+    code, found = line()
+    assert code == 1 and found.split()[0] == "missing" and "is enabled but" in found and examples in found, found
+
+    metrics = root / "collectors" / "pagerduty" / "metrics.py"
+    metrics.write_text(metrics.read_text().replace("pagerduty.items.", "pagerduty.real."))
+    code, found = line()
+    assert found.split()[0] == "ok", found
