@@ -32,6 +32,21 @@ def test_units_from_the_seed(unit):
     metric("svc.cat.x", unit=unit)(lambda: 1)
 
 
+def test_a_name_over_datadogs_200_characters_is_refused_at_import():
+    # the intake refuses a whole request holding a longer name, losing the other series in it
+    longest = "svc.cat." + "x" * (200 - len("svc.cat."))
+
+    @metric(longest)
+    def fits():
+        return 1
+
+    with pytest.raises(MetricDefinitionError, match="201 characters; Datadog's limit is 200"):
+
+        @metric(longest + "x")
+        def too_long():
+            return 1
+
+
 def test_bad_unit_lists_the_allowed_ones():
     with pytest.raises(MetricDefinitionError, match="unit 'secs' is not in Datadog's unit catalogue.*did you mean 'seconds'"):
         metric("svc.cat.x", unit="secs")(lambda: 1)

@@ -144,16 +144,17 @@ def test_cli_overrides(capsys):
 def test_cli_schedule_without_values_file(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DD_TOOLKIT_VALUES", str(tmp_path / "no-values.yaml"))  # the project has no values file
-    code, out, _ = run_cli(capsys, "newone", "--schedule", "*/10 * * * *")
+    code, out, _ = run_cli(capsys, "github", "--schedule", "*/10 * * * *")
     assert code == 0 and len(json.loads(out)) == 3
-    code, _, err = run_cli(capsys, "newone")
+    code, _, err = run_cli(capsys, "github")
     assert code == 2 and "no Helm values file found" in err
 
 
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["nope"], "collector 'nope' has no entry in the Helm values (entries: github, wandb, skypilot); add one or pass --schedule"),
+        (["nope"], "unknown collector 'nope'; known collectors: "),  # what every command says, before the values
+        (["asana"], "collector 'asana' has no entry in the Helm values (entries: github, wandb, skypilot); add one or pass --schedule"),
         (["github", "--all"], "give collector names or --all, not both"),
         ([], "name a collector, or --all"),
         (["github", "--schedule", "every hour"], "github: 'every hour' is not a valid cron schedule"),

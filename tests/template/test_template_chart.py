@@ -116,17 +116,18 @@ def test_doctor_checks_the_values_against_the_schema(charted):
         '    env:\n      PAGERDUTY_BASE_URL:', '    env:\n      DD_API_KEY: "0123456789abcdef"\n      PAGERDUTY_BASE_URL:'))
     assert helm_template(charted).returncode != 0  # what doctor warns about
     done = cli(charted, "doctor", "pagerduty")
-    assert done.returncode == 1
-    (line,) = [line for line in done.stdout.splitlines() if "values.schema.json" in line]
-    assert line.split()[0] == "missing" and "/collectors/pagerduty/env/DD_API_KEY" in line, done.stdout
-    assert "0123456789abcdef" not in done.stdout
+    # as every command that reads the values: one line naming the file and the key, exit 2
+    assert done.returncode == 2, done.stdout + done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert str(values) in line and "collectors.pagerduty.env.DD_API_KEY may not be set" in line, line
+    assert "0123456789abcdef" not in done.stdout + done.stderr
 
 
-def test_doctor_skips_the_schema_without_a_chart(tmp_path):
+def test_without_a_chart_doctor_checks_against_the_chart_dd_toolkit_ships(tmp_path):
     root = make_project(tmp_path / "project", with_git=False)
     assert new(root, "pagerduty") == 0
     done = cli(root, "doctor", "pagerduty")
-    assert re.search(r"skipped\s+values\.schema\.json\s+no charts/datadog-collectors/values\.schema\.json", done.stdout), done.stdout
+    assert re.search(r"ok\s+values\.schema\.json\s+.* matches the values\.schema\.json of the chart dd-toolkit ships", done.stdout), done.stdout
 
 
 def test_a_chart_without_its_values_file_is_refused(charted, capsys):

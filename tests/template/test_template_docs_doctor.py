@@ -46,7 +46,8 @@ def test_doctor_reports_missing_pieces(tmp_path):
     for path in sorted((root / "tests" / "cassettes" / "pagerduty").glob("*.yaml")):
         path.unlink()
     values = root / VALUES_RELPATH
-    values.write_text(values.read_text().replace('"*/15 * * * *"', '"every quarter hour"'))
+    values.write_text(values.read_text().replace('"*/15 * * * *"', '"0 0 * * *"'))
+    values.write_text(values.read_text() + "  other:\n    enabled: true\n    pushTimeout: 100\n    activeDeadlineSeconds: 200\n")
     readme = root / "collectors" / "pagerduty" / "README.md"
     readme.write_text(readme.read_text().replace("| count | GAUGE |", "| count | RATE |", 1))
 
@@ -57,8 +58,15 @@ def test_doctor_reports_missing_pieces(tmp_path):
     for label in ("README", "tests", "cassettes", "Helm"):
         assert lines[label].split()[0] == "missing", done.stdout
     assert "dd-toolkit docs pagerduty" in lines["README"]
-    assert "not a five-field cron expression" in lines["Helm"]
-    assert done.stdout.rstrip().endswith("4 missing")
+    # the deadline arithmetic (beyond any schema), and an entry without a package
+    assert "collectors.other: activeDeadlineSeconds (200) must be at least" in done.stdout
+    assert done.stdout.rstrip().endswith("5 missing")
+
+    # a schedule the chart's schema refuses stops doctor as it stops every command: one line, exit 2
+    values.write_text(values.read_text().replace('"0 0 * * *"', '"every quarter hour"'))
+    done = cli(root, "doctor", "pagerduty")
+    assert done.returncode == 2 and "collectors.pagerduty.schedule: expected a five-field cron schedule" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
     values.unlink()
     done = cli(root, "doctor", "pagerduty")
@@ -242,3 +250,28 @@ def test_doctor_refuses_a_monitor_that_cannot_work(tmp_path):
     assert done.returncode == 1
     (line,) = [line for line in done.stdout.splitlines() if " monitors " in line]
     assert line.split()[0] == "missing" and "not-reporting: schedule '0 9 * * 1' leaves 7d between runs" in line, done.stdout
+
+
+def test_a_scaffold_is_disabled_until_its_metrics_are_no_longer_the_examples(tmp_path):
+    root = make_project(tmp_path / "project", with_git=False)
+    assert main(["new", "pagerduty", "--root", str(root), "--defaults", "--base-url", "https://api.pagerduty.com"]) == 0
+    values = root / VALUES_RELPATH
+    assert "enabled: false" in values.read_text().split("  pagerduty:")[1].split("schedule")[0]
+    examples = "pagerduty.items.avg_duration_seconds, pagerduty.items.created_7d, pagerduty.items.total"
+
+    def line():
+        done = cli(root, "doctor", "pagerduty")
+        (found,) = [x for x in done.stdout.splitlines() if "template examples" in x]
+        return done.returncode, found
+
+    code, found = line()
+    assert found.split()[0] == "skipped" and examples in found, found
+
+    values.write_text(values.read_text().replace("    enabled: false", "    enabled: true", 1))
+    code, found = line()
+    assert code == 1 and found.split()[0] == "missing" and "is enabled but" in found and examples in found, found
+
+    metrics = root / "collectors" / "pagerduty" / "metrics.py"
+    metrics.write_text(metrics.read_text().replace("pagerduty.items.", "pagerduty.real."))
+    code, found = line()
+    assert found.split()[0] == "ok", found

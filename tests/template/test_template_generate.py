@@ -117,8 +117,9 @@ def test_helm_values_has_every_entry(generated):
     assert text.startswith("# Values of the datadog-collectors chart")
     for name in KINDS:
         entry = read_entry(root / VALUES_RELPATH, name)
-        # a scaffold still pointing at the template's example URL cannot be deployed by accident
-        assert entry["enabled"] is (name == "acme_oauth") and entry["schedule"] == "*/15 * * * *"
+        # a scaffold's metrics are the template's examples, whatever its base URL (acme_oauth has a
+        # real one): enabled, its CronJob would fail every run, so none is deployed by accident
+        assert entry["enabled"] is False and entry["schedule"] == "*/15 * * * *"
         assert entry["resources"]["requests"] == {"cpu": "100m", "memory": "128Mi"}
     assert read_entry(root / VALUES_RELPATH, "acme_aws")["env"]["ACME_AWS_USE_IAM_ROLE"] == "false"
     assert read_entry(root / VALUES_RELPATH, "acme_api")["env"] == {}

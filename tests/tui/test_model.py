@@ -17,8 +17,8 @@ NOW = datetime(2026, 1, 15, 9, 31, 20, tzinfo=UTC)
 
 
 def test_schedules_from_helm_values(tmp_path):
-    """The dashboard schedules what the chart deploys: enabled entries (a missing `enabled` is
-    off, as in the chart), with `defaults.schedule` for an entry without its own."""
+    """The dashboard schedules what the chart deploys: enabled entries (the chart's schema requires
+    `enabled`), with `defaults.schedule` for an entry without its own."""
     values = tmp_path / "values.yaml"
     values.write_text(
         "defaults: {schedule: '0 * * * *'}\n"
@@ -26,7 +26,7 @@ def test_schedules_from_helm_values(tmp_path):
         "  a: {enabled: true, schedule: '*/15 * * * *'}\n"
         "  b: {enabled: false, schedule: '*/5 * * * *'}\n"
         "  c: {enabled: true}\n"
-        "  d: {schedule: '@hourly'}\n"
+        "  d: {enabled: false, schedule: '@hourly'}\n"
     )
     assert dashboard_values(values).schedules() == {"a": "*/15 * * * *", "c": "0 * * * *"}
     assert next_run("*/15 * * * *", NOW) == datetime(2026, 1, 15, 9, 45, tzinfo=UTC)

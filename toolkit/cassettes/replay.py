@@ -36,10 +36,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
 from ..errors import ReplayError
 from ..model import defaults, redact
+from .bounded_yaml import load as load_yaml
+from .bounded_yaml import read_text
 from .matching import MATCHERS, Recorded, matches
 
 DEFAULT_MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
@@ -83,12 +84,25 @@ def load_replay(directory: Path, collector: str = "") -> Replay:
     return Replay(
         directory=directory,
         interactions=interactions,
-        match_on=tuple(meta.get("match_on", DEFAULT_MATCH_ON)),
-        config={k: str(v) for k, v in meta.get("config", {}).items()},
-        secrets={k: str(v) for k, v in meta.get("secrets", {}).items()},
+        match_on=tuple(_strings(meta.get("match_on", list(DEFAULT_MATCH_ON)), "match_on", directory / REPLAY_FILE)),
+        config=_mapping(meta.get("config", {}), "config", directory / REPLAY_FILE),
+        secrets=_mapping(meta.get("secrets", {}), "secrets", directory / REPLAY_FILE),
         recorded_at=recorded,
         optional=_optional(meta.get("optional", []), directory / REPLAY_FILE),
     )
+
+
+def _strings(value: Any, key: str, path: Path) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ReplayError(f'{path}: "{key}" must be a list of strings; fix or delete it')
+    return value
+
+
+def _mapping(value: Any, key: str, path: Path) -> dict[str, str]:
+    """``config`` or ``secrets``: names to values, as strings."""
+    if not isinstance(value, dict) or not all(isinstance(v, str | int | float | bool) for v in value.values()):
+        raise ReplayError(f'{path}: "{key}" must map names to values, e.g. {{"GITHUB_REPOSITORIES": "org/repo"}}; fix or delete it')
+    return {k: str(v) for k, v in value.items()}
 
 
 def _optional(entries: Any, path: Path) -> tuple[str, ...]:
@@ -114,15 +128,18 @@ def read_interactions(directory: Path, collector: str = "") -> list[tuple[Record
     interactions: list[tuple[Recorded, dict]] = []
     for path in sorted(Path(directory).glob("*.yaml")) if Path(directory).is_dir() else []:
         try:
-            interactions.extend(_read_cassette(path))
-        except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            interactions.extend(_read_cassette(path, f"re-record it with {record}"))
+        except ReplayError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ReplayError(f"cassette {path} cannot be read ({type(exc).__name__}: {exc}); re-record it with {record}") from exc
     return interactions
 
 
-def _read_cassette(path: Path) -> list[tuple[Recorded, dict]]:
-    # libyaml's loader when present: the pure-Python one takes ~0.2 s on a 100 KB cassette
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+def _read_cassette(path: Path, fix: str) -> list[tuple[Recorded, dict]]:
+    # libyaml's parser when present (fast): the pure-Python one takes ~0.2 s on a 100 KB cassette
+    text = read_text(path, max_bytes=None, error=ReplayError, fix=fix)
+    data = load_yaml(text, where=f"cassette {path}", error=ReplayError, fix=fix, fast=True) or {}
     if not isinstance(data, dict):
         raise ValueError(f"a cassette is a mapping with version and interactions, not a {type(data).__name__}")
     if data.get("version") != 1:
@@ -146,10 +163,13 @@ def read_json_object(path: Path, fix: str) -> dict[str, Any] | None:
     """
     if not path.exists():
         return None
+    text = read_text(path, max_bytes=None, error=ReplayError, fix=fix)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReplayError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}); {fix}") from exc
+    except RecursionError:  # nested deeper than the stack
+        raise ReplayError(f"{path} nests too deeply to be read; {fix}") from None
     if not isinstance(data, dict):
         raise ReplayError(f"{path} must hold a JSON object; {fix}")
     return data

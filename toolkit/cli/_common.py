@@ -6,7 +6,7 @@ import contextlib
 import sys
 
 from ..errors import EXIT_FAILED, EXIT_USAGE, UsageError
-from ..model import positive_int, positive_seconds
+from ..model import positive_int, positive_seconds, printable
 
 EXIT_OK = 0
 EXIT_PUSH = 3  # collected, but the push did not send everything
@@ -42,7 +42,8 @@ def collector_refs(names: list[str], all_: bool, *, verb: str = "") -> list:
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> int:
-    print(f"dd-toolkit: error: {message}", file=sys.stderr)
+    """The one error line; its text may quote an upstream answer, so escape sequences are made visible."""
+    print(f"dd-toolkit: error: {printable(message)}", file=sys.stderr)
     return code
 
 

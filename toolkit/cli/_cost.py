@@ -142,12 +142,12 @@ def cost_model(data: dict) -> str:
 def _prices(price: float | None, names: list[str]) -> dict[str, float | None]:
     if price is not None:
         return {n: price for n in names}
-    from ..errors import ToolkitError
+    from ..errors import ProjectError
+    from ..project import Project
 
     try:
-        from ..project import Project
-
-        entries = Project.find().values_or_empty().collectors
-    except (ToolkitError, OSError):
+        project = Project.find()
+    except ProjectError:  # no project here: no prices from values
         return {}
+    entries = project.values_or_empty().collectors  # a values file that is there must be valid
     return {n: entries[n].price_per_100 for n in names if n in entries}

@@ -42,8 +42,12 @@ def handle(args: argparse.Namespace) -> int:
     for handle_ in args.notify:
         if not handle_.startswith("@"):
             raise UsageError(f"--notify {handle_!r}: a notification handle starts with @ (e.g. @slack-infra)")
+    if args.names:  # an unknown name first, before keys or files: the same line as every command
+        from ..engine import resolve
+
+        resolve(list(dict.fromkeys(args.names)), project_root())
     settings = None
-    if args.apply:  # before anything else: fail fast on missing credentials
+    if args.apply:  # then fail fast on missing credentials
         from ..datadog import check_settings
 
         settings = check_settings(environment())

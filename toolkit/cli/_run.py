@@ -186,7 +186,7 @@ def deployment(names: list[str]) -> tuple[dict[str, int | None], dict[str, int |
     """
     import os
 
-    from ..errors import ToolkitError
+    from ..errors import ProjectError
     from ..model import schedule_period
 
     own = os.environ.get("DD_COLLECTOR_SCHEDULE", "").strip()
@@ -195,11 +195,12 @@ def deployment(names: list[str]) -> tuple[dict[str, int | None], dict[str, int |
         if budget and not budget.isdigit():
             raise UsageError(f"DD_COLLECTOR_BUDGET={budget!r} is not a whole number; set budget.customMetrics in the values")
         return {n: schedule_period(own) for n in names}, {n: int(budget) if budget else None for n in names}
-    try:
-        from ..project import Project
+    from ..project import Project
 
-        entries = Project.find().values_or_empty().collectors
-    except (ToolkitError, OSError):  # no project here: declared intervals only, no budget
+    try:
+        project = Project.find()
+    except ProjectError:  # no project here: declared intervals only, no budget
         return {}, {}
+    entries = project.values_or_empty().collectors  # a values file that is there must be valid
     intervals = {n: schedule_period(entries[n].schedule) if n in entries and entries[n].enabled else None for n in names}
     return intervals, {n: entries[n].budget if n in entries else None for n in names}

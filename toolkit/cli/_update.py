@@ -26,6 +26,10 @@ def handle(args: argparse.Namespace) -> int:
     project = Project.at(args.root) if args.root else Project.find()
     results = []
     names = list(dict.fromkeys(args.names))
+    if names:  # an unknown name first, before any file: the same line as every command
+        from ..engine import resolve
+
+        resolve(names, project.root)
     with rolled_back_on_signals():  # each collector (and the project's files) is updated whole or not at all
         if not names:
             if (project.root / PROJECT_ANSWERS).is_file():

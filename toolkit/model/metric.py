@@ -17,6 +17,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 # starting with a letter; at least three parts (Datadog allows more, the convention needs three).
 _NAME_PART = r"[a-z][a-z0-9_]*"
 METRIC_NAME_RE = re.compile(rf"^{_NAME_PART}(\.{_NAME_PART}){{2,}}$")
+# Datadog's longest metric name: the intake refuses a whole request holding a longer one, so the
+# other series in it would be lost (docs.datadoghq.com/metrics/custom_metrics/#naming-custom-metrics).
+MAX_METRIC_NAME = 200
 
 # Datadog's metric types. gauge, count and rate go to the v2 series intake (MetricIntakeType:
 # count=1, rate=2, gauge=3); distribution goes to the v1 distribution points intake.
@@ -45,6 +48,11 @@ def validate_metric_name(name: str) -> str | None:
         return (
             f"metric name {name!r} must look like 'service.category.metric_name': at least three "
             "dot-separated parts of lowercase letters, digits and underscores, each starting with a letter"
+        )
+    if len(name) > MAX_METRIC_NAME:
+        return (
+            f"metric name {name[:40]!r}... is {len(name)} characters; Datadog's limit is {MAX_METRIC_NAME} "
+            "(the intake refuses the whole request holding it): shorten it"
         )
     return None
 

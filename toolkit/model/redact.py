@@ -116,3 +116,13 @@ def redact(text: str) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
     return text
+
+
+# C0 controls but tab and newline, DEL, and C1 controls (CSI, OSC...): an escape sequence in an
+# upstream message (a provider's error text) would move the cursor, recolour or retitle the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print or draw: control characters (escape sequences) shown as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if text else text

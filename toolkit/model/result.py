@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .redact import redact
+from .redact import printable, redact
 
 OK = "ok"
 NO_DATA = "no_data"
@@ -22,9 +22,10 @@ _SECRET_ROOM = 1_000  # longer than any secret: cut, redact, then cut again, so 
 
 
 def _bounded(text: str, limit: int) -> str:
+    """Error text as it may be shown: secrets redacted, escape sequences made visible, bounded."""
     if len(text) <= limit:
-        return redact(text)
-    clean = redact(text[: limit + _SECRET_ROOM])[:limit]
+        return printable(redact(text))
+    clean = printable(redact(text[: limit + _SECRET_ROOM]))[:limit]
     return f"{clean}... [{len(text) - limit:,} more characters]"
 
 

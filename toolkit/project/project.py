@@ -100,7 +100,7 @@ class Project:
         path = Path(path) if path is not None else self.values_path
         if not path.is_file():
             raise ValuesError(f"no Helm values file at {path}; restore {VALUES_PATH} (or point DD_TOOLKIT_VALUES at one)")
-        return Values.load(path)
+        return Values.load(path, self.chart_dir)
 
     def values_or_empty(self, path: Path | None = None) -> Values:
         """The Helm values, or empty ones when the project has no values file (explicit paths must exist)."""

@@ -221,9 +221,13 @@ def _unfinished(root: Path, name: str) -> bool:
 
 def check_values_file(root: Path) -> None:
     """A chart without its values file is a broken checkout, not a new project: writing a values
-    file holding only ``collectors:`` there would drop image, datadog and defaults."""
+    file holding only ``collectors:`` there would drop image, datadog and defaults. A values file
+    that is there is read as every command reads it (bounded, checked against the chart's schema),
+    so a broken one is the same line, with the same line number, before anything is generated."""
     values = root / _helm_values.VALUES_PATH
     chart = root / _helm_values.CHART_PATH / "Chart.yaml"
+    if values.is_file():
+        _helm_values.Values.load(values, root / _helm_values.CHART_PATH)
     if not values.is_file() and chart.is_file():
         raise ScaffoldError(
             f"{chart.relative_to(root)} exists but {_helm_values.VALUES_PATH} does not; restore it "

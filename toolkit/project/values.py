@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -78,23 +78,34 @@ class SyncReport:
         return out
 
 
-def load_values(path: Path) -> dict[str, Any]:
-    """The values file as plain data (PyYAML); a missing or broken file is a ``ValuesError``."""
-    import yaml
+# A values file is a few KB; one this big is a mistake, and reading it would only be slow.
+MAX_VALUES_BYTES = 1024 * 1024
+_FIX = "fix it, then run the command again"
 
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValuesError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise ValuesError(f"{path} is not valid YAML: {exc}") from None
+
+def load_values(path: Path) -> dict[str, Any]:
+    """The values file as plain data; a missing, oversized, non-UTF-8 or broken file (or one
+    whose aliases or nesting go past the bounds of ``cassettes.bounded_yaml``) is a ``ValuesError``."""
+    from ..cassettes import load_yaml, read_text
+
+    text = read_text(Path(path), max_bytes=MAX_VALUES_BYTES, error=ValuesError, fix=_FIX)
+    data = load_yaml(text, where=str(path), error=ValuesError, fix=_FIX)
     if not isinstance(data, dict):
-        raise ValuesError(f"{path} does not hold a mapping of values")
+        raise ValuesError(f"{path} does not hold a mapping of values; {_FIX}")
     return data
 
 
+@lru_cache(maxsize=4)
+def _chart_values(path: Path, mtime_ns: int) -> dict[str, Any]:
+    """The chart's own values (what another values file is merged over), read once per change."""
+    return load_values(path)
+
+
 def collector_values(values: Mapping[str, Any]) -> dict[str, CollectorValues]:
-    """Each ``collectors.<name>`` entry merged over ``defaults`` key by key, as the chart does."""
+    """Each ``collectors.<name>`` entry merged over ``defaults`` key by key, as the chart does.
+
+    The types were checked against the chart's schema when the file was loaded (``Values.load``).
+    """
     defaults = values.get("defaults") or {}
     out = {}
     for name, entry in (values.get("collectors") or {}).items():
@@ -102,35 +113,27 @@ def collector_values(values: Mapping[str, Any]) -> dict[str, CollectorValues]:
         merged = {**defaults, **entry}
         env = {**(defaults.get("env") or {}), **(entry.get("env") or {})}
         # a values file without `defaults:` (a bare one written by `dd-toolkit new`) gets the chart's
-        raw_timeout = merged.get("timeout")
-        timeout = int(raw_timeout) if raw_timeout is not None else CHART_DEFAULT_TIMEOUT
-        raw_push = merged.get("pushTimeout")
-        push_timeout = int(raw_push) if raw_push is not None else CHART_DEFAULT_PUSH_TIMEOUT
-        deadline = merged.get("activeDeadlineSeconds")
-        grace = merged.get("terminationGracePeriodSeconds")
-        workers = merged.get("workers")
+        timeout = _or(merged.get("timeout"), CHART_DEFAULT_TIMEOUT)
+        push_timeout = _or(merged.get("pushTimeout"), CHART_DEFAULT_PUSH_TIMEOUT)
+        budget = entry.get("budget") or {}
         out[name] = CollectorValues(
             name=name,
             enabled=bool(entry.get("enabled", False)),
             schedule=str(merged.get("schedule") or DEFAULT_SCHEDULE).strip(),
             timeout=timeout,
-            active_deadline_seconds=int(deadline) if deadline is not None else timeout + push_timeout + ACTIVE_DEADLINE_MARGIN,
+            active_deadline_seconds=_or(merged.get("activeDeadlineSeconds"), timeout + push_timeout + ACTIVE_DEADLINE_MARGIN),
             env=env,
-            budget=_number((entry.get("budget") or {}).get("customMetrics"), int),
-            price_per_100=_number((entry.get("budget") or {}).get("pricePer100"), float),
+            budget=budget.get("customMetrics"),
+            price_per_100=budget.get("pricePer100"),
             push_timeout=push_timeout,
-            termination_grace_seconds=int(grace) if grace is not None else TERMINATION_GRACE,
-            workers=int(workers) if workers is not None else None,
+            termination_grace_seconds=_or(merged.get("terminationGracePeriodSeconds"), TERMINATION_GRACE),
+            workers=merged.get("workers"),
         )
     return out
 
 
-def _number(value: Any, kind: type) -> Any:
-    """A budget figure as written, or None (the schema check reports a malformed one)."""
-    try:
-        return None if value is None or isinstance(value, bool) else kind(value)
-    except (TypeError, ValueError):
-        return None
+def _or(value: Any, default: int) -> Any:
+    return default if value is None else value
 
 
 def collector_packages(collectors_dir: Path) -> set[str]:
@@ -157,7 +160,7 @@ def check_sync(collector_names: Iterable[str], values: Mapping[str, Any], availa
 
 
 def check_values(values: Mapping[str, Any]) -> list[str]:
-    """Problems the schema cannot see: schedules cron cannot parse, deadlines that do not fit.
+    """Problems the schema cannot see: deadlines that do not fit the run or the schedule.
 
     The run exits within timeout + pushTimeout + 10 s whatever the intake does, and within 20 s
     of a SIGTERM. So a pod's activeDeadlineSeconds must leave it that whole bound (or the pod is
@@ -173,12 +176,6 @@ def check_values(values: Mapping[str, Any]) -> list[str]:
             shortest, _ = schedule_gaps(c.schedule)
         except ValuesError as exc:
             problems.append(f"collectors.{c.name}.schedule: {exc}")
-            continue
-        if c.timeout <= 0:
-            problems.append(f"collectors.{c.name}.timeout must be a positive number of seconds")
-            continue
-        if c.push_timeout <= 0:
-            problems.append(f"collectors.{c.name}.pushTimeout must be a positive number of seconds")
             continue
         slack = int(defaults.EXIT_SLACK)
         if c.active_deadline_seconds < c.run_bound:
@@ -229,8 +226,19 @@ class Values:
     path: Path | None = None
 
     @classmethod
-    def load(cls, path: Path) -> Values:
-        return cls(load_values(path), Path(path))
+    def load(cls, path: Path, chart: Path | None = None) -> Values:
+        """The file at ``path``, checked whole against ``chart``'s values.schema.json (by default,
+        and when ``chart`` has none, the chart this toolkit ships) before anything reads it."""
+        from .values_schema import chart_with_schema, check
+
+        path = Path(path)
+        data = load_values(path)
+        chart = chart_with_schema(chart)
+        if chart is not None:
+            own = chart / "values.yaml"
+            is_own = own.is_file() and own.resolve() == path.resolve()
+            check(data, path, chart, None if is_own or not own.is_file() else _chart_values(own, own.stat().st_mtime_ns))
+        return cls(data, path)
 
     @cached_property
     def collectors(self) -> dict[str, CollectorValues]:

@@ -21,7 +21,8 @@ def get_config(name: str, default: str | None = None, *, required: bool = False)
     value = os.environ.get(name)
     if value is None or value == "":
         if required and default is None:
-            raise ConfigError(f"{name} is not set; set the environment variable (in Helm: collectors.<name>.env)")
+            where = f"collectors.{run.collector}.env" if run is not None else "the collector's env"
+            raise ConfigError(f"{name} is not set; set the environment variable (in Helm: {where})")
         return default
     register_setting(name, value)
     return value
