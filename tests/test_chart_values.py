@@ -16,7 +16,7 @@ CHART = ROOT / "charts" / "datadog-collectors"
 SCHEMA = json.loads((CHART / "values.schema.json").read_text())
 VALUES = load_values(CHART / "values.yaml")
 # Keys a collector entry has beyond the chart-wide defaults it can override.
-COLLECTOR_ONLY_KEYS = {"enabled", "budget", "labels", "annotations", "nodeSelector", "tolerations", "affinity"}
+COLLECTOR_ONLY_KEYS = {"enabled", "budget", "labels", "annotations", "nodeSelector", "tolerations", "affinity", "networkPolicy"}
 
 
 def validator() -> jsonschema.Draft202012Validator:

@@ -1,15 +1,21 @@
-"""The Dockerfile: linted by the real hadolint, and its runtime install rehearsed without Docker.
+"""The Dockerfiles: linted by the real hadolint, their lock checked, the runtime install rehearsed.
+
+Both images (this repository's and a team repository's, from the project template) install
+``requirements.lock`` (``make lock``: the dependency closure with sha256 hashes) with
+``--require-hashes``, then the toolkit alone with ``--no-deps`` and ``pip check``. The lock is
+checked against pyproject.toml here, offline: every base dependency pinned with ``==`` and hashes,
+and nothing the base install does not need.
 
 No Docker engine runs here, so the image is never built. What the build stage does (``pip
-install .`` without extras into a fresh venv) is repeated offline:
+install --no-deps .`` into a fresh venv, then ``pip check``) is repeated offline:
 
 * a fresh venv (``python -m venv --without-pip``: no site-packages of anything else);
 * the runtime dependency closure of ``[project].dependencies`` (markers evaluated, no extras)
   made visible through a ``.pth`` file: a directory of symlinks to exactly those distributions
   in the test environment. Test and dev tools (pytest, moto, hadolint...) are not in it;
-* ``pip install --no-index --no-build-isolation`` of a build context assembled from the
-  Dockerfile's own COPY lines. pip resolves every declared requirement against that closure and
-  fails if one is missing; nothing is downloaded. The build backend (setuptools) sits in a
+* ``pip install --no-index --no-deps --no-build-isolation`` of a build context assembled from the
+  Dockerfile's own COPY lines, then ``pip check``, which fails if a declared requirement is
+  missing from that closure; nothing is downloaded. The build backend (setuptools) sits in a
   second ``.pth`` directory that is removed before the CLI runs, as the image drops it.
 
 Then ``dd-toolkit run --help`` and ``dd-toolkit list`` must work in that venv.
@@ -36,6 +42,9 @@ from realtools import ROOT, require_tool
 from toolkit.project.values import collector_packages
 
 DOCKERFILE = ROOT / "Dockerfile"
+LOCK = ROOT / "requirements.lock"
+TEMPLATE = ROOT / "templates" / "project" / "project"
+HASH = re.compile(r"--hash=sha256:[0-9a-f]{64}$")
 
 
 @pytest.mark.slow
@@ -56,9 +65,9 @@ def test_hadolint_can_fail(tmp_path):
     assert "DL3007" in done.stdout  # FROM ...:latest
 
 
-def stages() -> list[list[str]]:
+def stages(dockerfile: Path = DOCKERFILE) -> list[list[str]]:
     """The Dockerfile's instructions, grouped by stage (continuation lines joined)."""
-    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
+    text = re.sub(r"\\\n", " ", dockerfile.read_text())
     out: list[list[str]] = []
     for line in text.splitlines():
         line = line.strip()
@@ -75,10 +84,109 @@ def test_image_shape():
     build, runtime = stages()
     assert build[0].split()[-2:] == ["AS", "build"] and runtime[0] == "FROM ${PYTHON_IMAGE}"
     assert re.search(r"^ARG PYTHON_IMAGE=python:3\.\d+-slim", DOCKERFILE.read_text(), re.M)
-    assert any("pip install --no-cache-dir ." in line and "[" not in line for line in build)  # no extras
+    assert any("pip install --no-cache-dir --no-deps --no-build-isolation ." in line and "[" not in line
+               for line in build)  # the toolkit alone, no extras
     assert not any(re.search(r"\b(pip|apt-get|apk|gcc|make)\b", line) for line in runtime if line.startswith("RUN"))
     assert runtime[-3:] == ["USER 10001:10001", 'ENTRYPOINT ["dd-toolkit"]', 'CMD ["list"]']
     assert "COPY --from=build /opt/venv /opt/venv" in runtime
+
+
+def parse_lock(text: str) -> dict[str, dict]:
+    """requirements.lock as {canonical name: {"line", "hashes", "via"}}: uv's format (a requirement,
+    its ``--hash`` options on continuation lines, then ``# via`` comments naming what pulled it in)."""
+    out: dict[str, dict] = {}
+    current = None
+    for line in text.splitlines():
+        stripped = line.strip().rstrip("\\").strip()
+        if not stripped:
+            continue
+        if not line.startswith((" ", "#")):
+            current = {"line": stripped, "hashes": [], "via": []}
+            out[canonicalize_name(Requirement(stripped).name)] = current
+        elif stripped.startswith("--hash="):
+            assert HASH.match(stripped), line
+            current["hashes"].append(stripped)
+        elif current is not None and stripped.startswith("#") and stripped != "# via":
+            current["via"].append(stripped.removeprefix("# via").strip(" #"))
+    return out
+
+
+def test_the_lock_is_in_step_with_pyproject():
+    """Every base dependency is locked, at a version its specifier allows, and the lock holds the
+    closure of those and nothing else: no extra, no test tool. `make lock` regenerates it."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    lock = parse_lock(LOCK.read_text())
+    assert lock, "requirements.lock is empty"
+    for name, entry in lock.items():
+        req = Requirement(entry["line"])
+        assert not req.url and not req.extras and len(req.specifier) == 1, entry["line"]
+        (spec,) = req.specifier
+        assert spec.operator == "==" and entry["hashes"], f"{name} is not pinned with == and hashes: run make lock"
+    wanted = [Requirement(r) for r in pyproject["project"]["dependencies"]]
+    wanted += [Requirement(r) for r in pyproject["build-system"]["requires"]]  # built --no-build-isolation
+    for req in wanted:
+        name = canonicalize_name(req.name)
+        assert name in lock, f"{req.name} (pyproject.toml) is not in requirements.lock: run make lock"
+        locked = Requirement(lock[name]["line"]).specifier
+        (pin,) = locked
+        assert req.specifier.contains(pin.version, prereleases=True), f"{lock[name]['line']} does not satisfy {req}: run make lock"
+    # the lock's roots are exactly the base dependencies (a dependency dropped from pyproject.toml
+    # leaves no stale pin), the rest is pulled in by them
+    roots = {name for name, entry in lock.items() if "dd-toolkit (pyproject.toml)" in entry["via"]}
+    assert roots == {canonicalize_name(Requirement(r).name) for r in pyproject["project"]["dependencies"]}
+    for name, entry in lock.items():
+        assert entry["via"] or name == "setuptools", f"{name}: nothing in the lock needs it"
+        assert set(entry["via"]) - {"dd-toolkit (pyproject.toml)"} <= set(lock), (name, entry["via"])
+    assert not set(lock) & {"textual", "copier", "jsonschema", "pytest", "moto", "ruff"}
+    # the team repository starts from the same lock (its dependencies are dd-toolkit's until it adds its own)
+    assert (TEMPLATE / "requirements.lock").read_text() == LOCK.read_text(), "run make lock"
+
+
+def lock_python(makefile: Path) -> str:
+    (version,) = re.findall(r"^LOCK_PYTHON := (\S+)$", makefile.read_text(), re.M)
+    return version
+
+
+@pytest.mark.parametrize("dockerfile", [DOCKERFILE, TEMPLATE / "Dockerfile.jinja"], ids=["repository", "team"])
+def test_the_image_installs_the_lock_with_hashes_then_the_toolkit_alone(dockerfile):
+    build, _ = stages(dockerfile)
+    copy = build.index("COPY requirements.lock ./")
+    (locked,) = [i for i, line in enumerate(build) if "--requirement requirements.lock" in line]
+    assert copy < locked and "--require-hashes" in build[locked]
+    (toolkit,) = [i for i, line in enumerate(build) if re.search(r"pip install .* \.(\s|$)", line)]
+    assert locked < toolkit and "--no-deps" in build[toolkit] and "--no-build-isolation" in build[toolkit]
+    assert "pip check" in build[toolkit]
+    # every other install is the lock's: nothing downloaded unhashed
+    assert [i for i, line in enumerate(build) if "pip install" in line] == [locked, toolkit]
+    # `make lock` resolves for the Python the image runs
+    (image_python,) = re.findall(r"^ARG PYTHON_IMAGE=python:(\d+\.\d+)-", dockerfile.read_text(), re.M)
+    assert lock_python(dockerfile.parent / "Makefile") == image_python
+    ignored = (dockerfile.parent / ".dockerignore").read_text().splitlines()
+    assert "!requirements.lock" in ignored
+
+
+def test_make_lock_writes_both_locks_and_the_teams_leaves_the_toolkit_out():
+    ours = (ROOT / "Makefile").read_text()
+    assert re.search(r"^lock:", ours, re.M) and "--generate-hashes" in ours and "--output-file requirements.lock" in ours
+    assert "cp requirements.lock templates/project/project/requirements.lock" in ours
+    team = (TEMPLATE / "Makefile").read_text()
+    assert re.search(r"^lock:", team, re.M) and "--generate-hashes" in team
+    # dd-toolkit comes from wheels/ or the index by the pin the Dockerfile names, never the lock
+    assert "--no-emit-package dd-toolkit" in team and "--find-links wheels" in team
+    assert "'{{ toolkit_requirement }}' ." in (TEMPLATE / "Dockerfile.jinja").read_text()
+
+
+@pytest.mark.slow
+def test_the_teams_dockerfile_passes_hadolint(tmp_path):
+    hadolint = require_tool("hadolint")
+    from toolkit.project import init_project
+
+    root = init_project(tmp_path / "acme-metrics", git=False).root
+    done = subprocess.run([hadolint, "--no-color", str(root / "Dockerfile")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = (root / "Dockerfile").read_text()
+    assert "{{" not in text and re.search(r"--find-links wheels \\\n +'dd-toolkit[=@ ]", text), text
+    assert (root / "requirements.lock").read_text() == LOCK.read_text()
 
 
 def test_dockerignore_keeps_the_context_small():
@@ -180,11 +288,15 @@ def test_runtime_install_gives_a_working_cli(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_", "VIRTUAL_ENV"))}
     env.update(PIP_DISABLE_PIP_VERSION_CHECK="1", HOME=str(tmp_path))
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-index", "--no-build-isolation",
-         "--no-cache-dir", "--quiet", str(context)],
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-index", "--no-deps",
+         "--no-build-isolation", "--no-cache-dir", "--quiet", str(context)],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
     )
     assert install.returncode == 0, install.stdout + install.stderr
+    # the Dockerfile's `pip check`: every requirement the toolkit declares is installed
+    checked = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "check"],
+                             capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
     (purelib / "build-deps.pth").unlink()  # the image's runtime stage has no setuptools either
 
     def cli(*args: str) -> subprocess.CompletedProcess:

@@ -209,7 +209,7 @@ def test_update_brings_a_project_up_to_a_newer_toolkit_and_keeps_the_teams_edits
     newer = tmp_path / "newer"
     for kind in ("project-template", "chart", "collector-template"):
         shutil.copytree(resource(kind), newer / kind)
-    edit(newer / "project-template" / "project" / "Dockerfile", "FROM ${PYTHON_IMAGE}\nRUN groupadd",
+    edit(newer / "project-template" / "project" / "Dockerfile.jinja", "FROM ${PYTHON_IMAGE}\nRUN groupadd",
          "FROM ${PYTHON_IMAGE}\nLABEL org.opencontainers.image.source=\"dd-toolkit\"\nRUN groupadd")
     edit(newer / "chart" / "Chart.yaml", "description: One Kubernetes CronJob", "description: (v2) One Kubernetes CronJob")
     edit(newer / "collector-template" / "project" / "collectors" / "{{ collector_name }}" / "metrics.py.jinja",
