@@ -121,8 +121,10 @@ def read_interactions(directory: Path, collector: str = "") -> list[tuple[Record
 
 
 def _read_cassette(path: Path) -> list[tuple[Recorded, dict]]:
-    # libyaml's loader when present: the pure-Python one takes ~0.2 s on a 100 KB cassette
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    # libyaml's loader when present: the pure-Python one takes ~0.2 s on a 100 KB cassette. Read
+    # from the file as it parses, not from a copy of its text (a cassette may hold a 30 MB body).
+    with path.open("rb") as stream:
+        data = yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     if not isinstance(data, dict):
         raise ValueError(f"a cassette is a mapping with version and interactions, not a {type(data).__name__}")
     if data.get("version") != 1:
