@@ -48,6 +48,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/new_bench.py
 	$(BIN)/python bench/push_bench.py
+	$(BIN)/python bench/record_bench.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet ruff

@@ -12,7 +12,7 @@ a RecursionError. The cassettes, the Helm values and everything above read YAML 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 MAX_ALIAS_NODES = 10_000  # nodes that aliases may add once expanded (a `<<: *defaults` adds a few dozen)
 MAX_DEPTH = 64  # a Helm values file nests about 6 deep; a cassette about 8
@@ -33,8 +33,8 @@ def read_text(path: Path, *, max_bytes: int | None, error: type[Exception], fix:
         raise error(f"{path} is not UTF-8 text (byte {exc.start}); {fix}") from None
 
 
-def load(text: str, *, where: str, error: type[Exception], fix: str, fast: bool = False) -> Any:
-    """``text`` loaded as safe YAML; broken YAML, deep nesting or alias bombs are one ``error``
+def load(text: str | IO[bytes], *, where: str, error: type[Exception], fix: str, fast: bool = False) -> Any:
+    """``text`` (or a binary stream, read as it parses: UTF-8 checked by the reader) loaded as safe YAML; broken YAML, deep nesting or alias bombs are one ``error``
     naming ``where``, the line when YAML knows it, and ``fix``. ``fast`` uses libyaml's parser
     when present (cassettes are large; the bounds are the same)."""
     import yaml

@@ -58,6 +58,7 @@ from ..errors import RecordError
 from ..model import CollectionResult, credential_values, files, is_plain_url, known_secrets, register_secret
 from .replay import REPLAY_FILE, read_json_object
 from .scrub import PLACEHOLDER, Scrubber
+from .writer import CassettePersister
 
 MODES = ("new", "all")
 RECORD_MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "body")
@@ -200,6 +201,8 @@ def record(
             before_record_response=keep_response,
             decode_compressed_response=True,
         )
+        persister = CassettePersister()  # one interaction at a time, a large body in slices
+        recorder.register_persister(persister)
         # Mode new adds to a recording made at its recorded_at: the run must see that instant, or
         # the kept interactions would no longer match what it asks.
         recorded_at = (_recorded_at(old_meta) if mode == "new" and kept else None) or datetime.now(UTC)
@@ -210,6 +213,9 @@ def record(
                 with watch_secrets() as fetched, recorder.use_cassette(str(cassette)) as tape:
                     appended.clear()  # loading the kept cassette appended its interactions through the hook
                     report.result = run(recorded_at)
+                # What vcrpy holds (every body) is on disk now: free it before the checks and the replay.
+                played = tape.play_count
+                tape.data.clear()
                 # every secret the run read, listed or not: offline, get_secret gives what the cassette holds
                 placeholders.update({name: placeholder_for(value) for name, value in fetched.items() if name not in placeholders})
                 report.scrubbed = scrubber.total
@@ -217,12 +223,12 @@ def record(
                     raise _Unchanged(f"the live run failed ({_first_error(report.result)}); nothing was written")
                 if not appended:
                     raise _Unchanged(
-                        "nothing new to record: every request was answered from the kept cassettes; nothing was written" if tape.play_count
+                        "nothing new to record: every request was answered from the kept cassettes; nothing was written" if played
                         else "the live run recorded no HTTP interaction; nothing was written"
                     )
                 read = {f"read during the run #{i}": v for i, v in enumerate(known_secrets()) if not is_plain_url(v)}
                 _check_written(cassette, {**read, **scrub})
-                report.interactions = _listing(cassette)
+                report.interactions = persister.written if cassette.exists() else []
                 report.meta = {
                     **old_meta,
                     "recorded_at": recorded_at.isoformat().replace("+00:00", "Z"),
@@ -236,7 +242,7 @@ def record(
                     raise RecordError(f"the recording would not replay to the live run: {problem}; nothing was written")
         except _Unchanged as exc:
             report.unchanged = str(exc)
-            report.played = tape.play_count
+            report.played = played
             return report
         report.replaced_examples = examples
         if mode == "all":
@@ -302,24 +308,26 @@ def _first_error(result: CollectionResult) -> str:
 
 
 def _check_written(cassette: Path, scrub: dict[str, str]) -> None:
-    """Belt and braces: a cassette holding any secret value is deleted, not kept."""
+    """Belt and braces: a cassette holding any secret value is deleted, not kept.
+
+    Read a slice at a time (a cassette may hold a 30 MB body), each slice overlapping the last by
+    the longest value less one character, so a value across two slices is still found.
+    """
     if not cassette.exists():
         return
-    text = cassette.read_text(encoding="utf-8", errors="replace")
-    leaked = [label for label, value in scrub.items() if value and value in text]
+    values = {label: value for label, value in scrub.items() if value}
+    overlap = max((len(v) for v in values.values()), default=1) - 1
+    leaked: set[str] = set()
+    tail = ""
+    with cassette.open(encoding="utf-8", errors="replace") as text:
+        while piece := text.read(_CHECK_SLICE):
+            window = tail + piece
+            leaked.update(label for label, value in values.items() if value in window)
+            tail = window[-overlap:] if overlap else ""
     if leaked:
         cassette.unlink()
-        raise RecordError(f"{cassette} still held {', '.join(leaked)} after scrubbing; it was deleted (please report this)")
+        found = [label for label in values if label in leaked]
+        raise RecordError(f"{cassette} still held {', '.join(found)} after scrubbing; it was deleted (please report this)")
 
 
-def _listing(cassette: Path) -> list[tuple[str, str, int]]:
-    import yaml
-
-    if not cassette.exists():
-        return []
-    data = yaml.safe_load(cassette.read_text(encoding="utf-8")) or {}
-    return [
-        # already scrubbed (and checked); redact() would also hide plain-URL secrets such as api-url
-        (i["request"]["method"], i["request"]["uri"], i["response"]["status"]["code"])
-        for i in data.get("interactions", [])
-    ]
+_CHECK_SLICE = 1024 * 1024  # characters

@@ -137,9 +137,15 @@ def read_interactions(directory: Path, collector: str = "") -> list[tuple[Record
 
 
 def _read_cassette(path: Path, fix: str) -> list[tuple[Recorded, dict]]:
-    # libyaml's parser when present (fast): the pure-Python one takes ~0.2 s on a 100 KB cassette
-    text = read_text(path, max_bytes=None, error=ReplayError, fix=fix)
-    data = load_yaml(text, where=f"cassette {path}", error=ReplayError, fix=fix, fast=True) or {}
+    # libyaml's parser when present (the pure-Python one takes ~0.2 s on a 100 KB cassette), fed
+    # from the file as it parses rather than from a copy of its text (a cassette may hold a 30 MB
+    # body), within the bounds of every YAML the toolkit reads (nesting, alias expansion)
+    try:
+        stream = path.open("rb")
+    except OSError as exc:
+        raise ReplayError(f"cannot read {path}: {exc.strerror or exc}; {fix}") from None
+    with stream:
+        data = load_yaml(stream, where=f"cassette {path}", error=ReplayError, fix=fix, fast=True) or {}
     if not isinstance(data, dict):
         raise ValueError(f"a cassette is a mapping with version and interactions, not a {type(data).__name__}")
     if data.get("version") != 1:

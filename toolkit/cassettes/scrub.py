@@ -51,6 +51,10 @@ _SECRET_KEYS = {
     "private_key", "session_token", "token", "secretaccesskey", "sessiontoken", "accesskeyid", "secret_access_key",
     "access_key_id", "session", "session_id", "sessionid", "cookie", "secretstring", "secretbinary",
 }
+# A JSON body is parsed (and its credential-named fields replaced) only when a key may name one:
+# one of those names in quotes, any case, or a \u escape that could spell one. Parsing a 30 MB
+# body costs several times its size.
+_MAY_NAME_CREDENTIAL = re.compile(r'(?i)"(?:' + "|".join(sorted(map(re.escape, _SECRET_KEYS), key=len, reverse=True)) + r')"|\\u')
 _XML_SECRET = re.compile(r"(<(SecretAccessKey|SessionToken|AccessKeyId|Token)>)[^<]*(</\2>)")
 # Credential shapes that may appear without having passed through get_secret.
 _SHAPES = [
@@ -151,17 +155,18 @@ class Scrubber:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             return body  # binary: nothing textual to scrub
-        text = self._structured(text, where, content_type)
-        text = self._text(text, where)
-        return text.encode("utf-8") if isinstance(body, bytes | bytearray) else text
+        scrubbed = self._text(self._structured(text, where, content_type), where)
+        if scrubbed == text:  # the body as it came: no second copy of a large one
+            return body
+        return scrubbed.encode("utf-8") if isinstance(body, bytes | bytearray) else scrubbed
 
     def _structured(self, text: str, where: str, content_type: str) -> str:
         """Credential-named fields of JSON, form and STS-style XML bodies."""
         text, n = _XML_SECRET.subn(lambda m: m.group(1) + PLACEHOLDER + m.group(3), text)
         if n:
             self.counts[f"credential element ({where})"] += n
-        stripped = text.lstrip()
-        if stripped[:1] in "{[":
+        stripped = text[:64].lstrip()  # a prefix: a 30 MB body is not copied to look at its start
+        if stripped[:1] in "{[" and _MAY_NAME_CREDENTIAL.search(text):
             try:
                 data = json.loads(text)
             except ValueError:
