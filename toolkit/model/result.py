@@ -267,5 +267,6 @@ class CollectionResult:
             "series": [s.to_json() for s in self.tagged_series],
             "errors": [e.to_json() for e in self.errors],
             "duration_seconds": round(self.duration_seconds, 6),
+            "rate_budgets": self.rate_budgets,  # {credential: requests left}, as rate_budget.remaining is pushed
             "custom_metrics": cost.to_json(self.custom_metrics),
         }
