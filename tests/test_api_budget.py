@@ -147,3 +147,15 @@ def test_limits_and_headers():
     assert (draft.limit, draft.remaining, draft.reset_at, draft.window) == (100, 7, 1030.0, 60)
     assert rate_headers({"Content-Type": "application/json"}, 0) is None
     assert [runs_per_window(300), runs_per_window(900), runs_per_window(86400), runs_per_window(900, 60)] == [12, 4, 1, 1]
+
+
+def test_a_collector_with_declared_limits_gets_a_rate_budget_monitor():
+    from toolkit.datadog import RATE_BUDGET, MonitorInputs, monitor_key, rate_budget_monitor
+
+    made = rate_budget_monitor(MonitorInputs("github", "*/15 * * * *", 120, env="production", rate_limits=(("github/token", 5000),)))
+    assert made["query"] == "min(last_1h):min:collector.github.rate_budget.remaining{env:production} by {credential} < 500"
+    assert made["options"]["thresholds"] == {"critical": 500, "warning": 1250}
+    assert monitor_key(made["tags"]) == ("github", RATE_BUDGET, "production")  # `monitors --apply` updates it in place
+    assert rate_budget_monitor(MonitorInputs("ec2", "*/15 * * * *", 120)) is None
+    listed = json.loads(toolkit(ROOT, "monitors", "github", "--rate-budget").stdout)
+    assert [m["tags"][2].split(":")[1] for m in listed] == ["not-reporting", "errors", "duration", RATE_BUDGET]

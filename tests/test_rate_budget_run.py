@@ -146,3 +146,33 @@ def test_a_short_budget_runs_the_highest_priority_metrics_and_skips_the_rest(tmp
     # the other collector of the run, on its own credential, is untouched
     assert beta["errors"] == [] and beta["metrics"]["beta.things.one"] == 1.0 and beta["metrics"]["beta.things.two"] == 1.0
     assert "acme-token-0123456789" not in done.stdout + done.stderr
+
+
+def test_the_meta_metrics_reach_the_push_and_the_golden_file(monkeypatch):
+    """The github collector's offline run, pushed: requests made and the budget left per credential
+    go out (tagged credential:github/token) and are kept in the golden file beside the cassettes."""
+    import zlib
+
+    from loopback import Loopback, Reply
+
+    from toolkit.datadog import PushSettings, push
+    from toolkit.engine import resolve, run_collector
+
+    result = run_collector(resolve(["github"])[0], offline=True)
+    accept = Reply(202, '{"errors": []}', {"Content-Type": "application/json"})
+    with Loopback({"POST /api/v2/series": accept, "POST /api/v1/distribution_points": accept}) as intake:
+        monkeypatch.setenv("DD_API_KEY", "0123456789abcdef0123456789abcdef")
+        monkeypatch.setenv("DD_URL", intake.url)
+        report = push([result], PushSettings.from_env([]))
+        assert report.ok, report.errors
+        pushed = [s for seen in intake.requests if seen.path == "/api/v2/series" for s in json.loads(zlib.decompress(seen.body))["series"]]
+    by_name = {s["metric"]: s for s in pushed}
+    assert by_name["collector.github.requests"]["points"][0]["value"] == 9.0
+    budget = by_name["collector.github.rate_budget.remaining"]
+    assert budget["points"][0]["value"] == 4954.0 and "credential:github/token" in budget["tags"]
+
+    golden = json.loads((ROOT / "tests" / "cassettes" / "github" / "golden.json").read_text())
+    kept = {(s["metric"], tuple(s["tags"])): s["value"] for s in golden["series"]}
+    assert kept[("collector.github.requests", ())] == 9.0
+    assert kept[("collector.github.rate_budget.remaining", ("credential:github/token",))] == 4954.0
+    assert not any(name.endswith("duration_seconds") for name, _ in kept)  # never the same twice

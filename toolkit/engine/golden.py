@@ -1,7 +1,8 @@
 """Golden series: an offline run's series and errors, kept in a reviewed file beside the cassettes.
 
 ``golden.json`` in a replay directory holds what the offline run of that directory produced:
-every series (metric, type, unit, tags, value) and every error (metric, type, message). A
+every series (metric, type, unit, tags, value), the meta-metrics but the duration (requests,
+rate budget left per credential, metric and error counts) and every error (metric, type, message). A
 test compares a fresh offline run with it (``golden_mismatch``) and prints a diff that names
 each series that changed; ``pytest --update-golden`` (the ``toolkit.testing`` plugin) rewrites
 it, and the rewrite is reviewed in the pull request like any other change.
@@ -35,6 +36,12 @@ def golden_series(result: CollectionResult, cassettes: Path | None = None) -> di
          **({"values": list(s.values)} if s.type == "distribution" else {})}
         for outcome in result.outcomes
         for s in outcome.series
+    ]
+    # the meta-metrics the push sends too, but the run's duration: it is the one that is never the same twice
+    series += [
+        {"metric": s.metric, "type": s.type, "unit": s.unit, "tags": sorted(s.tags), "value": s.value}
+        for s in result.meta_series
+        if not s.metric.endswith(".duration_seconds")
     ]
     series.sort(key=lambda s: (s["metric"], s["tags"]))
     errors = [{"metric": e.metric, "type": e.type, "message": message(e.message)} for e in result.errors]
