@@ -30,7 +30,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-errors", type=float, default=None, metavar="N", help="error monitor threshold: failed metrics per run (default 3, or one below the collector's metric count when that is 3 or fewer)")
     parser.add_argument("--rate-budget", action="store_true",
                         help="also the rate-budget monitor of each collector that declares rate_limits: a credential's "
-                             "collector.<name>.rate_budget.remaining below 10%% of its limit (docs/budgets.md)")
+                             "collector.<name>.rate_budget.remaining below 10%% of its limit (`dd-toolkit manual budgets`)")
     parser.add_argument("--apply", action="store_true", help="create or update them in Datadog (needs DD_API_KEY and DD_APP_KEY)")
 
 
