@@ -17,3 +17,14 @@ def release(tmp_path_factory):
     from release import build_release
 
     return build_release(tmp_path_factory.mktemp("release"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_budgets():
+    """Each test starts with no credential's rate budget known: a loopback that answered
+    X-RateLimit-Remaining: 0 in one test must not skip the next test's requests."""
+    from toolkit.sources import reset_budgets
+
+    reset_budgets()
+    yield
+    reset_budgets()

@@ -38,7 +38,7 @@ def test_run_json_offline_prints_only_the_documented_object(capsys):
     code, out, err = run(capsys, "run", "replayed", "--json", "--offline")
     data = json.loads(out)  # nothing but JSON on stdout
     assert code == 0
-    assert set(data) == {"collector", "metrics", "series", "errors", "duration_seconds", "custom_metrics"}
+    assert set(data) == {"collector", "metrics", "series", "errors", "duration_seconds", "rate_budgets", "custom_metrics"}
     assert data["collector"] == "replayed"
     assert data["metrics"]["replayed.items.total"] == 3.0
     assert data["metrics"]["collector.replayed.error_count"] == 0.0

@@ -88,6 +88,12 @@ class MetricTimeout(ToolkitError, TimeoutError):
 
 class SeriesCapExceeded(ToolkitError, OverflowError):
     """A metric (``max_series``) or a collector (``budget.customMetrics``) went over its series cap."""
+
+
+class RateBudgetSpent(ToolkitError, RuntimeError):
+    """A request not sent: its credential's rate budget is down to its floor until the window resets."""
+
+
 class Interrupted(ToolkitError, RuntimeError):
     """The run was stopped by a signal (SIGTERM, SIGINT) before this finished."""
 
@@ -150,6 +156,7 @@ __all__ = [
     "MetricDefinitionError",
     "MetricTimeout",
     "ProjectError",
+    "RateBudgetSpent",
     "RecordError",
     "ReplayError",
     "ScaffoldError",

@@ -13,6 +13,9 @@ class AsanaCollector(BaseCollector):
     """
 
     secrets = ("asana/access-token",)
+    # per token: 150 a minute on a free domain, 1,500 on a paid one (developers.asana.com/docs/rate-limits;
+    # docs/budgets.md). The free figure, so `cost --api` warns before either bites; a paid domain may raise it.
+    rate_limits = {"asana/access-token": "150/minute"}
     config = {
         "ASANA_PROJECT_GIDS": "comma-separated project gids to measure",
         "ASANA_WORKSPACE_GID": "workspace gid: when ASANA_PROJECT_GIDS is empty, measure its non-archived projects",

@@ -18,6 +18,9 @@ class GithubCollector(BaseCollector):
     """
 
     secrets = ("github/token",)
+    # a personal access token's primary limit (docs.github.com "Rate limits for the REST API";
+    # docs/budgets.md): every collector sharing the token shares it
+    rate_limits = {"github/token": "5000/hour"}
     config = {
         "GITHUB_REPOSITORIES": "comma-separated repositories to watch, as owner/name (required)",
         "GITHUB_API_URL": "the REST API's base URL (default https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3)",

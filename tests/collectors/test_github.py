@@ -194,7 +194,7 @@ def test_the_token_comes_from_get_secret(monkeypatch):
 def test_cli_json_offline(capsys):
     assert main(["run", "github", "--json", "--offline"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"collector", "metrics", "series", "errors", "duration_seconds", "custom_metrics"}
+    assert set(out) == {"collector", "metrics", "series", "errors", "duration_seconds", "rate_budgets", "custom_metrics"}
     assert out["collector"] == "github" and out["errors"] == []
     assert out["metrics"]["github.ci.success_rate_7d"] == pytest.approx(100 * 13 / 17)
     assert out["metrics"]["github.prs.time_to_merge_median_hours"] == 14.0
@@ -217,7 +217,7 @@ OCTO_VALUES = {
 def test_401_is_a_clear_token_error_never_zero():
     result, transport = replay(CASSETTES / "unauthorized")
     assert transport.unplayed() == []
-    assert result.failed and result.series == result.series[-3:]  # only the meta-metrics remain
+    assert result.failed and result.series == result.meta_series  # only the meta-metrics remain
     assert len(result.errors) == 7
     for error in result.errors:
         assert error.type == "GitHubAuthError"

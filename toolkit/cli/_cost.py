@@ -1,4 +1,5 @@
-"""``dd-toolkit cost [NAME... | --all] [--offline] [--baseline FILE] [--max-increase N] [--price P] [--json]``.
+"""``dd-toolkit cost [NAME... | --all] [--offline] [--baseline FILE] [--max-increase N] [--price P] [--json]``
+and ``dd-toolkit cost --api [NAME... | --all] [--offline] [--json]``.
 
 Custom metrics per collector and in total, counted from one run (live, or ``--offline`` from
 the cassettes) the way Datadog bills them (toolkit.model.cost). ``--json`` prints the counts;
@@ -6,6 +7,10 @@ saved to a file, that output is a baseline: ``--baseline FILE`` shows the differ
 and names the tag that grew, and exits 1 when the total grows by more than ``--max-increase``.
 With a price per 100 custom metrics (``--price``, else each collector's ``budget.pricePer100``
 in the values), a monthly estimate. A collector that cannot be counted is named, and exits 1.
+
+``--api``: API requests instead (toolkit.project.api_budget): per credential, requests an hour
+summed over every enabled collector that uses it, from the schedules in the values, against the
+provider's limit; exits 1 when one is over (docs/budgets.md).
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="with --baseline: exit 1 when the total grows by more than N custom metrics (default 0)")
     parser.add_argument("--price", type=_price, metavar="USD", help="your price per 100 custom metrics a month, for an estimate")
     parser.add_argument("--timeout", type=float, default=None, metavar="S", help="deadline for a live run in seconds")
+    parser.add_argument("--api", action="store_true",
+                        help="API requests per credential an hour (from the values' schedules) against its rate limit, instead of custom metrics")
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -51,6 +58,8 @@ def handle(args: argparse.Namespace) -> int:
     from ..model import cost
 
     refs = collector_refs(args.names, args.all)
+    if args.api:
+        return _api(args, refs)
     if args.cassettes is not None and len(refs) != 1:
         raise UsageError("--cassettes counts one collector: name exactly one")
     baseline = _load_baseline(args.baseline) if args.baseline else None
@@ -101,6 +110,35 @@ def handle(args: argparse.Namespace) -> int:
     else:
         print("\n".join(lines))
     return code
+
+
+def _api(args: argparse.Namespace, refs: list) -> int:
+    """Requests per credential an hour against each limit; exit 1 when one is over or a collector cannot be measured."""
+    import sys
+
+    from ..engine import discover
+    from ..project import Project, api_budget
+
+    for flag, given in (("--cassettes", args.cassettes), ("--baseline", args.baseline), ("--price", args.price)):
+        if given is not None:
+            raise UsageError(f"{flag} counts custom metrics; leave it out with --api")
+    project = Project.find()
+    values = project.values_or_empty()
+    plan = api_budget.plan(refs, values, discover(project.root), offline=args.offline, timeout=args.timeout)
+    lines = [budget.line() for budget in plan.credentials.values()] or ["no request of these collectors carried a known credential"]
+    problems = [f"dd-toolkit: cannot measure {name}: {why}" for name, why in plan.unmeasured.items()]
+    problems += [
+        f"dd-toolkit: {b.credential} is over its limit: {b.requests_per_window:,} requests "
+        f"{b.limit.per_window} from {', '.join(u.collector for u in b.counted)} against {b.allowed:,.0f}"
+        for b in plan.over
+    ]
+    if args.json:
+        print(json.dumps(plan.to_json(), indent=2))
+        for line in problems:
+            print(line, file=sys.stderr)
+    else:
+        print("\n".join(lines + problems))
+    return EXIT_FAILED if problems else EXIT_OK
 
 
 def _load_baseline(path: Path) -> dict:

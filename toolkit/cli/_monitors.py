@@ -1,4 +1,7 @@
-"""``dd-toolkit monitors NAME... | --all [--apply]``: the seed's three monitors per collector.
+"""``dd-toolkit monitors NAME... | --all [--rate-budget] [--apply]``: the seed's three monitors per collector.
+
+``--rate-budget`` adds a fourth to each collector that declares ``rate_limits``: its credentials'
+budget left below a tenth of the limit (``datadog.rate_budget_monitor``).
 
 Prints the monitor definitions as JSON (the body of Datadog's ``POST /api/v1/monitor``), or with
 ``--apply`` creates or updates them. Schedules and timeouts come from the Helm values file, as
@@ -25,12 +28,15 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", metavar="ENV", help="scope to env:ENV (default: the values file's datadog.env; '' for none)")
     parser.add_argument("--notify", action="append", default=[], metavar="@HANDLE", help="add to every message, e.g. @slack-infra (repeatable)")
     parser.add_argument("--max-errors", type=float, default=None, metavar="N", help="error monitor threshold: failed metrics per run (default 3, or one below the collector's metric count when that is 3 or fewer)")
+    parser.add_argument("--rate-budget", action="store_true",
+                        help="also the rate-budget monitor of each collector that declares rate_limits: a credential's "
+                             "collector.<name>.rate_budget.remaining below 10%% of its limit (`dd-toolkit manual budgets`)")
     parser.add_argument("--apply", action="store_true", help="create or update them in Datadog (needs DD_API_KEY and DD_APP_KEY)")
 
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..datadog import KINDS, MonitorInputs, monitors_for
+    from ..datadog import KINDS, MonitorInputs, monitors_for, rate_budget_monitor
     from ..errors import ValuesError
     from ..model import default_max_errors, defaults
     from ..model import settings as environment
@@ -66,13 +72,15 @@ def handle(args: argparse.Namespace) -> int:
             raise UsageError(f"collector {name!r} has no entry in the Helm values (entries: {known}); add one or pass --schedule")
         schedule = args.schedule or entry.schedule
         timeout = args.timeout or (entry.timeout if entry else None) or defaults.RUN_TIMEOUT
-        count = _metric_count(name)
+        count, limits = _declared(name)
         inputs = MonitorInputs(
             collector=name, schedule=schedule, timeout=timeout, env=env or None, notify=tuple(args.notify),
             max_errors=default_max_errors(count) if args.max_errors is None else args.max_errors, metric_count=count,
+            rate_limits=limits,
         )
         try:
             made = monitors_for(inputs)
+            budget = rate_budget_monitor(inputs) if args.rate_budget else None
             problems = inputs.problems()
         except (ValuesError, ValueError) as exc:
             raise UsageError(f"{name}: {exc}") from None
@@ -82,6 +90,8 @@ def handle(args: argparse.Namespace) -> int:
                 refused.append(f"{name}: the {kind} monitor is not made: {problems[kind]}")
             else:
                 definitions.append(definition)
+        if budget is not None:
+            definitions.append(budget)  # the fourth, for a collector with declared rate limits
     for line in refused:
         print(f"dd-toolkit: {line}", file=sys.stderr)
     code = EXIT_FAILED if refused else EXIT_OK
@@ -101,15 +111,25 @@ def handle(args: argparse.Namespace) -> int:
     return code
 
 
-def _metric_count(name: str) -> int | None:
-    """How many metrics the collector declares (error_count never exceeds it); None when it cannot be loaded here."""
+def _declared(name: str) -> tuple[int | None, tuple[tuple[str, int], ...]]:
+    """How many metrics the collector declares (error_count never exceeds it; None when it cannot be
+    loaded here), and its ``rate_limits`` as (credential, requests) for the rate-budget monitor."""
     from ..engine import describe, discover
+    from ..errors import ToolkitError
+    from ..model import ratelimits
 
     ref = discover(project_root()).get(name)
     if ref is None:
-        return None
+        return None, ()
     described = describe(ref)
-    return len(described.specs) if described.error is None and described.collector is not None else None
+    if described.collector is None:
+        return None, ()
+    try:
+        limits = ratelimits.declared_limits(getattr(described.collector, "rate_limits", None), name)
+    except ToolkitError as exc:
+        raise UsageError(str(exc)) from None
+    count = len(described.specs) if described.error is None else None
+    return count, tuple((credential, limit.requests) for credential, limit in limits.items())
 
 
 def _values(args: argparse.Namespace):

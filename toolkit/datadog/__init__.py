@@ -14,9 +14,11 @@ from .monitors import (
     DEFAULT_MAX_ERRORS,
     KINDS,
     MANAGED_TAG,
+    RATE_BUDGET,
     MonitorInputs,
     monitor_key,
     monitors_for,
+    rate_budget_monitor,
     window_text,
 )
 from .monitors_api import Change, apply_monitors, check_settings, differences, plan
@@ -27,6 +29,7 @@ __all__ = [
     "DRIFT",
     "IN_STEP",
     "KINDS",
+    "RATE_BUDGET",
     "MANAGED_TAG",
     "MISSING",
     "Bodies",
@@ -46,6 +49,7 @@ __all__ = [
     "differences",
     "monitor_key",
     "monitors_for",
+    "rate_budget_monitor",
     "plan",
     "push",
     "read_states",

@@ -12,6 +12,10 @@ The three monitors of the seed guide (step 10), on the meta-metrics every run pu
   over one interval when the schedule is slower than hourly, so the window always holds a run;
 * duration: ``collector.<name>.duration_seconds`` above 80 % of the run's ``--timeout``
   (warning at 50 %): the run is close to being cut off at its deadline.
+
+A collector that declares ``rate_limits`` gets a fourth (``rate_budget_monitor``): its
+``collector.<name>.rate_budget.remaining`` per credential below 10 % of the limit (warning at
+25 %), before the provider starts refusing and metrics are skipped for the rate budget.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ window_text = monitoring.window_text
 MANAGED_TAG = "managed-by:dd-toolkit"
 KIND_TAG = "dd-toolkit-monitor"  # which of the three a monitor is: the key for updates
 DURATION_CRITICAL, DURATION_WARNING = 0.8, 0.5  # fractions of --timeout
+RATE_BUDGET = "rate-budget"
+MANAGED_KINDS = (*KINDS, RATE_BUDGET)
+BUDGET_CRITICAL, BUDGET_WARNING = 0.1, 0.25  # fractions of the credential's limit left
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class MonitorInputs:
     notify: tuple[str, ...] = ()  # @-handles appended to every message
     max_errors: float = DEFAULT_MAX_ERRORS
     metric_count: int | None = None  # the collector's declared metrics, when known: bounds error_count
+    rate_limits: tuple[tuple[str, int], ...] = ()  # (credential, its limit's requests) the collector declares
 
     def problems(self) -> dict[str, str]:
         """The monitors of ``monitors_for`` that can never fire or would always fire (kind -> why)."""
@@ -133,6 +141,37 @@ def monitors_for(inputs: MonitorInputs) -> list[dict]:
     ]
 
 
+def rate_budget_monitor(inputs: MonitorInputs) -> dict | None:
+    """The fourth monitor, for a collector that declares ``rate_limits``: a credential's budget
+    left (as its provider said after each run) below a tenth of the smallest declared limit."""
+    if not inputs.rate_limits:
+        return None
+    _, longest = schedule_gaps(inputs.schedule)
+    name, scope = inputs.collector, f"env:{inputs.env}" if inputs.env else "*"
+    window = monitoring.error_window_minutes(longest)
+    smallest = min(limit for _, limit in inputs.rate_limits)
+    critical, warning = _number(round(smallest * BUDGET_CRITICAL)), _number(round(smallest * BUDGET_WARNING))
+    credentials = ", ".join(credential for credential, _ in inputs.rate_limits)
+    where = f" ({scope})" if inputs.env else ""
+    notify = ("\n\n" + " ".join(inputs.notify)) if inputs.notify else ""
+    return {
+        "name": f"[dd-toolkit] {name} collector is running out of API budget{where}",
+        "type": "metric alert",
+        "query": f"min(last_{window_text(window)}):min:collector.{name}.rate_budget.remaining{{{scope}}} by {{credential}} < {critical}",
+        "message": (
+            f"{{{{credential.name}}}} has fewer than {critical} requests left in its rate-limit window ({credentials}; "
+            f"smallest declared limit {smallest:,}). When it reaches the collector's floor, metrics are skipped for "
+            f"the rate budget. See what each collector spends: `dd-toolkit cost --api --all`.{notify}"
+        ),
+        "tags": monitor_tags(inputs, RATE_BUDGET),
+        "options": {
+            "thresholds": {"critical": critical, "warning": warning},
+            "notify_no_data": False,
+            "require_full_window": False,
+        },
+    }
+
+
 def monitor_key(tags: Iterable[str]) -> tuple[str, str, str | None] | None:
     """(collector, kind, env) of a monitor this toolkit manages, from its tags; None for others.
 
@@ -144,4 +183,4 @@ def monitor_key(tags: Iterable[str]) -> tuple[str, str, str | None] | None:
     collector = next((t.split(":", 1)[1] for t in tags if t.startswith("collector:")), None)
     kind = next((t.split(":", 1)[1] for t in tags if t.startswith(f"{KIND_TAG}:")), None)
     env = next((t.split(":", 1)[1] for t in tags if t.startswith("env:")), None)
-    return (collector, kind, env) if collector and kind in KINDS else None
+    return (collector, kind, env) if collector and kind in MANAGED_KINDS else None

@@ -40,6 +40,10 @@ class BaseCollector:
       ``metric_timeout``  seconds one metric function may take (default ``defaults.METRIC_TIMEOUT``;
                           the run deadline also holds)
       ``cassette_dir``    where its cassettes are (default: ``tests/cassettes/<name>`` of its project)
+      ``rate_limits``     each credential's documented limit, ``{"github/token": "5000/hour"}``
+                          (``dd-toolkit cost --api``, ``doctor``; docs/budgets.md)
+      ``rate_floors``     requests to leave in a credential's budget: a request that would go below
+                          is not sent, and its metric records ``RateBudgetSpent`` (default 0)
     """
 
     name: ClassVar[str] = ""
@@ -50,6 +54,8 @@ class BaseCollector:
     max_workers: ClassVar[int] = defaults.MAX_WORKERS
     metric_timeout: ClassVar[float | None] = defaults.METRIC_TIMEOUT
     cassette_dir: ClassVar[str | Path | None] = None
+    rate_limits: ClassVar[dict[str, str]] = {}
+    rate_floors: ClassVar[dict[str, int]] = {}
 
     # True when ``name`` was derived from the package rather than declared by the class: only
     # then may the registry give the collector its registered name instead (an entry point's key).

@@ -1,7 +1,8 @@
 """Golden series: an offline run's series and errors, kept in a reviewed file beside the cassettes.
 
 ``golden.json`` in a replay directory holds what the offline run of that directory produced:
-every series (metric, type, unit, tags, value) and every error (metric, type, message). A
+every series (metric, type, unit, tags, value), the meta-metrics but the duration (requests,
+rate budget left per credential, metric and error counts, under "meta") and every error (metric, type, message). A
 test compares a fresh offline run with it (``golden_mismatch``) and prints a diff that names
 each series that changed; ``pytest --update-golden`` (the ``toolkit.testing`` plugin) rewrites
 it, and the rewrite is reviewed in the pull request like any other change.
@@ -36,10 +37,17 @@ def golden_series(result: CollectionResult, cassettes: Path | None = None) -> di
         for outcome in result.outcomes
         for s in outcome.series
     ]
+    # the meta-metrics the push sends too, but the run's duration: it is the one that is never the same twice
+    meta = [
+        {"metric": s.metric, "type": s.type, "unit": s.unit, "tags": sorted(s.tags), "value": s.value}
+        for s in result.meta_series
+        if not s.metric.endswith(".duration_seconds")
+    ]
+    meta.sort(key=lambda s: (s["metric"], s["tags"]))
     series.sort(key=lambda s: (s["metric"], s["tags"]))
     errors = [{"metric": e.metric, "type": e.type, "message": message(e.message)} for e in result.errors]
     errors.sort(key=lambda e: (e["metric"] or "", e["type"], e["message"]))
-    return {"collector": result.collector, "series": series, "errors": errors}
+    return {"collector": result.collector, "series": series, "meta": meta, "errors": errors}
 
 
 def dumps(golden: dict[str, Any]) -> str:
@@ -53,8 +61,8 @@ def _series_name(s: dict[str, Any]) -> str:
 def golden_diff(want: dict[str, Any], got: dict[str, Any]) -> list[str]:
     """One line per difference, naming the series (metric{tags}) or the error's metric."""
     lines: list[str] = []
-    old = {_series_name(s): s for s in want.get("series", [])}
-    new = {_series_name(s): s for s in got.get("series", [])}
+    old = {_series_name(s): s for s in want.get("series", []) + want.get("meta", [])}
+    new = {_series_name(s): s for s in got.get("series", []) + got.get("meta", [])}
     for name in sorted(old.keys() | new.keys()):
         a, b = old.get(name), new.get(name)
         if a is None:

@@ -245,7 +245,7 @@ def apply_budget(result: CollectionResult, budget: int | None) -> CollectionResu
     """
     if budget is None:
         return result
-    used = len(result.meta_metrics)
+    used = len(result.meta_series)
     outcomes = []
     for o in result.outcomes:
         each = cost.DISTRIBUTION_AGGREGATIONS if o.type == "distribution" else 1  # tag sets are unique (to_series)

@@ -34,7 +34,7 @@ from ..model import (
     enter_run,
     leave_run,
 )
-from ..sources import pooled_transport
+from ..sources import pooled_transport, set_rate_floors
 from .collector import BaseCollector
 from .outcome import outcome_for, seed_outcomes, timed_out
 from .pool import Pool
@@ -100,6 +100,7 @@ def run_context(collector: BaseCollector, options: RunOptions, *, deadline: floa
     if transport is None and not options.offline:
         transport = pooled_transport((options.max_workers or collector.max_workers) * 2)
     context = RunContext(collector=collector.name, deadline=deadline, transport=transport)
+    set_rate_floors(context, collector.rate_floors)
     if options.sleep is not None:
         context.sleep = options.sleep
     if options.frozen_at is not None:
@@ -131,8 +132,11 @@ def run_metrics(
     metric_timeout: float | None = None,
     interrupt: Interrupt | None = None,
 ) -> CollectionResult:
-    """Run every metric function of ``specs`` concurrently on ``run`` and return what they produced."""
-    tasks = [(spec.name, spec.function) for spec in specs]
+    """Run every metric function of ``specs`` concurrently on ``run`` and return what they produced.
+
+    The pool starts them highest ``priority`` first (then in definition order): when a rate
+    budget runs short, the metrics that matter most have already had their requests."""
+    tasks = [(spec.name, spec.function) for spec in sorted(specs, key=lambda spec: -spec.priority)]
     finished, started, now, began, started_at, shares = _run_tasks(tasks, run, max_workers, metric_timeout, interrupt)
     outcomes = []
     for spec in specs:

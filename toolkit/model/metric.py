@@ -40,6 +40,7 @@ class MetricSpec:
     per_unit: str | None = None
     short_name: str | None = None
     max_series: int | None = None  # series beyond it are not pushed, and the metric records an error
+    priority: int = 0  # higher starts first: when a rate budget runs short, these have had their requests
 
 
 def validate_metric_name(name: str) -> str | None:
@@ -67,6 +68,7 @@ def metric(
     per_unit: str | None = None,
     short_name: str | None = None,
     max_series: int | None = None,
+    priority: int = 0,
 ) -> Callable[[F], F]:
     """Declare a function as a metric collector.
 
@@ -76,7 +78,8 @@ def metric(
 
     ``interval`` (seconds, count and rate only) overrides the collector's schedule period;
     ``per_unit`` and ``short_name`` go to Datadog's metric metadata; ``max_series`` caps the
-    series one run may push (docs/metrics.md).
+    series one run may push (docs/metrics.md); ``priority`` (default 0): the pool starts
+    higher ones first, so the cheap, important metrics spend a short rate budget (docs/budgets.md).
     """
 
     def decorate(func: F) -> F:
@@ -96,6 +99,8 @@ def metric(
                 raise MetricDefinitionError(f"{where}: interval={interval!r} must be a whole number of seconds above 0")
         if max_series is not None and (isinstance(max_series, bool) or not isinstance(max_series, int) or max_series <= 0):
             raise MetricDefinitionError(f"{where}: max_series={max_series!r} must be a whole number above 0")
+        if isinstance(priority, bool) or not isinstance(priority, int):
+            raise MetricDefinitionError(f"{where}: priority={priority!r} must be a whole number (higher starts first)")
         if short_name is not None and (not isinstance(short_name, str) or not short_name.strip()):
             raise MetricDefinitionError(f"{where}: short_name must be a non-empty string")
         required = [
@@ -110,7 +115,7 @@ def metric(
             )
         doc = inspect.getdoc(func) or ""
         text = description if description is not None else doc.split("\n\n", 1)[0].replace("\n", " ")
-        spec = MetricSpec(name, unit, type, text.strip(), func, interval, per_unit, short_name, max_series)
+        spec = MetricSpec(name, unit, type, text.strip(), func, interval, per_unit, short_name, max_series, priority)
         setattr(func, ATTRIBUTE, spec)
         return func
 

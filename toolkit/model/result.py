@@ -105,6 +105,10 @@ class HttpExchange:
     attempts: int = 0
     waited_seconds: float = 0.0
     error: str | None = None
+    # the credential (secret name) it authenticated with, and the provider's rate-limit headers
+    # of its answer (toolkit.model.ratelimits): what `cost --api` and the meta-metrics count
+    credential: str | None = None
+    rate: Any = None  # a ``RateHeaders``, when the answer carried them
 
     @property
     def retries(self) -> int:
@@ -201,7 +205,17 @@ class CollectionResult:
             f"{prefix}.duration_seconds": round(self.duration_seconds, 6),
             f"{prefix}.metric_count": float(self.metric_count),
             f"{prefix}.error_count": float(self.error_count),
+            # every try of every HTTP request (a retry spends a rate budget too), offline the replayed
+            # ones; a collector that made none (boto3's calls are not counted) sends no such series
+            **({f"{prefix}.requests": float(sum(r.attempts for r in self.requests))} if self.requests else {}),
         }
+
+    @property
+    def rate_budgets(self) -> dict[str, int]:
+        """{credential: requests its provider said were left} after the run (model.ratelimits)."""
+        from .ratelimits import credential_uses
+
+        return {name: use.remaining for name, use in credential_uses(self.requests).items() if use.remaining is not None}
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -225,8 +239,11 @@ class CollectionResult:
 
     @property
     def meta_series(self) -> list[Series]:
-        units = {"duration_seconds": "seconds"}
-        return [Series(name, value, (), units.get(name.rsplit(".", 1)[1], "count")) for name, value in self.meta_metrics.items()]
+        units = {"duration_seconds": "seconds", "requests": "request"}
+        meta = [Series(name, value, (), units.get(name.rsplit(".", 1)[1], "count")) for name, value in self.meta_metrics.items()]
+        # one series per credential, so a monitor can warn before the provider's limit bites
+        budget = f"collector.{self.collector}.rate_budget.remaining"
+        return meta + [Series(budget, float(left), (f"credential:{name}",), "request") for name, left in sorted(self.rate_budgets.items())]
 
     @property
     def failed(self) -> bool:
@@ -251,5 +268,6 @@ class CollectionResult:
             "series": [s.to_json() for s in self.tagged_series],
             "errors": [e.to_json() for e in self.errors],
             "duration_seconds": round(self.duration_seconds, 6),
+            "rate_budgets": self.rate_budgets,  # {credential: requests left}, as rate_budget.remaining is pushed
             "custom_metrics": cost.to_json(self.custom_metrics),
         }

@@ -9,6 +9,7 @@ Imports the engine and everything below it; a sibling of ``datadog/``, which it 
 copier and ruamel.yaml are imported inside the functions that need them.
 """
 
+from . import api_budget
 from .docs import sync_readme
 from .docs_table import END, START, render_table, table_state
 from .doctor import MISSING, OK, SKIPPED, Check, diagnose, format_checks
@@ -64,6 +65,7 @@ __all__ = [
     "UpdateResult",
     "Values",
     "add_entry",
+    "api_budget",
     "check_metadata_sync",
     "check_name",
     "check_sync",

@@ -66,6 +66,7 @@ def diagnose(ref: CollectorRef, project: Project, *, secrets: bool = False) -> t
         _check_intervals(values, name, specs, checks)
         _check_monitors(values, name, specs, checks)
         _check_examples(collector, values, name, specs, checks)
+        _check_api_budget(ref, project, values, checks)
     _check_secrets(collector, name, secrets, checks)
     return project.root, checks
 
@@ -164,6 +165,32 @@ def _check_examples(collector, values: Values, name: str, specs, checks: list[Ch
                             f"(the CronJob would fail every run); {fix}"))
     else:
         checks.append(Check("template examples", SKIPPED, f"{', '.join(examples)} are still the template's examples; {fix}"))
+
+
+def _check_api_budget(ref: CollectorRef, project: Project, values: Values, checks: list[Check]) -> None:
+    """Each credential the collector's cassettes use, summed over every enabled collector that
+    uses it (their schedules in the values), within its limit (and apiBudgets.margin)."""
+    from . import api_budget
+
+    label = "API budget"
+    plan = api_budget.plan([ref], values, discover(project.root), offline=True)
+    if ref.name in plan.unmeasured:
+        checks.append(Check(label, SKIPPED, f"its cassettes do not replay: {plan.unmeasured[ref.name]}"))
+        return
+    if not plan.credentials:
+        checks.append(Check(label, OK, "no request carries a credential (get_secret) it could be counted against"))
+        return
+    over = plan.over
+    if over:
+        checks.append(Check(label, MISSING, "; ".join(
+            f"{b.credential}: {', '.join(u.collector for u in b.counted)} make {b.requests_per_window:,} requests "
+            f"{b.limit.per_window} against its limit of {b.limit.text()}"
+            + (f" x apiBudgets.margin {b.margin:g} = {b.allowed:,.0f}" if b.margin != 1 else "")
+            + "; run them less often, make fewer requests, or give them separate credentials"
+            for b in over
+        )))
+    else:
+        checks.append(Check(label, OK, "; ".join(b.line() for b in plan.credentials.values())))
 
 
 def _check_readme(collector, name: str, specs, checks: list[Check]) -> None:

@@ -9,6 +9,7 @@ Imports the model and the errors only; boto3 is imported inside the functions th
 
 from .auth import AuthHeader, auth_headers, parse_auth_header
 from .aws import aws_client, reset_session, resolve_credentials
+from .budget import reset_budgets, set_rate_floors
 from .cache import per_run
 from .config import get_config, get_config_list, now
 from .http import (
@@ -43,7 +44,9 @@ __all__ = [
     "per_run",
     "pooled_transport",
     "requested_wait",
+    "reset_budgets",
     "reset_session",
     "resolve_credentials",
+    "set_rate_floors",
     "watch_secrets",
 ]

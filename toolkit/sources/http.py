@@ -21,6 +21,7 @@ from httpx_retries import Retry, RetryTransport
 
 from ..errors import ToolkitError
 from ..model import HttpExchange, RunContext, current_metric, current_run, redact
+from .budget import BudgetedTransport
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 # Collectors only read; GraphQL and job-style APIs (W&B, SkyPilot) read through POST, so POST
@@ -398,7 +399,7 @@ def _same_host_only(response: httpx.Response) -> None:
 def _plain_client_stack(run: RunContext) -> httpx.BaseTransport:
     """What an ``httpx.Client`` built by the collector itself gets inside a run: the run's pool
     (offline: its replay), the body cap and the request accounting; no retries it did not ask for."""
-    return _Recorder(_CountAttempts(_CapBody(_Unclosable(run.transport), MAX_BODY_BYTES)), run)
+    return _Recorder(BudgetedTransport(_CountAttempts(_CapBody(_Unclosable(run.transport), MAX_BODY_BYTES)), None, _exchange), run)
 
 
 _httpx_init_transport = httpx.Client._init_transport
@@ -449,6 +450,7 @@ def http_client(
     retry_if: Callable[[httpx.Response], bool] | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
     follow_redirects: bool = False,
+    auth_secret: str | None = None,
 ) -> httpx.Client:
     """An ``httpx.Client`` with retries, pooled across the current run.
 
@@ -457,10 +459,12 @@ def http_client(
     default) raises ``ResponseTooLarge`` with its size, having read no more than that.
     ``follow_redirects=True`` follows redirects on the same host only (a renamed repository's
     301); one to another host is an ``httpx.HTTPStatusError``, so credentials stay where they were sent.
+    ``auth_secret`` names the secret its requests authenticate with, for the credential's rate
+    budget (``toolkit.sources.budget``); without it, a secret found in a header value is the credential.
     """
     run = current_run()
     transport: httpx.BaseTransport = _Unclosable(run.transport) if run is not None else httpx.HTTPTransport()
-    transport = _CountAttempts(_CapBody(transport, max_body_bytes))
+    transport = BudgetedTransport(_CountAttempts(_CapBody(transport, max_body_bytes)), auth_secret, _exchange)
     retrying = RetryTransport(transport=_HopelessRetryGuard(transport, retry_if), retry=retry_policy())
     stack: httpx.BaseTransport = _ReturnFinalAnswers(retrying) if retry_if is not None else retrying
     if run is not None:

@@ -34,7 +34,24 @@ def watch_secrets() -> Iterator[dict[str, str]]:
         _watcher.reset(token)
 
 
+# Every secret value get_secret returned in this process, to its name: a request whose header
+# carries one is counted against that credential's rate budget (toolkit.sources.budget).
+_names_by_value: dict[str, str] = {}
+_names_lock = threading.Lock()  # not _lock: _returned is called holding that one
+
+
+def secret_names_by_value() -> dict[str, str]:
+    """{value: name} of the secrets returned so far (offline: the run's placeholders instead)."""
+    run = current_run()
+    if run is not None and run.secrets is not None:
+        return {value: name for name, value in run.secrets.items()}
+    with _names_lock:
+        return dict(_names_by_value)
+
+
 def _returned(name: str, value: str) -> str:
+    with _names_lock:
+        _names_by_value[value] = name
     seen = _watcher.get()
     if seen is not None:
         seen[name] = value
