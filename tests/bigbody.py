@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import recording_project
+
 LIMIT_MIB = 256  # the chart's memory limit (charts/datadog-collectors/values.yaml resources.limits.memory)
 
 # The CLI's own entry point, printing the process's peak RSS at exit (VmHWM of /proc/self/status:
@@ -51,15 +53,4 @@ def big_body(size: int) -> bytes:
 
 def write_project(root: Path) -> Path:
     """A project at ``root`` with the ``big`` collector; returns its cassette directory."""
-    package = root / "collectors" / "big"
-    package.mkdir(parents=True)
-    (root / "collectors" / "__init__.py").write_text("")
-    (package / "__init__.py").write_text("")
-    (package / "collector.py").write_text(COLLECTOR)
-    (package / "metrics.py").write_text(METRICS)
-    chart = root / "charts" / "datadog-collectors"
-    chart.mkdir(parents=True)
-    (chart / "values.yaml").write_text("collectors:\n  big:\n    enabled: true\n    schedule: '*/5 * * * *'\n")
-    cassettes = root / "tests" / "cassettes" / "big"
-    cassettes.mkdir(parents=True)
-    return cassettes
+    return recording_project.write_project(root, "big", COLLECTOR, METRICS)

@@ -36,20 +36,25 @@ def recent():
 '''
 
 
-def make_project(root: Path, metrics: str = METRICS) -> Path:
-    """A project at ``root`` with the ``window`` collector; returns its cassette directory."""
-    package = root / "collectors" / "window"
+def write_project(root: Path, name: str, collector: str, metrics: str) -> Path:
+    """A project at ``root`` with one enabled collector ``name``; returns its cassette directory."""
+    package = root / "collectors" / name
     package.mkdir(parents=True)
     (root / "collectors" / "__init__.py").write_text("")
     (package / "__init__.py").write_text("")
-    (package / "collector.py").write_text(COLLECTOR)
+    (package / "collector.py").write_text(collector)
     (package / "metrics.py").write_text(metrics)
     chart = root / "charts" / "datadog-collectors"
     chart.mkdir(parents=True)
-    (chart / "values.yaml").write_text("collectors:\n  window:\n    enabled: true\n    schedule: '*/5 * * * *'\n")
-    cassettes = root / "tests" / "cassettes" / "window"
+    (chart / "values.yaml").write_text(f"collectors:\n  {name}:\n    enabled: true\n    schedule: '*/5 * * * *'\n")
+    cassettes = root / "tests" / "cassettes" / name
     cassettes.mkdir(parents=True)
     return cassettes
+
+
+def make_project(root: Path, metrics: str = METRICS) -> Path:
+    """A project at ``root`` with the ``window`` collector; returns its cassette directory."""
+    return write_project(root, "window", COLLECTOR, metrics)
 
 
 def cli_args(root: Path, *args: str) -> list[str]:

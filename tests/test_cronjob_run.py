@@ -220,26 +220,33 @@ def test_workers_sets_the_pool_size():
     assert proc.returncode == 2 and "--workers: must be greater than 0" in err
 
 
-def test_a_huge_body_is_one_metrics_error_and_memory_stays_bounded():
-    """200 MB with no Content-Length: the metric errors with the size at 32 MiB; the process stays
-    far under the chart's 256 Mi limit (peak RSS printed by the child at exit)."""
-    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over an exec, so it would report the forking
-    # pytest worker's own peak
-    rss = (
-        "import atexit, re, sys; atexit.register(lambda: print('maxrss_kib=' + "
-        "re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1), file=sys.stderr)); "
-    )
-    with Loopback({"/export": Reply(stream_bytes=200 * 1024 * 1024, declare_length=False)}) as intake:
+# The CLI's peak RSS printed at exit: VmHWM, not ru_maxrss (Linux carries ru_maxrss over an exec,
+# so it would report the forking pytest worker's own peak).
+PRINT_PEAK = (
+    "import atexit, re, sys; atexit.register(lambda: print('maxrss_kib=' + "
+    "re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1), file=sys.stderr)); "
+)
+
+
+def run_bigbody(reply: Reply) -> tuple[dict, float]:
+    """``run bigbody --json`` in its own process against a loopback export answering ``reply``:
+    the JSON result and the peak RSS in MiB."""
+    with Loopback({"/export": reply}) as intake:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DD_")}
         env.update(PYTHONPATH=str(ROOT), BIGBODY_URL=intake.url)
-        done = subprocess.run([sys.executable, "-c", rss + RUNNER, "run", "bigbody", "--json", "--timeout", "20"],
+        done = subprocess.run([sys.executable, "-c", PRINT_PEAK + RUNNER, "run", "bigbody", "--json", "--timeout", "20"],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    result = json.loads(done.stdout)
+    return json.loads(done.stdout), int(done.stderr.rsplit("maxrss_kib=", 1)[1].split()[0]) / 1024
+
+
+def test_a_huge_body_is_one_metrics_error_and_memory_stays_bounded():
+    """200 MB with no Content-Length: the metric errors with the size at 32 MiB; the process stays
+    far under the chart's 256 Mi limit."""
+    result, peak_mib = run_bigbody(Reply(stream_bytes=200 * 1024 * 1024, declare_length=False))
     assert result["metrics"]["bigbody.healthy.total"] == 1.0
     (error,) = result["errors"]
     assert error["metric"] == "bigbody.export.size" and error["type"] == "ResponseTooLarge"
     assert "over the 32.0 MiB body cap (stopped reading at 32." in error["message"]
-    peak_mib = int(done.stderr.rsplit("maxrss_kib=", 1)[1].split()[0]) / 1024
     assert peak_mib < 160, f"peak RSS {peak_mib:.0f} MiB"
 
 
@@ -254,23 +261,13 @@ def gzip_bomb(decoded_mib: int) -> bytes:
 def test_a_gzip_bomb_is_one_metrics_error_and_memory_stays_bounded():
     """A 256 MiB body gzipped to ~260 KB, well under the 32 MiB cap on the wire: the decoded size
     is capped too, while decoding; the process stays far under the chart's 256 Mi."""
-    rss = (
-        "import atexit, re, sys; atexit.register(lambda: print('maxrss_kib=' + "
-        "re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1), file=sys.stderr)); "
-    )
     bomb = gzip_bomb(256)
     assert len(bomb) < 300 * 1024
-    with Loopback({"/export": Reply(body=bomb, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})}) as intake:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DD_")}
-        env.update(PYTHONPATH=str(ROOT), BIGBODY_URL=intake.url)
-        done = subprocess.run([sys.executable, "-c", rss + RUNNER, "run", "bigbody", "--json", "--timeout", "20"],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    result = json.loads(done.stdout)
+    result, peak_mib = run_bigbody(Reply(body=bomb, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"}))
     assert result["metrics"]["bigbody.healthy.total"] == 1.0
     (error,) = result["errors"]
     assert error["metric"] == "bigbody.export.size" and error["type"] == "ResponseTooLarge"
     assert "decodes to over the 32.0 MiB body cap" in error["message"]
-    peak_mib = int(done.stderr.rsplit("maxrss_kib=", 1)[1].split()[0]) / 1024
     assert peak_mib < 160, f"peak RSS {peak_mib:.0f} MiB"
 
 

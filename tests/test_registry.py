@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import subprocess
 import sys
 
 import pytest
@@ -75,62 +74,6 @@ def test_a_declared_name_that_differs_from_its_key_is_one_load_error_naming_both
     collector, error = load(discover()["acme_mismatch"])
     assert collector is None and error.type == "CollectorLoadError"
     assert "'someone_else'" in error.message and "'acme_mismatch'" in error.message
-
-
-SEED_COLLECTOR = '''from toolkit import BaseCollector, auto_discover_metrics
-from collectors.seedprop import metrics
-
-
-class SeedpropCollector(BaseCollector):
-    @property
-    def name(self) -> str:
-        return "seedprop"
-
-    def collect_metrics(self) -> dict[str, float]:
-        metric_functions = auto_discover_metrics(metrics)
-        collected = {}
-        for metric_key, func in metric_functions.items():
-            try:
-                value = func()
-                if value is not None:
-                    collected[metric_key] = value
-            except Exception as e:
-                self._record_error(metric_key, e)
-        return collected
-'''
-
-SEED_METRICS = '''from toolkit import metric
-
-
-@metric("seedprop.jobs.running", unit="count")
-def running() -> int:
-    """Running jobs."""
-    return 3
-'''
-
-
-@pytest.mark.slow
-def test_a_seed_style_collector_in_a_project_runs_with_its_values(tmp_path):
-    """Steps 2-3 of the seed guide as written (the property, the loop), in a project's collectors/,
-    run as the CLI runs it (its own process, so the project's `collectors` package stays its own)."""
-    pkg = tmp_path / "collectors" / "seedprop"
-    pkg.mkdir(parents=True)
-    (tmp_path / "collectors" / "__init__.py").write_text("")
-    (pkg / "__init__.py").write_text("")
-    (pkg / "collector.py").write_text(SEED_COLLECTOR)
-    (pkg / "metrics.py").write_text(SEED_METRICS)
-    chart = tmp_path / "charts" / "datadog-collectors"
-    chart.mkdir(parents=True)
-    (chart / "values.yaml").write_text(
-        "collectors:\n  seedprop:\n    enabled: true\n    schedule: '*/5 * * * *'\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "toolkit.cli", "--project", str(tmp_path), "run", "seedprop", "--json"],
-        capture_output=True, text=True, timeout=60, cwd=tmp_path,
-    )
-    out = json.loads(done.stdout)
-    assert done.returncode == 0 and out["errors"] == [], (out["errors"], done.stderr)
-    assert out["metrics"]["seedprop.jobs.running"] == 3.0 and out["metrics"]["collector.seedprop.error_count"] == 0.0
 
 
 def test_load_error_is_data(third_party):
