@@ -6,9 +6,12 @@ import traceback as _traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .redact import redact
+
+if TYPE_CHECKING:
+    from .window import Window
 
 OK = "ok"
 NO_DATA = "no_data"
@@ -164,6 +167,11 @@ class CollectionResult:
     fatal: MetricError | None = None
     offline: bool = False
     requests: list[HttpExchange] = field(default_factory=list)  # every HTTP request of the run
+    # The slot of the schedule the run belongs to: every point but the run's duration is stamped
+    # at its end (model/window.py). None only for a result built without a run (could_not_run).
+    window: Window | None = None
+    windows_missed: list[Window] = field(default_factory=list)  # past windows this run could not catch up
+    retired: list[str] = field(default_factory=list)  # tag sets of windowed counts no longer zero-filled (metric{tags})
 
     def requests_of(self, metric: str) -> list[HttpExchange]:
         return [r for r in self.requests if r.metric == metric]
@@ -196,11 +204,21 @@ class CollectionResult:
     @property
     def meta_metrics(self) -> dict[str, float]:
         prefix = f"collector.{self.collector}"
-        return {
+        out = {
             f"{prefix}.duration_seconds": round(self.duration_seconds, 6),
             f"{prefix}.metric_count": float(self.metric_count),
             f"{prefix}.error_count": float(self.error_count),
         }
+        if self.window is not None:
+            # the store of what was pushed (datadog/state.py reads its latest value back)
+            out[f"{prefix}.window_end"] = float(self.window.end_timestamp)
+            out[f"{prefix}.windows_missed"] = float(len(self.windows_missed))
+        return out
+
+    @property
+    def duration_metric(self) -> str:
+        """The one point stamped at the run's start, not its window's end: a retry's duration is its own."""
+        return f"collector.{self.collector}.duration_seconds"
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -251,4 +269,7 @@ class CollectionResult:
             "errors": [e.to_json() for e in self.errors],
             "duration_seconds": round(self.duration_seconds, 6),
             "custom_metrics": cost.to_json(self.custom_metrics),
+            **({"window": self.window.to_json()} if self.window is not None else {}),
+            **({"windows_missed": [w.to_json() for w in self.windows_missed]} if self.windows_missed else {}),
+            **({"retired": list(self.retired)} if self.retired else {}),
         }
