@@ -20,6 +20,7 @@ croniter is imported inside the functions, as ``schedule.py`` does.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -72,13 +73,24 @@ def _check(schedule: str) -> None:
         raise ValuesError(f"schedule {schedule!r} is not a five-field cron expression; e.g. {DEFAULT_SCHEDULE!r}")
 
 
+def _every_minutes(schedule: str) -> int | None:
+    """N for ``*/N * * * *`` with N dividing an hour (the chart's default among them): slots computed
+    without croniter, so a run on such a schedule imports nothing more (tests/test_startup.py)."""
+    match = re.fullmatch(r"\*/(\d{1,2}) \* \* \* \*", schedule.strip())
+    minutes = int(match.group(1)) if match else 0
+    return minutes if minutes and 60 % minutes == 0 else None
+
+
 def window_at(schedule: str | None, when: datetime) -> Window:
     """The last slot of ``schedule`` closed at ``when``: [the fire before, the latest fire at or before ``when``)."""
+    schedule = schedule or DEFAULT_SCHEDULE
+    when = _utc(when)
+    if minutes := _every_minutes(schedule):
+        end = when.replace(minute=when.minute - when.minute % minutes, second=0, microsecond=0)
+        return Window(end - timedelta(minutes=minutes), end)
     from croniter import croniter
 
-    schedule = schedule or DEFAULT_SCHEDULE
     _check(schedule)
-    when = _utc(when)
     # croniter's get_prev is strictly before its start: start a second later so a run at 10:15:00 sharp
     # belongs to [10:00, 10:15), the slot that has just closed.
     it = croniter(schedule, when.replace(microsecond=0) + timedelta(seconds=1))
@@ -89,15 +101,18 @@ def window_at(schedule: str | None, when: datetime) -> Window:
 
 def windows_between(schedule: str | None, start: datetime, end: datetime) -> list[Window]:
     """Every closed slot of ``schedule`` whose end is after ``start`` and at or before ``end``, oldest first."""
-    from croniter import croniter
-
     schedule = schedule or DEFAULT_SCHEDULE
-    _check(schedule)
     start, end = _utc(start), _utc(end)
     last = window_at(schedule, end)
     if last.end <= start:
         return []
     out = [last]
+    if _every_minutes(schedule):
+        while out[-1].start > start:
+            out.append(Window(out[-1].start - (last.end - last.start), out[-1].start))
+        return out[::-1]
+    from croniter import croniter
+
     it = croniter(schedule, last.start)
     while True:
         before = _utc(it.get_prev(datetime))
