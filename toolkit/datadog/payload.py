@@ -245,7 +245,8 @@ def plan(results: Iterable[CollectionResult], constant_tags, intervals: Mapping[
         by_metric = result.series_by_metric()
         if result.window is not None:  # the meta-metrics come last
             meta = by_metric[-1]
-            run_groups.append(_Group(SERIES_PATH, [s for s in meta if s.metric == result.duration_metric], started, constant, period, alone=True))
+            if own := [s for s in meta if s.metric == result.duration_metric]:
+                run_groups.append(_Group(SERIES_PATH, own, started, constant, period, alone=True))
             by_metric[-1] = [s for s in meta if s.metric != result.duration_metric]
         for seq in by_metric:
             kinds = set(map(_TYPE, seq))

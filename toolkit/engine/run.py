@@ -266,6 +266,7 @@ def run_collector(
 def collect_past_windows(
     ref: CollectorRef, windows: Sequence[Window], *, started: float, timeout: float | None = None,
     schedule: str | None = None, interrupt: Interrupt | None = None, transport: Any = None,
+    offline: bool = False, cassettes: Path | None = None,
 ) -> list[CollectionResult]:
     """The windowed metrics of ``ref`` for each of ``windows`` in turn (oldest first, the clock frozen at
     each one's end), all within one deadline counted from ``started``: a catch-up or a backfill.
@@ -281,7 +282,7 @@ def collect_past_windows(
         if time.monotonic() >= started + timeout or (interrupt is not None and interrupt.is_set()):
             break
         options = RunOptions(timeout=timeout, started=started, window=window, windowed_only=True,
-                             schedule=schedule, interrupt=interrupt, transport=transport)
+                             schedule=schedule, interrupt=interrupt, transport=transport, offline=offline, cassettes=cassettes)
         out.append(collect(collector, options))
     return out
 

@@ -172,6 +172,7 @@ class CollectionResult:
     window: Window | None = None
     windows_missed: list[Window] = field(default_factory=list)  # past windows this run could not catch up
     retired: list[str] = field(default_factory=list)  # tag sets of windowed counts no longer zero-filled (metric{tags})
+    with_meta: bool = True  # False: a backfilled window, which pushes its windowed metrics and no collector.<name>.*
 
     def requests_of(self, metric: str) -> list[HttpExchange]:
         return [r for r in self.requests if r.metric == metric]
@@ -203,6 +204,8 @@ class CollectionResult:
 
     @property
     def meta_metrics(self) -> dict[str, float]:
+        if not self.with_meta:
+            return {}
         prefix = f"collector.{self.collector}"
         out = {
             f"{prefix}.duration_seconds": round(self.duration_seconds, 6),
