@@ -248,3 +248,38 @@ def test_a_tag_set_with_no_event_is_zero_filled_then_retired_once(monkeypatch):
     assert "11:15" not in by_end and "11:30" not in by_end  # retired: no longer filled
     # named once, in the first window past the limit
     assert retired == [[], [], [], [], ["windowed.jobs.finished{team:gone}", "windowed.jobs.finished{team:kept}"], [], []]
+
+
+def test_the_retirement_limit_is_the_cronjobs_or_the_values_per_collector(monkeypatch, tmp_path):
+    """DD_COLLECTOR_RETIRE_AFTER (the chart's, from retireAfterWindows) for the CronJob's run;
+    catch_up_and_fill takes one limit per collector."""
+    from toolkit.cli._common import UsageError
+    from toolkit.cli._run import retire_afters_of
+
+    monkeypatch.setenv("DD_COLLECTOR_RETIRE_AFTER", "2")
+    assert retire_afters_of(["windowed"]) == {"windowed": 2}
+    monkeypatch.setenv("DD_COLLECTOR_RETIRE_AFTER", "0")
+    with pytest.raises(UsageError, match="retireAfterWindows"):
+        retire_afters_of(["windowed"])
+    monkeypatch.delenv("DD_COLLECTOR_RETIRE_AFTER")
+    monkeypatch.chdir(tmp_path)  # no project: the engine's default
+    assert retire_afters_of(["windowed"]) == {"windowed": None}
+
+    t = lambda h, m: datetime(2026, 11, 27, h, m, tzinfo=UTC)  # noqa: E731
+    events(monkeypatch, (t(10, 5), "gone"))
+    import time
+
+    clock = [t(10, 17)]
+    retired = []
+    with Datadog(lambda: clock[0]) as dd:
+        state = DatadogState(dd.url, API_KEY, APP_KEY)
+        for minute in (17, 32, 47):
+            clock[0] = t(10, 0) + timedelta(minutes=minute)
+            if minute > 17:
+                events(monkeypatch)
+            results = catch_up_and_fill([*_registry.resolve(["windowed"])], [run_at(clock[0])], None, {"windowed": "*/15 * * * *"},
+                                        began=time.monotonic(), timeout=10, state=state, retire_after={"windowed": 1},
+                                        clock=lambda: clock[0], say=lambda line: None)
+            assert push(results, settings(dd.url)).ok
+            retired.append(results[-1].retired)
+    assert retired == [[], [], ["windowed.jobs.finished{team:gone}"]]  # one window of 0, then retired

@@ -64,7 +64,7 @@ def handle(args: argparse.Namespace) -> int:
     from ..engine import RETIRE_AFTER, load
     from ..model import settings as environment
     from ..model import windows_between
-    from ._run import schedules_of
+    from ._run import retire_afters_of, schedules_of
 
     (ref,) = collector_refs([args.name], False, verb=" to backfill")
     if args.cassettes is not None:
@@ -98,7 +98,7 @@ def handle(args: argparse.Namespace) -> int:
     skipped = [s.name for s in specs if not s.window]
     if skipped:
         say(f"backfill {ref.name}: skipped, no window=True (they describe the present, not a window): {', '.join(skipped)}")
-    run = _Backfill(ref, specs, schedule, args, settings, RETIRE_AFTER)
+    run = _Backfill(ref, specs, schedule, args, settings, retire_afters_of([ref.name])[ref.name] or RETIRE_AFTER)
     with _progress(len(windows), ref.name) as step:
         for window in windows:
             run.one(window)

@@ -23,7 +23,7 @@ def _utcnow() -> datetime:
 
 def catch_up_and_fill(
     refs, results, env, schedules: Mapping[str, str | None], *, began: float, timeout: float | None, interrupt=None,
-    state=None, retire_after: int | None = None, say: Callable[[str], None] | None = None,
+    state=None, retire_after: int | Mapping[str, int | None] | None = None, say: Callable[[str], None] | None = None,
     clock: Callable[[], datetime] | None = None, push_budget: float | None = None,
 ) -> list:
     """``results`` (one current run per collector) with each one's caught-up windows before it, every window zero-filled."""
@@ -36,7 +36,7 @@ def catch_up_and_fill(
 
     say = say or (lambda line: print(f"dd-toolkit: {line}", file=sys.stderr))
     state = state or DatadogState(env.endpoint, env.api_key, env.app_key)
-    retire_after = RETIRE_AFTER if retire_after is None else retire_after
+    limits = retire_after if isinstance(retire_after, Mapping) else {}
     by_name = {ref.name: ref for ref in refs}
     out = []
     for current in results:
@@ -45,6 +45,8 @@ def catch_up_and_fill(
             out.append(current)
             continue
         schedule = schedules.get(current.collector)
+        limit = limits.get(current.collector) if limits else retire_after
+        limit = RETIRE_AFTER if limit is None else limit
         try:
             last = state.last_window_end(current.collector, current.window.end - LOOKBACK, current.window.end)
         except ToolkitError as exc:
@@ -67,12 +69,12 @@ def catch_up_and_fill(
         collector, _ = load(ref)
         specs = collector.metric_specs() if collector is not None else []
         try:
-            _fill(past + [current], specs, state, schedule, retire_after)
+            _fill(past + [current], specs, state, schedule, limit)
         except ToolkitError as exc:
             say(f"{current.collector}: no zero-fill this run: {exc}")
         for r in past + [current]:
             for name in r.retired:
-                say(f"{current.collector}: {name} retired: no event in {retire_after} windows, no longer sent as 0")
+                say(f"{current.collector}: {name} retired: no event in {limit} windows, no longer sent as 0")
         out.extend(past + [current])
     return out
 

@@ -48,6 +48,7 @@ class CollectorValues:
     push_timeout: int = CHART_DEFAULT_PUSH_TIMEOUT
     termination_grace_seconds: int = TERMINATION_GRACE
     workers: int | None = None  # None: the collector's own max_workers
+    retire_after: int | None = None  # retireAfterWindows; None: engine.RETIRE_AFTER
 
     @property
     def run_bound(self) -> int:
@@ -109,6 +110,7 @@ def collector_values(values: Mapping[str, Any]) -> dict[str, CollectorValues]:
         deadline = merged.get("activeDeadlineSeconds")
         grace = merged.get("terminationGracePeriodSeconds")
         workers = merged.get("workers")
+        retire_after = merged.get("retireAfterWindows")
         out[name] = CollectorValues(
             name=name,
             enabled=bool(entry.get("enabled", False)),
@@ -121,6 +123,7 @@ def collector_values(values: Mapping[str, Any]) -> dict[str, CollectorValues]:
             push_timeout=push_timeout,
             termination_grace_seconds=int(grace) if grace is not None else TERMINATION_GRACE,
             workers=int(workers) if workers is not None else None,
+            retire_after=_number(retire_after, int),
         )
     return out
 
