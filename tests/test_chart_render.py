@@ -378,3 +378,15 @@ def test_schema_rejects_bad_push_timeout_and_workers(helm, tmp_path):
         path.write_text(yaml.safe_dump({"collectors": {"github": {"enabled": True, **entry}}}))
         done = subprocess.run([helm, "template", "dd", str(CHART), "-f", str(path)], capture_output=True, text=True, timeout=60)
         assert done.returncode != 0 and key in done.stderr, done.stderr
+
+
+def test_retire_after_windows_reaches_the_run_from_defaults_or_the_collector(helm, tmp_path):
+    """``retireAfterWindows`` (defaults or the entry) becomes DD_COLLECTOR_RETIRE_AFTER, which
+    ``run`` uses as the zero-fill's retirement limit; unset, the env is absent (the engine's 4)."""
+    values = {"defaults": {"retireAfterWindows": 6},
+              "collectors": {"github": {"enabled": True, "retireAfterWindows": 2}, "asana": {"enabled": True}, "wandb": {"enabled": True}}}
+    jobs = cronjobs(render(helm, tmp_path, values))
+    assert env_of(jobs["github"])["DD_COLLECTOR_RETIRE_AFTER"] == "2"
+    assert env_of(jobs["asana"])["DD_COLLECTOR_RETIRE_AFTER"] == "6"
+    assert "DD_COLLECTOR_RETIRE_AFTER" not in env_of(cronjobs(render(helm, tmp_path, {"collectors": {"github": {"enabled": True}}}))["github"])
+    assert "retireAfterWindows" in helm_fails(helm, tmp_path, {"collectors": {"github": {"enabled": True, "retireAfterWindows": 0}}})

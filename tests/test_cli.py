@@ -38,7 +38,7 @@ def test_run_json_offline_prints_only_the_documented_object(capsys):
     code, out, err = run(capsys, "run", "replayed", "--json", "--offline")
     data = json.loads(out)  # nothing but JSON on stdout
     assert code == 0
-    assert set(data) == {"collector", "metrics", "series", "errors", "duration_seconds", "rate_budgets", "custom_metrics"}
+    assert set(data) == {"collector", "metrics", "series", "errors", "duration_seconds", "rate_budgets", "custom_metrics", "window"}
     assert data["collector"] == "replayed"
     assert data["metrics"]["replayed.items.total"] == 3.0
     assert data["metrics"]["collector.replayed.error_count"] == 0.0
@@ -92,8 +92,9 @@ def test_push_sends_and_reports(capsys, monkeypatch):
         monkeypatch.setenv("DD_URL", intake.url)
         code, out, err = run(capsys, "run", "sample", "--push", "--timeout", "5")
     # sample: total, ratio, hang, two by_repo series, three meta-metrics; its errors are not sent
-    assert code == 0 and "pushed 8 series in 1 request" in err
-    assert len(intake.requests) == 1
+    # the window's points in one request, the run's duration (stamped at its start) in another
+    assert code == 0 and "pushed 10 series in 2 request" in err
+    assert len(intake.requests) == 2
 
 
 def test_failed_push_exits_non_zero(capsys, monkeypatch):
@@ -101,7 +102,7 @@ def test_failed_push_exits_non_zero(capsys, monkeypatch):
         monkeypatch.setenv("DD_API_KEY", "0123456789abcdef0123456789abcdef")
         monkeypatch.setenv("DD_URL", intake.url)
         code, _, err = run(capsys, "run", "sample", "--push", "--timeout", "5")
-    assert code == 3 and "push failed: 8 series not sent" in err and "sample.items.total" in err
+    assert code == 3 and "push failed: 10 series not sent" in err and "sample.items.total" in err
 
 
 def test_accepted_push_with_errors_names_them_and_exits_3(capsys, monkeypatch):
@@ -115,7 +116,7 @@ def test_accepted_push_with_errors_names_them_and_exits_3(capsys, monkeypatch):
         code, _, err = run(capsys, "run", "sample", "--push", "--timeout", "5")
     assert code == 3 and "pushed" not in err
     assert "reported errors: Metric name 'sample.items.total' is invalid" in err
-    assert len(intake.requests) == 1  # taken: not retried
+    assert len(intake.requests) == 2  # taken: not retried (the window's request and the duration's, each once)
 
 
 def test_all_metrics_failing_exits_non_zero(capsys, tmp_path, monkeypatch):
@@ -146,7 +147,9 @@ def _kinds_push(capsys, monkeypatch, schedule: str | None):
         if schedule:
             monkeypatch.setenv("DD_COLLECTOR_SCHEDULE", schedule)
         code, _, err = run(capsys, "run", "kinds", "--push", "--timeout", "5")
-    bodies = {s.path: json.loads(zlib.decompress(s.body)) for s in intake.requests}
+    bodies: dict = {}
+    for s in intake.requests:  # the run's duration comes in a request of its own
+        bodies.setdefault(s.path, {"series": []})["series"] += json.loads(zlib.decompress(s.body))["series"]
     return code, err, bodies
 
 
@@ -171,22 +174,22 @@ def test_run_counts_custom_metrics_per_metric_and_collector(capsys):
     counts = json.loads(out)["custom_metrics"]
     assert code == 0 and counts["billing"] == "per tag set"
     by_metric = {name: c["custom_metrics"] for name, c in counts["metrics"].items()}
-    # gauge 1, count 2 tag sets, rate 1, distribution 2 tag sets x 5 aggregations, 3 meta-metrics
+    # gauge 1, count 2 tag sets, rate 1, distribution 2 tag sets x 5 aggregations, 5 meta-metrics
     assert by_metric["kinds.jobs.finished"] == 2 and by_metric["kinds.jobs.duration"] == 10
-    assert counts["total"] == 1 + 2 + 1 + 10 + 3 and counts["by_name"] == 7
+    assert counts["total"] == 1 + 2 + 1 + 10 + 5 and counts["by_name"] == 9
     code, out, _ = run(capsys, "run", "kinds")
-    assert "17 custom metrics (billed per tag set)" in out
+    assert "19 custom metrics (billed per tag set)" in out
 
 
 def test_over_budget_series_are_not_pushed_and_named(capsys, monkeypatch):
     monkeypatch.setenv("DD_COLLECTOR_SCHEDULE", "*/15 * * * *")
-    monkeypatch.setenv("DD_COLLECTOR_BUDGET", "9")
+    monkeypatch.setenv("DD_COLLECTOR_BUDGET", "11")
     code, out, _ = run(capsys, "run", "kinds", "--json")
     data = json.loads(out)
-    # 3 meta + depth 1 + finished 2 + rate 1 = 7; a distribution's tag set costs 5: none fits in the 2 left
-    assert data["custom_metrics"]["total"] == 7
+    # 5 meta + depth 1 + finished 2 + rate 1 = 9; a distribution's tag set costs 5: none fits in the 2 left
+    assert data["custom_metrics"]["total"] == 9
     (error,) = data["errors"]
-    assert error["metric"] == "kinds.jobs.duration" and "budget.customMetrics=9" in error["message"]
+    assert error["metric"] == "kinds.jobs.duration" and "budget.customMetrics=11" in error["message"]
 
 
 def test_a_malformed_pod_budget_fails_before_collecting(capsys, monkeypatch):

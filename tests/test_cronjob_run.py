@@ -284,5 +284,5 @@ def test_threads_a_collector_leaves_running_do_not_hold_the_process_after_the_pu
         out, err = finish(proc, 30)
     assert proc.returncode == 0, err
     assert "threadleak.items.total" in sent_metrics(intake)
-    assert "pushed 4 series" in err
+    assert "pushed 6 series" in err
     assert "1 thread(s) still running" in err and "threadleak-pool" in err

@@ -85,7 +85,7 @@ def test_meta_metrics(result):
 
 def test_to_json_shape(result):
     data = result.to_json()
-    assert set(data) == {"collector", "metrics", "series", "errors", "duration_seconds", "rate_budgets", "custom_metrics"}
+    assert set(data) == {"collector", "metrics", "series", "errors", "duration_seconds", "rate_budgets", "custom_metrics", "window"}
     assert {"metric", "type", "message"} == set(data["errors"][0])
 
 

@@ -87,7 +87,7 @@ def test_a_failing_metadata_api_is_one_line_and_the_push_still_counts(monkeypatc
     with datadog(stored=Reply(403, {"errors": ["Forbidden"]})) as server:
         code, err = run(monkeypatch, capsys, server)
     assert code == 0  # the series were pushed
-    assert "pushed 6 series" in err and "metadata sync failed: bulk.items.value: HTTP 403" in err and "Forbidden" in err
+    assert "pushed 8 series" in err and "metadata sync failed: bulk.items.value: HTTP 403" in err and "Forbidden" in err
     assert not (tmp_path / "state" / STATE_FILE).exists()  # nothing remembered: the next run tries again
 
 

@@ -19,7 +19,7 @@ from loopback import Loopback, Reply
 from toolkit import MetricDefinitionError, collect, metric, normalize_tag
 from toolkit.datadog import PushSettings, build_bodies, push
 from toolkit.engine import RunOptions
-from toolkit.model import UNITS, schedule_period, tag_problem
+from toolkit.model import UNITS, schedule_period, tag_problem, window_at
 
 API_KEY = "0123456789abcdef0123456789abcdef"
 ACCEPTED = Reply(202, {"errors": []})
@@ -29,7 +29,8 @@ COMMON = ["env:prod", "source:kinds-collector", "collector:kinds"]
 @pytest.fixture
 def result():
     got = collect(KindsCollector(), RunOptions(timeout=10))
-    got.started_at = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    got.started_at = datetime(2026, 11, 20, 12, 3, tzinfo=UTC)
+    got.window = window_at("*/15 * * * *", got.started_at)  # [11:45, 12:00): its points are stamped at 12:00
     return got
 
 
@@ -134,28 +135,36 @@ def test_exact_json_of_both_intakes(result):
     with Loopback({"POST /api/v2/series": ACCEPTED, "POST /api/v1/distribution_points": ACCEPTED}) as intake:
         report = push([result], settings(intake.url), intervals={"kinds": 900})
     assert report.ok, report.summary()
-    by_path = {seen.path: json.loads(zlib.decompress(seen.body)) for seen in intake.requests}
+    by_path: dict[str, list] = {}
+    for seen in intake.requests:
+        by_path.setdefault(seen.path, []).append(json.loads(zlib.decompress(seen.body)))
     assert sorted(by_path) == ["/api/v1/distribution_points", "/api/v2/series"]
+    # the run's duration is stamped at its start in a request of its own; everything else at the window's end
+    (duration,) = [b for b in by_path["/api/v2/series"] if b["series"][0]["metric"] == "collector.kinds.duration_seconds"]
+    (window_body,) = [b for b in by_path["/api/v2/series"] if b is not duration]
+    assert duration == {"series": [{"metric": "collector.kinds.duration_seconds", "type": 3, "points": [
+        {"timestamp": int(result.started_at.timestamp()), "value": result.meta_metrics["collector.kinds.duration_seconds"]}], "tags": COMMON, "unit": "second"}]}
     assert all(seen.headers["DD-API-KEY"] == API_KEY for seen in intake.requests)
     # each body's media type as Datadog's OpenAPI description declares it (datadog-api-client
     # .generator/schemas: SubmitMetrics application/json, SubmitDistributionPoints text/json)
     assert {seen.path: seen.headers["Content-Type"] for seen in intake.requests} == {
         "/api/v2/series": "application/json", "/api/v1/distribution_points": "text/json"}
-    assert by_path["/api/v2/series"] == {
+    assert window_body == {
         "series": [
             {"metric": "kinds.queue.depth", "type": 3, "points": [{"timestamp": ts, "value": 7.0}], "tags": COMMON, "unit": "item"},
             {"metric": "kinds.jobs.finished", "type": 1, "points": [{"timestamp": ts, "value": 3.0}], "tags": ["team:a", *COMMON], "unit": "job", "interval": 900},
             {"metric": "kinds.jobs.finished", "type": 1, "points": [{"timestamp": ts, "value": 4.0}], "tags": ["team:b", *COMMON], "unit": "job", "interval": 900},
             {"metric": "kinds.api.requests", "type": 2, "points": [{"timestamp": ts, "value": 2.5}], "tags": COMMON, "unit": "request", "interval": 60},
-            {"metric": "collector.kinds.duration_seconds", "type": 3, "points": [{"timestamp": ts, "value": result.meta_metrics["collector.kinds.duration_seconds"]}], "tags": COMMON, "unit": "second"},
             {"metric": "collector.kinds.metric_count", "type": 3, "points": [{"timestamp": ts, "value": 4.0}], "tags": COMMON},
             {"metric": "collector.kinds.error_count", "type": 3, "points": [{"timestamp": ts, "value": 0.0}], "tags": COMMON},
+            {"metric": "collector.kinds.window_end", "type": 3, "points": [{"timestamp": ts, "value": float(ts)}], "tags": COMMON},
+            {"metric": "collector.kinds.windows_missed", "type": 3, "points": [{"timestamp": ts, "value": 0.0}], "tags": COMMON},
         ]
     }
-    assert by_path["/api/v1/distribution_points"] == {
+    assert by_path["/api/v1/distribution_points"][0] == {
         "series": [
             {"metric": "kinds.jobs.duration", "points": [[float(ts), [10.0, 20.0, 30.0]]], "tags": ["team:a", *COMMON], "type": "distribution"},
             {"metric": "kinds.jobs.duration", "points": [[float(ts), [5.0]]], "tags": ["team:b", *COMMON], "type": "distribution"},
         ]
     }
-    assert report.sent == 9 and report.requests == 2
+    assert report.sent == 11 and report.requests == 3

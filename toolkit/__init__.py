@@ -61,6 +61,7 @@ _EXPORTS = {
     "paginate_pages": "sources",
     "per_run": "sources",
     "redact": "model",
+    "window": "sources",
 }
 _RENAMED = {"DEFAULT_TIMEOUT": "RUN_TIMEOUT"}  # public name -> its name in the subpackage
 
@@ -117,6 +118,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; tests/test_public_api.py keeps 
         paginate_links,
         paginate_pages,
         per_run,
+        window,
     )
 
 

@@ -20,7 +20,7 @@ import statistics
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from toolkit import ConfigError, TooManyPages, get_config_list, metric, now, per_run
+from toolkit import ConfigError, TooManyPages, get_config_list, metric, now, per_run, window
 
 from .api import GitHubAuthError, GitHubError, GitHubRateLimited, listing
 
@@ -121,6 +121,13 @@ def open_pull_requests():
 def merged_7d():
     """Pull requests merged in the last 7 days, per repository."""
     return per_repository(lambda repo: len(merged_pull_requests(repo)))
+
+
+@metric("github.prs.merged", unit="count", type="count", window=True)
+def merged_in_window():
+    """Pull requests merged in the run's window, per repository (0 for a repository with none)."""
+    current = window()
+    return per_repository(lambda repo: sum(1 for pr in merged_pull_requests(repo) if parse_time(pr["merged_at"]) in current))
 
 
 @metric("github.prs.time_to_merge_median_hours", unit="hours")

@@ -231,6 +231,38 @@ def test_next_run_follows_the_helm_schedule(make_app):
     run(scenario)
 
 
+def test_the_metrics_title_shows_the_runs_window_and_the_windows_not_caught_up(make_app):
+    """The window of the collector's own schedule, not the window's end as a POSIX time among the
+    metrics (collector.<name>.window_end is pushed, not listed); windows a run could not catch up
+    are named in the title."""
+    from fixtures.dashboard import frozen_runner
+
+    from toolkit.model import Window
+
+    def missing_two(ref, **kwargs):
+        result = frozen_runner(ref, **kwargs)
+        w = result.window
+        result.windows_missed = [Window(w.start - 2 * (w.end - w.start), w.start - (w.end - w.start)), Window(w.start - (w.end - w.start), w.start)]
+        return result
+
+    app = make_app("shop", "sample", runner=missing_two, offline=False)  # sample has no recording
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.query_one(MetricsTable)
+            app.query_one(CollectorList).move_cursor(row=1)
+            await press_and_run(pilot, "r", runs=["sample"])
+            # 09:31:20 under sample's "0 * * * *" (the values): [08:00, 09:00)
+            assert " · window 08:00–09:00 UTC · 2 windows not caught up (from 06:00–07:00 UTC)" in str(table.border_title)
+            assert cells(table, "collector.sample.windows_missed")[1] == "2"
+            assert all(r.key != "collector.sample.window_end" for r in app.selected.rows())
+            app.query_one(CollectorList).move_cursor(row=0)
+            await press_and_run(pilot, "r", runs=["shop"])
+            assert " · window 09:15–09:30 UTC" in str(table.border_title)  # shop's */15
+
+    run(scenario)
+
+
 def test_auto_refresh_runs_collectors_when_due(make_app):
     clock = FakeClock()
     app = make_app("shop", "sample", clock=clock)
@@ -333,18 +365,18 @@ def test_push_asks_then_reports_and_never_shows_the_key(make_app, monkeypatch, i
             await press_and_run(pilot, "r", runs=["sample"])
             await pilot.press("p")
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="p to ask")
-            assert "Push 8 series of sample" in app.screen.question
+            assert "Push 10 series of sample" in app.screen.question
             await pilot.press("y")
             await wait_for(pilot, lambda: messages, what="the push's report")
-            assert messages == ["pushed 8 series in 1 request(s)"]
+            assert messages == ["pushed 10 series in 2 request(s)"]  # the run's duration in a request of its own
             assert "DD_API_KEY set" in str(app.query_one("#header").render())
             assert "dd-key-0123456789abcdef" not in app.export_screenshot()
 
     run(scenario)
-    (seen,) = intake.requests
-    assert seen.path == "/api/v2/series" and seen.headers["DD-API-KEY"] == "dd-key-0123456789abcdef"
-    payload = json.loads(zlib.decompress(seen.body))
-    assert {s["metric"] for s in payload["series"]} >= {"sample.items.total", "collector.sample.error_count"}
+    assert len(intake.requests) == 2  # the window's points, and the run's duration in a request of its own
+    assert all(seen.path == "/api/v2/series" and seen.headers["DD-API-KEY"] == "dd-key-0123456789abcdef" for seen in intake.requests)
+    metrics = {s["metric"] for seen in intake.requests for s in json.loads(zlib.decompress(seen.body))["series"]}
+    assert metrics >= {"sample.items.total", "collector.sample.error_count"}
 
 
 def test_push_can_be_declined_and_refuses_offline_results(make_app, monkeypatch, intake):

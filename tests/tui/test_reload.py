@@ -190,7 +190,10 @@ def test_a_broken_edit_shows_its_cause_and_fix_on_a_small_terminal(workbench):
             state = app.states["workbench"]
             await wait_until(pilot, lambda: state.reload_error is not None and errors_in_step(app), "the reload error")
             panel = app.query_one(ErrorsPanel)
-            await wait_until(pilot, lambda: any(c.region.height for c in panel.query(".cause")), "the cause laid out")
+            # laid out: the panel's first layout may place the cause before its width settles (a
+            # transient scrollbar), so wait for it inside the panel, bounded like every wait here
+            await wait_until(pilot, lambda: any(c.region.height and panel.scrollable_content_region.contains_region(c.region)
+                                                for c in panel.query(".cause")), "the cause laid out inside the panel")
             (cause,) = panel.query(".cause")
             lines = str(cause.render()).splitlines()
             assert lines[0].startswith("SyntaxError: ")

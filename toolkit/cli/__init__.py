@@ -27,6 +27,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("run", "toolkit.cli._run", "collect once (dry run unless --push), as the CronJob does"),
     ("dashboard", "toolkit.tui.command", "a live terminal dashboard: run collectors, browse metrics and errors"),
     ("new", "toolkit.cli._new", "generate a working collector (code, README, tests, cassettes, Helm entry) from the template"),
+    ("backfill", "toolkit.cli._backfill", "produce the history of a collector's windowed counts, window by window (dry run unless --push)"),
     ("record", "toolkit.cli._record", "run a collector live and record its HTTP as scrubbed test cassettes"),
     ("docs", "toolkit.cli._docs", "regenerate a collector's README metrics table and auth section (--check: fail on drift)"),
     ("doctor", "toolkit.cli._doctor", "check a collector against the new-collector checklist"),

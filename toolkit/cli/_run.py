@@ -132,8 +132,16 @@ def _collect_and_push(args, refs, settings, interrupt, intervals, budgets, env, 
     from ..engine import apply_budget, run_collectors
     from ..model import defaults
 
+    began = time.monotonic()
+    schedules = schedules_of([r.name for r in refs])
+    retire_afters = retire_afters_of([r.name for r in refs])  # before collecting: a bad value fails fast
     results = run_collectors(refs, timeout=args.timeout, offline=args.offline, cassettes_root=args.cassettes, capture=args.capture,
-                             interrupt=interrupt, max_workers=args.workers)
+                             interrupt=interrupt, max_workers=args.workers, schedules=schedules)
+    if settings is not None and env.app_key:
+        from ._windows import catch_up_and_fill
+
+        results = catch_up_and_fill(refs, results, env, schedules, began=began, timeout=args.timeout, interrupt=interrupt,
+                                    retire_after=retire_afters)
     results = [apply_budget(r, budgets.get(r.collector)) for r in results]
 
     if args.json:
@@ -175,6 +183,43 @@ def _sync_metadata(refs, results, env, left: float) -> None:
             specs += collector.metric_specs() if collector is not None else []
     print(f"dd-toolkit: {sync_metadata(specs, env, timeout=left).summary(left)}", file=sys.stderr)
 
+
+
+def schedules_of(names: list[str]) -> dict[str, str | None]:
+    """Per collector, the schedule its run's window is a slot of (model/window.py): the CronJob's
+    ``DD_COLLECTOR_SCHEDULE``, else its entry in the project's values, else None (the default)."""
+    from ..errors import ToolkitError
+
+    own = os.environ.get("DD_COLLECTOR_SCHEDULE", "").strip()
+    if own:
+        return dict.fromkeys(names, own)
+    try:
+        from ..project import Project
+
+        entries = Project.find().values_or_empty().collectors
+    except (ToolkitError, OSError):
+        return dict.fromkeys(names)
+    return {n: entries[n].schedule if n in entries else None for n in names}
+
+
+def retire_afters_of(names: list[str]) -> dict[str, int | None]:
+    """Per collector, the windows a windowed count's tag set with no event is still sent as 0: the
+    CronJob's ``DD_COLLECTOR_RETIRE_AFTER`` (the chart sets it from ``retireAfterWindows``), else
+    the values' ``collectors.<name>.retireAfterWindows`` (or ``defaults``), else None (``engine.RETIRE_AFTER``)."""
+    from ..errors import ToolkitError
+
+    own = os.environ.get("DD_COLLECTOR_RETIRE_AFTER", "").strip()
+    if own:
+        if not own.isdigit() or int(own) < 1:
+            raise UsageError(f"DD_COLLECTOR_RETIRE_AFTER={own!r} must be a whole number of windows above 0 (values: retireAfterWindows)")
+        return dict.fromkeys(names, int(own))
+    try:
+        from ..project import Project
+
+        entries = Project.find().values_or_empty().collectors
+    except (ToolkitError, OSError):
+        return dict.fromkeys(names)
+    return {n: entries[n].retire_after if n in entries else None for n in names}
 
 
 def deployment(names: list[str]) -> tuple[dict[str, int | None], dict[str, int | None]]:

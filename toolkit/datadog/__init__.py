@@ -23,8 +23,11 @@ from .monitors import (
 )
 from .monitors_api import Change, apply_monitors, check_settings, differences, plan
 from .push import Bodies, PushReport, PushSettings, build_bodies, build_series, push
+from .state import ACCEPTS_PAST_SECONDS, DatadogState
 
 __all__ = [
+    "ACCEPTS_PAST_SECONDS",
+    "DatadogState",
     "DEFAULT_MAX_ERRORS",
     "DRIFT",
     "IN_STEP",

@@ -48,8 +48,9 @@ NO_INTERVAL = (
 class _Group:
     """One collector's series for one intake, and the JSON they share."""
 
-    def __init__(self, path: str, series: list[Series], timestamp: int, constant: Sequence[str], period: int | None) -> None:
+    def __init__(self, path: str, series: list[Series], timestamp: int, constant: Sequence[str], period: int | None, *, alone: bool = False) -> None:
         self.path = path
+        self.alone = alone  # in a request of its own: what differs between a run and its retry stays out of the window's bodies
         self.series = series
         self.start = 0  # the index of its first series in the plan
         self.timestamp = timestamp
@@ -150,7 +151,7 @@ class Plan:
         """Add series from ``start`` to ``writer`` until it is full; the index after the last added."""
         at, path = start, self.groups[first].path
         for group in self.groups[first:]:
-            if group.path != path or at >= stop:
+            if group.path != path or at >= stop or (group is not self.groups[first] and (group.alone or self.groups[first].alone)):
                 break
             for fragment in group.fragments(at - group.start, min(stop, group.start + len(group.series)) - group.start):
                 if not writer.add(fragment):
@@ -230,12 +231,24 @@ def plan(results: Iterable[CollectionResult], constant_tags, intervals: Mapping[
     distribution_groups: list[_Group] = []
     unsendable: list[tuple[Series, str]] = []
     no_interval: dict[tuple[str, str], str] = {}  # one message per metric, however many series it has
+    run_groups: list[_Group] = []
     for result in results:
-        timestamp = int(result.started_at.timestamp())
+        # Every point of a run is stamped at its window's end, so a retry of the window sends the
+        # same bodies and Datadog (one value per series and timestamp) overwrites; only the run's
+        # own duration is stamped at its start, in a request of its own.
+        started = int(result.started_at.timestamp())
+        timestamp = result.window.end_timestamp if result.window is not None else started
         period = (intervals or {}).get(result.collector)
         plain: list[Series] = []
         distributions: list[Series] = []
-        for seq in result.series_by_metric():
+        constant = constant_tags(result.collector)
+        by_metric = result.series_by_metric()
+        if result.window is not None:  # the meta-metrics come last
+            meta = by_metric[-1]
+            if own := [s for s in meta if s.metric == result.duration_metric]:
+                run_groups.append(_Group(SERIES_PATH, own, started, constant, period, alone=True))
+            by_metric[-1] = [s for s in meta if s.metric != result.duration_metric]
+        for seq in by_metric:
             kinds = set(map(_TYPE, seq))
             if kinds == {"gauge"}:
                 plain.extend(seq)
@@ -248,12 +261,11 @@ def plan(results: Iterable[CollectionResult], constant_tags, intervals: Mapping[
                     unsendable.append((s, why))
                 else:
                     plain.append(s)
-        constant = constant_tags(result.collector)
         if plain:
             series_groups.append(_Group(SERIES_PATH, plain, timestamp, constant, period))
         if distributions:
             distribution_groups.append(_Group(DISTRIBUTIONS_PATH, distributions, timestamp, constant, period))
-    return Plan(series_groups + distribution_groups, unsendable)
+    return Plan(series_groups + run_groups + distribution_groups, unsendable)
 
 
 def bodies(made: Plan) -> Iterator[tuple[Series, str, dict]]:

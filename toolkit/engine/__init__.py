@@ -26,9 +26,21 @@ from .registry import (
     owned_by,
     resolve,
 )
-from .run import RunOptions, collect, run_collector, run_collectors, run_context, run_metrics
+from .run import (
+    RunOptions,
+    collect,
+    collect_past_windows,
+    run_collector,
+    run_collectors,
+    run_context,
+    run_metrics,
+)
+from .zero_fill import RETIRE_AFTER, zero_fill
 
 __all__ = [
+    "RETIRE_AFTER",
+    "collect_past_windows",
+    "zero_fill",
     "BUILTIN",
     "ENTRY_POINT_GROUP",
     "GOLDEN_FILE",

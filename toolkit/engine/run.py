@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,10 +29,12 @@ from ..model import (
     MetricError,
     MetricSpec,
     RunContext,
+    Window,
     defaults,
     enter_metric,
     enter_run,
     leave_run,
+    window_at,
 )
 from ..sources import pooled_transport, set_rate_floors
 from .collector import BaseCollector
@@ -65,6 +67,9 @@ class RunOptions:
     interrupt: Interrupt | None = None  # a signal stops the run's waiting at once
     started: float | None = None  # time.monotonic() the deadline counts from (the import, when the caller loaded it)
     frozen_at: datetime | None = None  # live: what now() returns throughout (record freezes it at recorded_at)
+    schedule: str | None = None  # the collector's cron schedule: the run's window is its last closed slot (model/window.py)
+    window: Window | None = None  # a past window to collect (catch-up, backfill): the clock is frozen at its end
+    windowed_only: bool = False  # run only the metrics declared @metric(window=True) (a past window's)
 
 
 def collect(collector: BaseCollector, options: RunOptions | None = None) -> CollectionResult:
@@ -75,6 +80,8 @@ def collect(collector: BaseCollector, options: RunOptions | None = None) -> Coll
     try:
         context = run_context(collector, options, deadline=started + options.timeout)
         specs = collector.metric_specs()
+        if options.windowed_only:
+            specs = [spec for spec in specs if spec.window]
     except Exception as exc:  # errors are data: a bad setup fails this collector, not the caller
         result = CollectionResult.could_not_run(collector.name, exc, offline=options.offline)
         collector._keep_errors(result)
@@ -90,8 +97,21 @@ def collect(collector: BaseCollector, options: RunOptions | None = None) -> Coll
     finally:
         if options.transport is None:
             context.transport.close()
+    result.window = context.window
+    windowed_counts(result, specs)
     collector._keep_errors(result)
     return result
+
+
+def windowed_counts(result: CollectionResult, specs: list[MetricSpec]) -> None:
+    """A windowed count's points carry the window's length as their interval (an irregular schedule's vary)."""
+    if result.window is None:
+        return
+    windowed = {spec.name for spec in specs if spec.window}
+    seconds = result.window.seconds
+    for i, outcome in enumerate(result.outcomes):
+        if outcome.name in windowed and outcome.series:
+            result.outcomes[i] = replace(outcome, series=tuple(replace(s, interval=seconds) for s in outcome.series))
 
 
 def run_context(collector: BaseCollector, options: RunOptions, *, deadline: float) -> RunContext:
@@ -120,6 +140,12 @@ def run_context(collector: BaseCollector, options: RunOptions, *, deadline: floa
         context.config = replay.config
         context.clock = replay.clock
         context.sleep = options.sleep or (lambda seconds: None)  # recorded Retry-After is not waited for
+    if options.window is not None:
+        end = options.window.end
+        context.clock = lambda: end
+        context.window = options.window
+    else:
+        context.window = window_at(options.schedule, context.clock() if context.clock is not None else datetime.now(UTC))
     return context
 
 
@@ -200,6 +226,7 @@ def run_collector(
     interrupt: Interrupt | None = None,
     started: float | None = None,
     max_workers: int | None = None,
+    schedule: str | None = None,
 ) -> CollectionResult:
     """Load and collect one collector by its ref; a load failure comes back as a result with ``fatal`` set.
 
@@ -220,7 +247,7 @@ def run_collector(
         from ..cassettes import record
         from ..errors import ToolkitError
 
-        options = RunOptions(timeout=timeout, max_workers=1, interrupt=interrupt, started=started)
+        options = RunOptions(timeout=timeout, max_workers=1, interrupt=interrupt, started=started, schedule=schedule)
         try:
             return record(
                 collector, lambda at: collect(collector, replace(options, frozen_at=at)),
@@ -235,8 +262,33 @@ def run_collector(
         interrupt=interrupt,
         started=started,
         max_workers=max_workers,
+        schedule=schedule,
     )
     return collect(collector, options)
+
+
+def collect_past_windows(
+    ref: CollectorRef, windows: Sequence[Window], *, started: float, timeout: float | None = None,
+    schedule: str | None = None, interrupt: Interrupt | None = None, transport: Any = None,
+    offline: bool = False, cassettes: Path | None = None,
+) -> list[CollectionResult]:
+    """The windowed metrics of ``ref`` for each of ``windows`` in turn (oldest first, the clock frozen at
+    each one's end), all within one deadline counted from ``started``: a catch-up or a backfill.
+
+    A window the deadline (or a signal) leaves uncollected is not in the list.
+    """
+    collector, error = load(ref)
+    if collector is None:
+        return [CollectionResult.could_not_run(ref.name, error)]
+    timeout = defaults.RUN_TIMEOUT if timeout is None else timeout
+    out = []
+    for window in windows:
+        if time.monotonic() >= started + timeout or (interrupt is not None and interrupt.is_set()):
+            break
+        options = RunOptions(timeout=timeout, started=started, window=window, windowed_only=True,
+                             schedule=schedule, interrupt=interrupt, transport=transport, offline=offline, cassettes=cassettes)
+        out.append(collect(collector, options))
+    return out
 
 
 # After its deadline (or a signal) a collector's thread gets this long to hand in what it has;
@@ -253,6 +305,7 @@ def run_collectors(
     capture: Path | None = None,
     interrupt: Interrupt | None = None,
     max_workers: int | None = None,
+    schedules: Mapping[str, str | None] | None = None,
 ) -> list[CollectionResult]:
     """Run several collectors at once (each with its own pool and deadline), results in order.
 
@@ -269,7 +322,7 @@ def run_collectors(
     def one_ref(ref: CollectorRef, started: float | None = None) -> CollectionResult:
         cassettes = Path(cassettes_root) / ref.name if cassettes_root is not None else None
         return run_collector(ref, timeout=timeout, offline=offline, cassettes=cassettes, capture=capture,
-                             interrupt=interrupt, started=started, max_workers=max_workers)
+                             interrupt=interrupt, started=started, max_workers=max_workers, schedule=(schedules or {}).get(ref.name))
 
     if capture is not None and not offline:
         return [one_ref(ref) for ref in refs]

@@ -36,8 +36,14 @@ from .schedule import is_valid_cron, next_run, schedule_gaps, schedule_period
 from .settings import Settings, settings
 from .tags import MAX_TAG_LENGTH, normalize_tag, tag_problem, tags_problem
 from .units import DATADOG_UNITS, UNIT_FAMILIES, UNITS, UNITS_SOURCE, datadog_unit, unit_problem
+from .window import DEFAULT_SCHEDULE, Window, catch_up, window_at, windows_between
 
 __all__ = [
+    "DEFAULT_SCHEDULE",
+    "Window",
+    "catch_up",
+    "window_at",
+    "windows_between",
     "AUTHORIZATION_VALUE",
     "BUILTIN_PACKAGE",
     "CREDENTIAL_PARAM",

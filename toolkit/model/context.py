@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import httpx
 
     from .result import HttpExchange
+    from .window import Window
 
 
 @dataclass
@@ -31,6 +32,7 @@ class RunContext:
     config: Mapping[str, str] = field(default_factory=dict)  # overlays os.environ
     clock: Callable[[], datetime] | None = None  # offline: the time the cassette was recorded
     offline: bool = False
+    window: Window | None = None  # the slot of the schedule this run belongs to (model/window.py)
     replay: Any = None  # offline: the ReplayTransport, which also answers boto3 (toolkit.sources.aws)
     cache: dict[Any, Any] = field(default_factory=dict)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)

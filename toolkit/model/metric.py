@@ -41,6 +41,7 @@ class MetricSpec:
     short_name: str | None = None
     max_series: int | None = None  # series beyond it are not pushed, and the metric records an error
     priority: int = 0  # higher starts first: when a rate budget runs short, these have had their requests
+    window: bool = False  # counts events in the run's window: zero-filled, caught up, backfilled (docs/metrics.md)
 
 
 def validate_metric_name(name: str) -> str | None:
@@ -69,6 +70,7 @@ def metric(
     short_name: str | None = None,
     max_series: int | None = None,
     priority: int = 0,
+    window: bool = False,
 ) -> Callable[[F], F]:
     """Declare a function as a metric collector.
 
@@ -80,6 +82,11 @@ def metric(
     ``per_unit`` and ``short_name`` go to Datadog's metric metadata; ``max_series`` caps the
     series one run may push (docs/metrics.md); ``priority`` (default 0): the pool starts
     higher ones first, so the cheap, important metrics spend a short rate budget (docs/budgets.md).
+
+    ``window=True``: the function counts events in the run's window (``toolkit.window()``,
+    ``[start, end)``), so the metric is a count whose interval is the window's length; a tag set
+    it produced before and has no event for now is sent as 0, a missed window is caught up and
+    ``dd-toolkit backfill`` can produce its history (docs/metrics.md, "Windows").
     """
 
     def decorate(func: F) -> F:
@@ -97,6 +104,12 @@ def metric(
                 raise MetricDefinitionError(f"{where}: interval= applies to count and rate metrics, not {type}; drop it")
             if isinstance(interval, bool) or not isinstance(interval, int) or interval <= 0:
                 raise MetricDefinitionError(f"{where}: interval={interval!r} must be a whole number of seconds above 0")
+        if window not in (True, False):
+            raise MetricDefinitionError(f"{where}: window={window!r} must be True or False")
+        if window and type != "count":
+            raise MetricDefinitionError(f"{where}: window=True counts events in the run's window, so the metric is a count: set type=\"count\"")
+        if window and interval is not None:
+            raise MetricDefinitionError(f"{where}: a windowed count's interval is its window's length; drop interval=")
         if max_series is not None and (isinstance(max_series, bool) or not isinstance(max_series, int) or max_series <= 0):
             raise MetricDefinitionError(f"{where}: max_series={max_series!r} must be a whole number above 0")
         if isinstance(priority, bool) or not isinstance(priority, int):
@@ -115,7 +128,7 @@ def metric(
             )
         doc = inspect.getdoc(func) or ""
         text = description if description is not None else doc.split("\n\n", 1)[0].replace("\n", " ")
-        spec = MetricSpec(name, unit, type, text.strip(), func, interval, per_unit, short_name, max_series, priority)
+        spec = MetricSpec(name, unit, type, text.strip(), func, interval, per_unit, short_name, max_series, priority=priority, window=window)
         setattr(func, ATTRIBUTE, spec)
         return func
 

@@ -6,9 +6,12 @@ import traceback as _traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .redact import printable, redact
+
+if TYPE_CHECKING:
+    from .window import Window
 
 OK = "ok"
 NO_DATA = "no_data"
@@ -169,6 +172,12 @@ class CollectionResult:
     fatal: MetricError | None = None
     offline: bool = False
     requests: list[HttpExchange] = field(default_factory=list)  # every HTTP request of the run
+    # The slot of the schedule the run belongs to: every point but the run's duration is stamped
+    # at its end (model/window.py). None only for a result built without a run (could_not_run).
+    window: Window | None = None
+    windows_missed: list[Window] = field(default_factory=list)  # past windows this run could not catch up
+    retired: list[str] = field(default_factory=list)  # tag sets of windowed counts no longer zero-filled (metric{tags})
+    with_meta: bool = True  # False: a backfilled window, which pushes its windowed metrics and no collector.<name>.*
 
     def requests_of(self, metric: str) -> list[HttpExchange]:
         return [r for r in self.requests if r.metric == metric]
@@ -200,8 +209,10 @@ class CollectionResult:
 
     @property
     def meta_metrics(self) -> dict[str, float]:
+        if not self.with_meta:
+            return {}
         prefix = f"collector.{self.collector}"
-        return {
+        out = {
             f"{prefix}.duration_seconds": round(self.duration_seconds, 6),
             f"{prefix}.metric_count": float(self.metric_count),
             f"{prefix}.error_count": float(self.error_count),
@@ -209,6 +220,16 @@ class CollectionResult:
             # ones; a collector that made none (boto3's calls are not counted) sends no such series
             **({f"{prefix}.requests": float(sum(r.attempts for r in self.requests))} if self.requests else {}),
         }
+        if self.window is not None:
+            # the store of what was pushed (datadog/state.py reads its latest value back)
+            out[f"{prefix}.window_end"] = float(self.window.end_timestamp)
+            out[f"{prefix}.windows_missed"] = float(len(self.windows_missed))
+        return out
+
+    @property
+    def duration_metric(self) -> str:
+        """The one point stamped at the run's start, not its window's end: a retry's duration is its own."""
+        return f"collector.{self.collector}.duration_seconds"
 
     @property
     def rate_budgets(self) -> dict[str, int]:
@@ -270,4 +291,7 @@ class CollectionResult:
             "duration_seconds": round(self.duration_seconds, 6),
             "rate_budgets": self.rate_budgets,  # {credential: requests left}, as rate_budget.remaining is pushed
             "custom_metrics": cost.to_json(self.custom_metrics),
+            **({"window": self.window.to_json()} if self.window is not None else {}),
+            **({"windows_missed": [w.to_json() for w in self.windows_missed]} if self.windows_missed else {}),
+            **({"retired": list(self.retired)} if self.retired else {}),
         }

@@ -48,6 +48,7 @@ class CollectorValues:
     push_timeout: int = CHART_DEFAULT_PUSH_TIMEOUT
     termination_grace_seconds: int = TERMINATION_GRACE
     workers: int | None = None  # None: the collector's own max_workers
+    retire_after: int | None = None  # retireAfterWindows; None: engine.RETIRE_AFTER
 
     @property
     def run_bound(self) -> int:
@@ -128,6 +129,7 @@ def collector_values(values: Mapping[str, Any]) -> dict[str, CollectorValues]:
             push_timeout=push_timeout,
             termination_grace_seconds=_or(merged.get("terminationGracePeriodSeconds"), TERMINATION_GRACE),
             workers=merged.get("workers"),
+            retire_after=merged.get("retireAfterWindows"),
         )
     return out
 

@@ -1,7 +1,7 @@
 """Sources: what metric functions call to reach the outside world, inside a run.
 
 ``http_client`` (pooled, retrying, replayable), ``auth_headers`` (headers declared from secrets), the pagination helpers, ``aws_client`` (boto3,
-replayable), ``get_secret`` (environment, then AWS Secrets Manager), ``get_config`` and ``now``
+replayable), ``get_secret`` (environment, then AWS Secrets Manager), ``get_config``, ``now`` and ``window``
 (both overridden by an offline replay) and ``per_run`` (one fetch shared by a run's metrics).
 
 Imports the model and the errors only; boto3 is imported inside the functions that need it.
@@ -11,7 +11,7 @@ from .auth import AuthHeader, auth_headers, parse_auth_header
 from .aws import aws_client, reset_session, resolve_credentials
 from .budget import reset_budgets, set_rate_floors
 from .cache import per_run
-from .config import get_config, get_config_list, now
+from .config import get_config, get_config_list, now, window
 from .http import (
     MAX_BODY_BYTES,
     ResponseTooLarge,
@@ -49,4 +49,5 @@ __all__ = [
     "resolve_credentials",
     "set_rate_floors",
     "watch_secrets",
+    "window",
 ]

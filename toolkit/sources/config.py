@@ -6,7 +6,7 @@ import os
 from datetime import UTC, datetime
 
 from ..errors import ConfigError
-from ..model import current_run, register_setting
+from ..model import Window, current_run, register_setting, window_at
 
 
 def get_config(name: str, default: str | None = None, *, required: bool = False) -> str | None:
@@ -44,3 +44,18 @@ def now() -> datetime:
     if run is not None and run.clock is not None:
         return run.clock()
     return datetime.now(UTC)
+
+
+def window() -> Window:
+    """The window this run belongs to: ``window().start`` and ``window().end``, in the engine's clock.
+
+    The last closed slot of the collector's schedule (at 10:17 under ``*/15 * * * *``:
+    [10:00, 10:15)); during a catch-up or ``dd-toolkit backfill``, the window being collected;
+    offline, the slot closed at the recording's time. A metric declared ``@metric(...,
+    window=True)`` counts the events with ``window().start <= t < window().end``. Outside a run,
+    the slot of the default schedule closed at ``now()``.
+    """
+    run = current_run()
+    if run is not None and run.window is not None:
+        return run.window
+    return window_at(None, now())

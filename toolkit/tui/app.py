@@ -225,6 +225,8 @@ class DashboardApp(App[None]):
         title = (state.name if narrow else f"metrics · {state.name}") if state else "metrics"
         if state and state.last is not None:
             title += (" (replay)" if narrow else " (offline replay)") if state.last.offline else " (live)"
+        if state and state.last is not None:
+            title += self._window_facts(state.last, narrow)
         if state and state.stale:
             title += " · stale: the edit failed to load"
         if state and narrow:  # the collector list's columns that gave way
@@ -234,6 +236,19 @@ class DashboardApp(App[None]):
         if str(table.border_title) != title:  # setting it redraws the table even when it is the same
             table.border_title = title
         self.refresh_trend()
+
+    @staticmethod
+    def _window_facts(result: CollectionResult, narrow: bool) -> str:
+        """The window the last run belongs to (every point is stamped at its end), and the past
+        windows it could not catch up, if any (docs/metrics.md, "Windows"). Narrow: the times only,
+        so the took and next that gave way still fit."""
+        if result.window is None:
+            return ""
+        facts = f" · {'' if narrow else 'window '}{fmt.window(result.window.start, result.window.end)}"
+        missed = result.windows_missed
+        if missed:
+            facts += f" · {len(missed)} window{'s' if len(missed) != 1 else ''} not caught up (from {fmt.window(missed[0].start, missed[0].end)})"
+        return facts
 
     def _narrow_facts(self, state) -> str:
         """The last run's duration and the next run's time: the collector list shows no room for them."""
@@ -408,9 +423,11 @@ class DashboardApp(App[None]):
     @work(thread=True, group="collect", exit_on_error=False)
     def _collect(self, name: str, offline: bool) -> None:
         worker = get_current_worker()
-        ref = self.states[name].ref
+        ref, schedule = self.states[name].ref, self.states[name].schedule
         try:
-            result = call_abandonable(lambda: self.runner(ref, timeout=self.timeout, offline=offline), lambda: worker.is_cancelled)
+            # the schedule: the run's window is its last closed slot, as in the CronJob (model/window.py)
+            result = call_abandonable(lambda: self.runner(ref, timeout=self.timeout, offline=offline, schedule=schedule),
+                                      lambda: worker.is_cancelled)
         except Cancelled:
             return
         except Exception as exc:  # run_collector never raises; a custom runner might

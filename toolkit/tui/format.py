@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 def value(number: float) -> str:
@@ -51,3 +51,11 @@ def until(when: datetime | None, now: datetime) -> str:
         return f"{hours}h{minutes:02d}m"
     days, hours = divmod(hours, 24)
     return f"{days}d{hours}h"
+
+
+def window(start: datetime, end: datetime) -> str:
+    """A run's window as it reads in a title: "09:15–09:30 UTC" (the dates when it spans days)."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    if start.date() == end.date():
+        return f"{start:%H:%M}–{end:%H:%M} UTC"
+    return f"{start:%m-%d %H:%M}–{end:%m-%d %H:%M} UTC"

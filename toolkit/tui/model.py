@@ -26,6 +26,9 @@ LOAD_FAILED = "load failed"
 RELOAD_FAILED = "reload failed"  # the last edit does not import; the values shown are stale
 
 META = "meta"  # row status of the collector.<name>.* meta-metrics
+# Meta-metrics pushed but not listed: the window's end is a POSIX time (the store of what was
+# pushed, datadog/state.py); the metrics title shows the window itself (``window 09:15–09:30 UTC``).
+NOT_LISTED = ("window_end",)
 
 
 def series_key(metric: str, tags: tuple[str, ...] = ()) -> str:
@@ -173,6 +176,8 @@ def metric_rows(result: CollectionResult, previous: CollectionResult | None = No
             rows.append(MetricRow(key, s.metric, fmt.value(s.value), s.unit, s.type, redact(",".join(s.tags)), took, changed(key, s.value), OK))
     units = {"duration_seconds": "seconds"}
     for name, number in result.meta_metrics.items():
+        if name.rsplit(".", 1)[1] in NOT_LISTED:
+            continue
         rows.append(MetricRow(name, name, fmt.value(number), units.get(name.rsplit(".", 1)[1], "count"), "gauge", "", "", changed(name, number), META))
     return rows
 
