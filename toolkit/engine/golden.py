@@ -1,8 +1,9 @@
 """Golden series: an offline run's series and errors, kept in a reviewed file beside the cassettes.
 
 ``golden.json`` in a replay directory holds what the offline run of that directory produced:
-every series (metric, type, unit, tags, value), the meta-metrics but the duration (requests,
-rate budget left per credential, metric and error counts, under "meta") and every error (metric, type, message). A
+every series (metric, type, unit, tags, value), the meta-metrics but the duration and the window's
+end (requests, rate budget left per credential, metric and error counts, windows missed, under
+"meta") and every error (metric, type, message). A
 test compares a fresh offline run with it (``golden_mismatch``) and prints a diff that names
 each series that changed; ``pytest --update-golden`` (the ``toolkit.testing`` plugin) rewrites
 it, and the rewrite is reviewed in the pull request like any other change.
@@ -37,11 +38,13 @@ def golden_series(result: CollectionResult, cassettes: Path | None = None) -> di
         for outcome in result.outcomes
         for s in outcome.series
     ]
-    # the meta-metrics the push sends too, but the run's duration: it is the one that is never the same twice
+    # the meta-metrics the push sends too, but the run's duration (never the same twice) and its
+    # window's end (the schedule's, not the code's: a collector's golden file holds whatever its
+    # schedule in the values; tests/test_windows.py checks the stamping)
     meta = [
         {"metric": s.metric, "type": s.type, "unit": s.unit, "tags": sorted(s.tags), "value": s.value}
         for s in result.meta_series
-        if not s.metric.endswith(".duration_seconds")
+        if not s.metric.endswith((".duration_seconds", ".window_end"))
     ]
     meta.sort(key=lambda s: (s["metric"], s["tags"]))
     series.sort(key=lambda s: (s["metric"], s["tags"]))
