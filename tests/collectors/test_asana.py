@@ -68,12 +68,12 @@ def test_second_page_is_required(tmp_path):
     shutil.copy(CASSETTES / "replay.json", tmp_path)
     result = AsanaCollector().run(timeout=30, cassettes=tmp_path)
     assert {e.type for e in result.errors} == {"ReplayError"}
-    assert len(result.errors) == 4  # no metric silently counts page 1 only
+    assert len(result.errors) == 5  # no metric silently counts page 1 only
 
 
 def test_unauthorized_is_an_error_never_zero():
     result = AsanaCollector().run(timeout=30, cassettes=CASSETTES / "unauthorized")
-    assert len(result.errors) == 4 and result.failed
+    assert len(result.errors) == 5 and result.failed
     assert all(e.type == "HTTPStatusError" and "401" in e.message for e in result.errors)
 
 
@@ -91,12 +91,12 @@ def test_server_error_is_retried_then_reported():
     sleeps: list[float] = []
     result = AsanaCollector().run(timeout=60, cassettes=CASSETTES / "server_error", sleep=sleeps.append)
     assert len(sleeps) == 3  # four attempts in all
-    assert len(result.errors) == 4 and all("500" in e.message for e in result.errors)
+    assert len(result.errors) == 5 and all("500" in e.message for e in result.errors)
 
 
 def test_malformed_body_is_an_error():
     result = AsanaCollector().run(timeout=30, cassettes=CASSETTES / "malformed")
-    assert len(result.errors) == 4 and all(e.type == "JSONDecodeError" for e in result.errors)
+    assert len(result.errors) == 5 and all(e.type == "JSONDecodeError" for e in result.errors)
 
 
 def test_workspace_projects_when_no_project_is_configured():

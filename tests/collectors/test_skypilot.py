@@ -143,7 +143,7 @@ def test_other_request_failures_are_errors_not_zero():
     result = SkypilotCollector().run(cassettes=CASSETTES / "jobs-request-failed")
     by_name = outcomes(result)
     job_metrics = [n for n in by_name if n.startswith("skypilot.jobs.")]
-    assert len(job_metrics) == 9
+    assert len(job_metrics) == 10
     for name in job_metrics:
         error = by_name[name].error
         assert error is not None and error.type == "SkyPilotRequestFailed", name
