@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -423,3 +423,28 @@ def test_the_page_limit_is_a_setting_named_in_its_error(monkeypatch):
     (error,) = [e for e in result.errors if e.metric == "github.issues.open"]
     assert error.type == "TooManyPages" and error.tags == ("repo:octo/big",)
     assert "more than 3 pages; raise GITHUB_MAX_PAGES (now 3)" in error.message
+
+
+# --- github.ci.runs: runs completed in the window, [start, end) ---------------------------------
+def runs_in(start: datetime, end: datetime) -> dict[str, float]:
+    """The recording replayed for the window [start, end), the engine's clock frozen at its end (as a backfill does)."""
+    from toolkit.engine import RunOptions, collect
+    from toolkit.model import Window
+
+    result = collect(GithubCollector(), RunOptions(timeout=30, offline=True, window=Window(start, end), windowed_only=True))
+    assert result.errors == [], result.errors
+    return tagged(result, "github.ci.runs")
+
+
+def test_ci_runs_counts_a_run_completed_at_the_window_start_not_one_at_its_end():
+    done = datetime(2026, 11, 27, 11, 7, tzinfo=UTC)  # octo-repo's run 4100000006: completed (updated_at) at 11:07
+    quarter = timedelta(minutes=15)
+    assert runs_in(done, done + quarter) == {HELLO: 0, OCTO: 1}  # exactly at start: counts
+    assert runs_in(done - quarter, done) == {HELLO: 0, OCTO: 0}  # exactly at end: the next window's
+    # Hello-World's run 4100000100 is in progress (updated at 11:01): not completed, in no window
+    assert runs_in(datetime(2026, 11, 27, 11, 1, tzinfo=UTC), datetime(2026, 11, 27, 11, 2, tzinfo=UTC)) == {HELLO: 0, OCTO: 0}
+
+
+def test_ci_runs_in_the_recordings_window_is_zero_per_repository(main_run):
+    result, _ = main_run  # [11:45, 12:00): no run completed then; every repository still sends its 0
+    assert tagged(result, "github.ci.runs") == {HELLO: 0, OCTO: 0}
