@@ -11,6 +11,7 @@ point more than an hour old refused with a 202 that lists errors, as the v2 inta
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import re
 import subprocess
@@ -18,7 +19,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import yaml
 from loopback import Serving
@@ -41,7 +42,7 @@ class RecordedGitHub(Serving):
             body = interaction["response"]["body"]["string"]
             body = gzip.decompress(body) if isinstance(body, bytes) else body.encode()
             moved = _ISO.sub(lambda m: b'"' + (datetime.fromisoformat(m.group(1).decode()) + shift).strftime("%Y-%m-%dT%H:%M:%SZ").encode() + b'"', body)
-            answers[(url.path, url.query)] = (interaction["response"]["status"]["code"], moved)
+            answers[(url.path, _without_created(url.query))] = (interaction["response"]["status"]["code"], moved)
         self.asked: list[str] = []
         seen = self.asked
 
@@ -52,7 +53,9 @@ class RecordedGitHub(Serving):
             def do_GET(self):
                 url = urlsplit(self.path)
                 seen.append(self.path)
-                status, body = answers.get((url.path, url.query), (404, b'{"message": "Not Found"}'))
+                status, body = answers.get((url.path, _without_created(url.query)), (404, b'{"message": "Not Found"}'))
+                if status == 200 and "created" in parse_qs(url.query):
+                    body = _created_since(body, parse_qs(url.query)["created"][0])
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -60,6 +63,20 @@ class RecordedGitHub(Serving):
                 self.wfile.write(body)
 
         super().__init__(Handler)
+
+
+def _without_created(query: str) -> str:
+    """The runs listing is asked with ``created=>=<now - 7 days>``, a time each window moves: answered by
+    path and the other parameters, and filtered by ``created`` as GitHub does (``_created_since``)."""
+    return urlencode([(k, v) for k, v in parse_qsl(query) if k != "created"])
+
+
+def _created_since(body: bytes, created: str) -> bytes:
+    since = datetime.fromisoformat(created.removeprefix(">=").replace("Z", "+00:00"))
+    page = json.loads(body)
+    page["workflow_runs"] = [r for r in page["workflow_runs"] if datetime.fromisoformat(r["created_at"].replace("Z", "+00:00")) >= since]
+    page["total_count"] = len(page["workflow_runs"])
+    return json.dumps(page).encode()
 
 
 def backfill(github: str | None, intake: str, *args: str) -> subprocess.CompletedProcess:
@@ -72,17 +89,23 @@ def backfill(github: str | None, intake: str, *args: str) -> subprocess.Complete
                           env=env, timeout=120, cwd=Path(__file__).parent.parent)
 
 
+def _by_repo(dd: Datadog, metric: str) -> dict[int, dict[str, float]]:
+    return {ts: {t: v for tags, v in by.items() for t in tags if t.startswith("repo:")} for ts, by in dd.at(metric).items()}
+
+
 def _merged(dd: Datadog) -> dict[int, dict[str, float]]:
-    return {ts: {t: v for tags, v in by.items() for t in tags if t.startswith("repo:")} for ts, by in dd.at("github.prs.merged").items()}
+    return _by_repo(dd, "github.prs.merged")
 
 
 def test_backfill_pushes_24_windows_stamped_at_their_ends_and_names_what_the_intake_refuses():
     last = window_at("*/15 * * * *", datetime.now(UTC))
+    recorded_end = last.end_timestamp  # where the recording's 12:00 falls, once moved
     with RecordedGitHub(last.end - RECORDED_AT) as github:
         # an intake with historical metrics ingestion: every point taken
         with Datadog(lambda: datetime(2000, 1, 1, tzinfo=UTC)) as historical:
             done = backfill(github.url, historical.url, "--from", "-6h", "--to", "now", "--push")
             stored = _merged(historical)
+            runs = _by_repo(historical, "github.ci.runs")
         assert done.returncode == 0, done.stderr
         ends = sorted(stored)
         if ends[-1] != last.end_timestamp:  # the clock passed a window's end between here and the subprocess
@@ -95,16 +118,20 @@ def test_backfill_pushes_24_windows_stamped_at_their_ends_and_names_what_the_int
         assert "skipped, no window=True" in done.stderr and "github.prs.open" in done.stderr
         assert "pushed 24 of 24 window(s)" in done.stderr
         assert not any(m.startswith("collector.") for m, _, _ in historical.points)  # a backfill is not a run
-        assert all("/pulls?state=closed" in path for path in github.asked)  # the windowed metric's requests only
+        # octo-repo's run that completed at 11:07, 53 minutes before the recording, in [11:00, 11:15)
+        assert sorted(runs) == ends and {end: v for end, by in runs.items() for v in by.values() if v} == {recorded_end - 2700: 1.0}
+        assert all(set(runs[end]) == {"repo:octocat/hello-world", "repo:octo-org/octo-repo"} for end in ends)
+        # the windowed metrics' requests only
+        assert all("/pulls?state=closed" in path or "/actions/runs?" in path for path in github.asked)
 
         # Datadog's own intake: points more than an hour old are refused, and named
         with Datadog(lambda: datetime.now(UTC)) as intake:
             refused = backfill(github.url, intake.url, "--from=-6h", "--push")
             kept = sorted(_merged(intake))
     assert refused.returncode == 3, refused.stderr
-    assert "the intake refused 20 window(s) of github.prs.merged" in refused.stderr or "the intake refused 21 window(s) of github.prs.merged" in refused.stderr
+    assert re.search(r"the intake refused 2[01] window\(s\) of github.ci.runs, github.prs.merged", refused.stderr), refused.stderr
     assert "historical metrics ingestion" in refused.stderr
-    assert set(intake.refused) == {"github.prs.merged"} and len(kept) in (3, 4)  # the last hour's windows
+    assert set(intake.refused) == {"github.ci.runs", "github.prs.merged"} and len(kept) in (3, 4)  # the last hour's windows
 
 
 def test_a_dry_run_shows_each_window_and_sends_nothing():

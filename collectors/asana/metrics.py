@@ -14,6 +14,7 @@ from toolkit import (
     now,
     paginate_cursor,
     per_run,
+    window,
 )
 
 DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
@@ -115,6 +116,19 @@ def tasks_completed_7d():
     def completed_in_window(task: dict) -> bool:
         completed_at = _parse_time(task.get("completed_at"))
         return bool(task.get("completed")) and completed_at is not None and completed_at >= start
+
+    return _per_project(completed_in_window)
+
+
+@metric("asana.tasks.completed", unit="count", type="count", window=True)
+def tasks_completed():
+    """Tasks completed in the run's window, per project (0 for a project with none)."""
+    current = window()
+
+    def completed_in_window(task: dict) -> bool:
+        # The same listing as the 7-day count: completed_since (now() - 7 days) is before the window.
+        completed_at = _parse_time(task.get("completed_at"))
+        return bool(task.get("completed")) and completed_at is not None and completed_at in current
 
     return _per_project(completed_in_window)
 

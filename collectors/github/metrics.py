@@ -170,6 +170,27 @@ def failed_runs_7d():
     return per_repository(lambda repo: sum(1 for run in workflow_runs(repo) if run.get("conclusion") in FAILED))
 
 
+def completed_at(run: dict) -> datetime | None:
+    """When a run completed: its ``updated_at`` once ``status`` is ``completed`` (the runs listing has no
+    ``completed_at``). A re-run completes the run again and moves ``updated_at``: it counts again, in
+    the window its new attempt completes in. A run still queued or in progress has no such time."""
+    return parse_time(run["updated_at"]) if run.get("status") == "completed" else None
+
+
+@metric("github.ci.runs", unit="count", type="count", window=True)
+def runs_in_window():
+    """Workflow runs that completed in the run's window, per repository (0 for a repository with none)."""
+    current = window()
+
+    def count(repo: str) -> int:
+        # The 7-day listing (runs created in the 7 days before now()) holds every run completed in
+        # the window but one that ran for about 7 days: no request of its own, so it replays from
+        # the recording, and a backfill (now() frozen at each window's end) asks what a run would.
+        return sum(1 for run in workflow_runs(repo) if (done := completed_at(run)) is not None and done in current)
+
+    return per_repository(count)
+
+
 @metric("github.ci.success_rate_7d", unit="percent")
 def success_rate_7d():
     """Share of the last 7 days' finished workflow runs that succeeded (all repositories)."""

@@ -6,10 +6,10 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from toolkit import metric, now, per_run
+from toolkit import metric, now, per_run, window
 
 from . import api
 
@@ -226,6 +226,18 @@ def jobs_failed_7d() -> int:
 def jobs_cancelled_7d() -> int:
     """Managed jobs cancelled in the last 7 days."""
     return sum(1 for j in _finished_in_window() if j.status == "CANCELLED")
+
+
+@metric("skypilot.jobs.finished", unit="count", type="count", window=True)
+def jobs_finished() -> dict[tuple[str, ...], int]:
+    """Managed jobs that finished in the run's window, tagged by final status (every one, 0 included)."""
+    current = window()
+    counts = dict.fromkeys(sorted(TERMINAL_JOB_STATUSES), 0)
+    for job in managed_jobs():
+        # end_at is a POSIX time (sky/jobs/state.py); the queue lists every job, so any window replays.
+        if job.status in TERMINAL_JOB_STATUSES and job.end_at is not None and datetime.fromtimestamp(job.end_at, UTC) in current:
+            counts[job.status] += 1
+    return {(f"status:{status.lower()}",): n for status, n in counts.items()}
 
 
 @metric("skypilot.jobs.avg_duration_minutes_7d", unit="minutes")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,6 +16,8 @@ from offline_cli import offline_json, series_by_tags
 
 from collectors.asana import metrics as asana_metrics
 from collectors.asana.collector import AsanaCollector
+from toolkit.engine import RunOptions, collect
+from toolkit.model import Window
 
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = ROOT / "tests" / "cassettes" / "asana"
@@ -68,12 +71,12 @@ def test_second_page_is_required(tmp_path):
     shutil.copy(CASSETTES / "replay.json", tmp_path)
     result = AsanaCollector().run(timeout=30, cassettes=tmp_path)
     assert {e.type for e in result.errors} == {"ReplayError"}
-    assert len(result.errors) == 4  # no metric silently counts page 1 only
+    assert len(result.errors) == 5  # no metric silently counts page 1 only
 
 
 def test_unauthorized_is_an_error_never_zero():
     result = AsanaCollector().run(timeout=30, cassettes=CASSETTES / "unauthorized")
-    assert len(result.errors) == 4 and result.failed
+    assert len(result.errors) == 5 and result.failed
     assert all(e.type == "HTTPStatusError" and "401" in e.message for e in result.errors)
 
 
@@ -91,12 +94,12 @@ def test_server_error_is_retried_then_reported():
     sleeps: list[float] = []
     result = AsanaCollector().run(timeout=60, cassettes=CASSETTES / "server_error", sleep=sleeps.append)
     assert len(sleeps) == 3  # four attempts in all
-    assert len(result.errors) == 4 and all("500" in e.message for e in result.errors)
+    assert len(result.errors) == 5 and all("500" in e.message for e in result.errors)
 
 
 def test_malformed_body_is_an_error():
     result = AsanaCollector().run(timeout=30, cassettes=CASSETTES / "malformed")
-    assert len(result.errors) == 4 and all(e.type == "JSONDecodeError" for e in result.errors)
+    assert len(result.errors) == 5 and all(e.type == "JSONDecodeError" for e in result.errors)
 
 
 def test_workspace_projects_when_no_project_is_configured():
@@ -154,3 +157,21 @@ def test_cli_offline_json_subprocess():
 def test_golden_series(golden):
     """Every series and error of the main offline run, against the reviewed tests/cassettes/asana/golden.json."""
     golden(AsanaCollector())
+
+
+def completed_in(start: datetime, end: datetime) -> dict[tuple[str, ...], float]:
+    """The recording replayed for the window [start, end), the engine's clock frozen at its end (as a backfill does)."""
+    result = collect(AsanaCollector(), RunOptions(timeout=30, offline=True, window=Window(start, end), windowed_only=True))
+    return series(result, "asana.tasks.completed")
+
+
+def test_completed_counts_a_task_completed_at_the_window_start_not_one_at_its_end():
+    done = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)  # task 22346 of project 1332
+    quarter = timedelta(minutes=15)
+    assert completed_in(done, done + quarter) == {P1331: 0, P1332: 1}  # exactly at start: counts
+    assert completed_in(done - quarter, done) == {P1331: 0, P1332: 0}  # exactly at end: the next window's
+
+
+def test_completed_in_the_recordings_window_is_zero_per_project(offline):
+    # [11:45, 12:00) of 11-28: nothing completed then; each project still sends its 0
+    assert series(offline, "asana.tasks.completed") == {P1331: 0, P1332: 0}

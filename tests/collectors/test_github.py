@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -93,6 +93,7 @@ def test_metric_names_units_and_order():
         ("github.prs.time_to_merge_hours", "hour"),
         ("github.issues.open", "count"),
         ("github.ci.failed_runs_7d", "count"),
+        ("github.ci.runs", "count"),
         ("github.ci.success_rate_7d", "percent"),
     ]
 
@@ -102,7 +103,7 @@ def test_replay_is_clean(main_run):
     result, transport = main_run
     assert result.errors == []
     assert transport.unplayed() == []  # every recorded answer was asked for
-    assert result.metric_count == 8 and result.offline
+    assert result.metric_count == 9 and result.offline
 
 
 def test_open_prs_per_repository(main_run):
@@ -204,7 +205,7 @@ def test_cli_json_offline(capsys):
     assert {"metric": "github.prs.open", "value": 12.0, "tags": [HELLO]} in out["series"]
     assert {"metric": "github.issues.open", "value": 5.0, "tags": [OCTO]} in out["series"]
     assert {"metric": "github.prs.merged", "value": 0.0, "tags": [HELLO]} in out["series"]  # nothing merged in the window: 0
-    assert len(out["series"]) == 6 * 2  # five tagged metrics and the distribution, two repositories
+    assert len(out["series"]) == 7 * 2  # six tagged metrics and the distribution, two repositories
 
 
 # --- scenarios -------------------------------------------------------------------------------------
@@ -221,7 +222,7 @@ def test_401_is_a_clear_token_error_never_zero():
     result, transport = replay(CASSETTES / "unauthorized")
     assert transport.unplayed() == []
     assert result.failed and result.series == result.meta_series  # only the meta-metrics remain
-    assert len(result.errors) == 8
+    assert len(result.errors) == 9
     for error in result.errors:
         assert error.type == "GitHubAuthError"
         assert "github/token" in error.message and "Bad credentials" in error.message
@@ -234,7 +235,7 @@ def test_403_rate_limited_names_the_reset_time():
     headers = cassette["interactions"][0]["response"]["headers"]
     assert headers["x-ratelimit-remaining"] == ["0"]
     reset = datetime.fromtimestamp(int(headers["x-ratelimit-reset"][0]), UTC)
-    assert result.failed and len(result.errors) == 8
+    assert result.failed and len(result.errors) == 9
     for error in result.errors:
         assert error.type == "GitHubRateLimited"
         assert "GitHub rate limit exhausted" in error.message
@@ -399,7 +400,7 @@ def test_failed_repositories_cost_their_own_series_and_renames_are_followed(monk
     assert tagged(result, "github.issues.open") == {"repo:octo/fine": 2, "repo:octo/renamed": 5}
     assert tagged(result, "github.ci.failed_runs_7d") == {"repo:octo/fine": 0, "repo:octo/renamed": 0}
     failed = sorted((e.metric, e.tags) for e in result.errors if e.tags)
-    per_metric = ("github.ci.failed_runs_7d", "github.issues.open", "github.prs.merged", "github.prs.merged_7d", "github.prs.open")
+    per_metric = ("github.ci.failed_runs_7d", "github.ci.runs", "github.issues.open", "github.prs.merged", "github.prs.merged_7d", "github.prs.open")
     assert failed == sorted((m, (f"repo:octo/{r}",)) for m in per_metric for r in ("gone", "secret"))
     by_item = {(e.metric, e.tags[0]): e for e in result.errors if e.tags}
     assert "404" in by_item[("github.prs.open", "repo:octo/gone")].message
@@ -422,3 +423,28 @@ def test_the_page_limit_is_a_setting_named_in_its_error(monkeypatch):
     (error,) = [e for e in result.errors if e.metric == "github.issues.open"]
     assert error.type == "TooManyPages" and error.tags == ("repo:octo/big",)
     assert "more than 3 pages; raise GITHUB_MAX_PAGES (now 3)" in error.message
+
+
+# --- github.ci.runs: runs completed in the window, [start, end) ---------------------------------
+def runs_in(start: datetime, end: datetime) -> dict[str, float]:
+    """The recording replayed for the window [start, end), the engine's clock frozen at its end (as a backfill does)."""
+    from toolkit.engine import RunOptions, collect
+    from toolkit.model import Window
+
+    result = collect(GithubCollector(), RunOptions(timeout=30, offline=True, window=Window(start, end), windowed_only=True))
+    assert result.errors == [], result.errors
+    return tagged(result, "github.ci.runs")
+
+
+def test_ci_runs_counts_a_run_completed_at_the_window_start_not_one_at_its_end():
+    done = datetime(2026, 11, 27, 11, 7, tzinfo=UTC)  # octo-repo's run 4100000006: completed (updated_at) at 11:07
+    quarter = timedelta(minutes=15)
+    assert runs_in(done, done + quarter) == {HELLO: 0, OCTO: 1}  # exactly at start: counts
+    assert runs_in(done - quarter, done) == {HELLO: 0, OCTO: 0}  # exactly at end: the next window's
+    # Hello-World's run 4100000100 is in progress (updated at 11:01): not completed, in no window
+    assert runs_in(datetime(2026, 11, 27, 11, 1, tzinfo=UTC), datetime(2026, 11, 27, 11, 2, tzinfo=UTC)) == {HELLO: 0, OCTO: 0}
+
+
+def test_ci_runs_in_the_recordings_window_is_zero_per_repository(main_run):
+    result, _ = main_run  # [11:45, 12:00): no run completed then; every repository still sends its 0
+    assert tagged(result, "github.ci.runs") == {HELLO: 0, OCTO: 0}

@@ -7,6 +7,7 @@ tests/cassettes/skypilot/README.md); the clock is frozen at 2026-11-28T04:20:00Z
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from offline_cli import offline_json
 from collectors.skypilot import metrics
 from collectors.skypilot.collector import SkypilotCollector
 from toolkit.cassettes import load_replay
+from toolkit.engine import RunOptions, collect
+from toolkit.model import Window
 
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = ROOT / "tests" / "cassettes" / "skypilot"
@@ -143,7 +146,7 @@ def test_other_request_failures_are_errors_not_zero():
     result = SkypilotCollector().run(cassettes=CASSETTES / "jobs-request-failed")
     by_name = outcomes(result)
     job_metrics = [n for n in by_name if n.startswith("skypilot.jobs.")]
-    assert len(job_metrics) == 9
+    assert len(job_metrics) == 10
     for name in job_metrics:
         error = by_name[name].error
         assert error is not None and error.type == "SkyPilotRequestFailed", name
@@ -201,3 +204,25 @@ def test_cli_offline_json_in_a_subprocess():
 def test_golden_series(golden):
     """Every series and error of the main offline run, against the reviewed tests/cassettes/skypilot/golden.json."""
     golden(SkypilotCollector())
+
+
+# --- skypilot.jobs.finished: jobs whose end_at falls in the window, [start, end) -------------------
+def finished_in(start: datetime, end: datetime) -> dict[str, float]:
+    """The recording replayed for the window [start, end), the engine's clock frozen at its end (as a backfill does)."""
+    result = collect(SkypilotCollector(), RunOptions(timeout=30, offline=True, window=Window(start, end), windowed_only=True))
+    outcome = outcomes(result)["skypilot.jobs.finished"]
+    assert outcome.error is None, outcome.error
+    return {s.tags[0]: s.value for s in outcome.series if s.value}
+
+
+def test_finished_counts_a_job_ended_at_the_window_start_not_one_at_its_end():
+    ended = datetime.fromtimestamp(1795581000, UTC)  # job 7, CANCELLED: end_at in the recorded queue
+    quarter = timedelta(minutes=15)
+    assert finished_in(ended, ended + quarter) == {"status:cancelled": 1}  # exactly at start: counts
+    assert finished_in(ended - quarter, ended) == {}  # exactly at end: the next window's
+
+
+def test_finished_sends_every_final_status_with_0_in_the_recordings_window():
+    result = SkypilotCollector().run(timeout=30, offline=True)
+    statuses = {s.tags[0]: s.value for s in outcomes(result)["skypilot.jobs.finished"].series}
+    assert statuses == {f"status:{s.lower()}": 0 for s in metrics.TERMINAL_JOB_STATUSES}

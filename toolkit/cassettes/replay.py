@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 
 from ..errors import ReplayError
-from ..model import defaults, redact
+from ..model import current_run, defaults, redact
 from .bounded_yaml import load as load_yaml
 from .bounded_yaml import read_text
 from .matching import MATCHERS, Recorded, matches
@@ -235,12 +235,28 @@ class ReplayTransport(httpx.BaseTransport):
         asked, recorded = MATCHERS["query"](wanted), MATCHERS["query"](rec)
         if len(asked) != len(recorded) or asked == recorded:
             return False
+        return any(self._shifted_by(asked, recorded, shift) for shift in self._shifts())
+
+    def _shifts(self) -> list:
+        """The wall clock's distance from the recording, and the run's clock's when it is frozen
+        elsewhere: an offline backfill or catch-up collects each window with ``now()`` at its end,
+        so a time computed from ``now()`` (``created>=now-7d``) is that much before the recorded one."""
+        shifts = [self._shift]
+        run = current_run()
+        if run is not None and run.window is not None and run.clock is not None and self._replay.recorded_at is not None:
+            shifts.append(run.clock() - self._replay.recorded_at)
+        return shifts
+
+    @staticmethod
+    def _shifted_by(asked, recorded, shift) -> bool:
         for (key, value), (rkey, rvalue) in zip(asked, recorded, strict=True):
             if key != rkey:
                 return False
             if value != rvalue:
+                # GitHub's search qualifiers put a comparison before the time (created=>=2026-11-20T12:00:00Z)
+                (op, value), (rop, rvalue) = _comparison(value), _comparison(rvalue)
                 when, then = _instant(value), _instant(rvalue)
-                if when is None or then is None or abs((when - self._shift - then).total_seconds()) > SHIFT_TOLERANCE:
+                if op != rop or when is None or then is None or abs((when - shift - then).total_seconds()) > SHIFT_TOLERANCE:
                     return False
         return True
 
@@ -293,6 +309,12 @@ class ReplayTransport(httpx.BaseTransport):
 # A request is made up to a run's length after the recording started (recorded_at), at record
 # time and at replay time alike: a shifted time within this many seconds is the same window.
 SHIFT_TOLERANCE = defaults.RUN_TIMEOUT
+
+
+def _comparison(value: str) -> tuple[str, str]:
+    """``(">=", "2026-11-20T12:00:00Z")`` for ``>=2026-11-20T12:00:00Z``; ``("", value)`` without one."""
+    op = next((op for op in (">=", "<=", ">", "<") if value.startswith(op)), "")
+    return op, value[len(op):]
 
 
 def _instant(value: str) -> datetime | None:
