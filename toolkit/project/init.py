@@ -114,7 +114,7 @@ def place_wheel(requirement: Requirement, project: Path) -> list[Path]:
             path.unlink()
             changed.append(path.relative_to(project))
         wheels.mkdir(exist_ok=True)
-        shutil.copyfile(new, wheels / new.name)
+        files.write_atomic(wheels / new.name, new.read_bytes())
     changed.append((wheels / new.name).relative_to(project))
     return changed
 
