@@ -15,7 +15,8 @@ files and the answers file that says which template version they are at) needs t
 A process killed in any step leaves the journal behind. ``recover`` (which every command that
 changes a project calls first) finishes a committed journal (each rename is done once: a staged
 file that is gone was already renamed) or, before the commit point, removes the staged files: the
-project holds the old files or the new ones, never a mix.
+project holds the old files or the new ones, never a mix. Both hold an flock on the journal's
+directory, so a recovery never undoes a live change, and the kernel drops a killed holder's lock.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ def replace_files(root: Path, journal: Path, writes: Mapping[Path, bytes], delet
     renames = [(str(rel), str(staged_path(Path(rel)))) for rel in writes]
     deletes = [str(rel) for rel in deletes]
     record = {"renames": renames, "deletes": deletes}
+    with _locked(root / journal):
+        _replace_locked(root, journal, writes, record)
+
+
+def _replace_locked(root: Path, journal: Path, writes: Mapping[Path, bytes], record: dict) -> None:
     files.write_atomic(root / journal, json.dumps({"state": STAGING, **record}, indent=1))
     try:
         for rel, data in writes.items():
@@ -70,9 +76,17 @@ def recover(root: Path, journal: Path) -> str | None:
     """Finish or undo a change a killed process left; what was done, as one line (None: nothing to do)."""
     root = Path(root)
     path = root / journal
+    if not path.exists():
+        return None  # the usual case, without a lock
+    with _locked(path):  # a live change finishes first; a killed one's lock died with it
+        return _recover_locked(root, journal, path)
+
+
+def _recover_locked(root: Path, journal: Path, path: Path) -> str | None:
     state = _state(path)
     if state is None:
         return None
+    files.remove_stale_temps(path, age=0)  # the journal's own rewrite, killed half-way
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
         renames, deletes = record["renames"], record["deletes"]
@@ -112,7 +126,23 @@ def _apply(root: Path, journal: Path, record: dict) -> None:
 def _discard(root: Path, journal: Path, record: dict) -> None:
     for _, staged in record["renames"]:
         (root / staged).unlink(missing_ok=True)
+        files.remove_stale_temps(root / staged, age=0)  # a staged file's own write, killed half-way
     (root / journal).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _locked(journal: Path) -> Iterator[None]:
+    """One change (or recovery) at a time per journal: an flock on its directory, which the kernel
+    releases when the holder dies, so a killed process never leaves it held."""
+    import fcntl
+
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(journal.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager

@@ -77,11 +77,11 @@ def update_collector(root: Path, name: str) -> UpdateResult:
         raise TemplateError(f"{template} is not committed to a git repository; commit it so its versions can be compared")
     if dirty:
         raise TemplateError(f"{template} has uncommitted changes; commit them first so the collector can record the version it was updated to")
+    if old == new:  # nothing to merge, so nothing to refuse: an update not yet committed is up to date
+        return UpdateResult(name, old, new)
     tracked = _tracked_files(root, name)
     if not tracked:
         raise TemplateError(f"collector {name!r} is not committed to git; commit it first so the update can be reviewed with `git diff`")
-    if old == new:
-        return UpdateResult(name, old, new)
     rel = template.resolve().relative_to(top).as_posix()
     with tempfile.TemporaryDirectory(prefix="dd-toolkit-update-") as tmp:
         scratch = Path(tmp)
@@ -97,11 +97,11 @@ def update_collector(root: Path, name: str) -> UpdateResult:
 def _update_from_snapshot(root: Path, name: str, answers: dict, old: str, template: Path) -> UpdateResult:
     """A collector generated from an installed toolkit's template: merge from the copy kept in the project."""
     new = _template.BUNDLE_PREFIX + _template.tree_digest(template)
+    if old == new:
+        return UpdateResult(name, old, new)
     tracked = _tracked_files(root, name)
     if not tracked:
         raise TemplateError(f"collector {name!r} is not committed to git; commit it first so the update can be reviewed with `git diff`")
-    if old == new:
-        return UpdateResult(name, old, new)
     previous = _template.snapshot_path(root, "collector", old)
     if not previous.is_dir():
         raise TemplateError(
