@@ -62,6 +62,24 @@ def test_a_failure_before_the_commit_point_changes_nothing(tmp_path, monkeypatch
     assert tree(root) == OLD
 
 
+def test_a_signal_that_gets_through_after_the_commit_point_finishes_the_change_first(tmp_path, monkeypatch):
+    """The renames run with SIGINT/SIGTERM blocked in this thread; a signal another thread
+    received still raises here, mid-rename: the committed change is finished before it goes on."""
+    root = project(tmp_path)
+    real, calls = os.replace, []
+
+    def interrupted(*args):
+        calls.append(args)
+        if len(calls) == 6:  # the first rename into place (see the count below)
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        journal.replace_files(root, JOURNAL, {Path(k): v for k, v in NEW.items()}, [Path("collectors/x/gone.py")])
+    assert tree(root) == NEW
+
+
 KILLED = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path

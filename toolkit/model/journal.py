@@ -66,9 +66,15 @@ def _replace_locked(root: Path, journal: Path, writes: Mapping[Path, bytes], rec
         with _signals_held():
             files.write_atomic(root / journal, json.dumps({"state": COMMIT, **record}, indent=1))
             _apply(root, journal, record)
-    except BaseException:
-        if _state(root / journal) == STAGING:
+    except BaseException as exc:
+        state = _state(root / journal)
+        if state == STAGING:
             _discard(root, journal, record)
+        elif state == COMMIT and isinstance(exc, KeyboardInterrupt):
+            # committed, and a signal got through anyway (delivered to another thread of the
+            # process, which the mask of this one does not cover): the renames are finished first
+            with _signals_held():
+                _apply(root, journal, record)
         raise
 
 
