@@ -77,7 +77,8 @@ def update_collector(root: Path, name: str) -> UpdateResult:
         raise TemplateError(f"{template} is not committed to a git repository; commit it so its versions can be compared")
     if dirty:
         raise TemplateError(f"{template} has uncommitted changes; commit them first so the collector can record the version it was updated to")
-    if old == new:  # nothing to merge, so nothing to refuse: an update not yet committed is up to date
+    _in_git(root)
+    if old == new:  # nothing to merge, so no uncommitted change to refuse: an update not yet committed is up to date
         return UpdateResult(name, old, new)
     tracked = _tracked_files(root, name)
     if not tracked:
@@ -97,6 +98,7 @@ def update_collector(root: Path, name: str) -> UpdateResult:
 def _update_from_snapshot(root: Path, name: str, answers: dict, old: str, template: Path) -> UpdateResult:
     """A collector generated from an installed toolkit's template: merge from the copy kept in the project."""
     new = _template.BUNDLE_PREFIX + _template.tree_digest(template)
+    _in_git(root)
     if old == new:
         return UpdateResult(name, old, new)
     tracked = _tracked_files(root, name)
@@ -190,9 +192,7 @@ def _replace_tree(repo: Path, source: Path) -> None:
 
 def _clean_tracked(root: Path, paths: list[str], what: str) -> list[Path]:
     """``paths`` as git tracks them; refuses when any of them has uncommitted changes."""
-    top = _git.toplevel(root)
-    if top is None:
-        raise TemplateError(f"{root} is not a git repository; `dd-toolkit update` merges through git, so commit the project first")
+    top = _in_git(root)
     status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *paths).strip()
     if status:
         raise TemplateError(
@@ -201,6 +201,13 @@ def _clean_tracked(root: Path, paths: list[str], what: str) -> list[Path]:
         )
     listed = git(root, "ls-files", "-z", "--full-name", "--", *paths).split("\0")
     return [(top / p).relative_to(root) for p in listed if p]
+
+
+def _in_git(root: Path) -> Path:
+    top = _git.toplevel(root)
+    if top is None:
+        raise TemplateError(f"{root} is not a git repository; `dd-toolkit update` merges through git, so commit the project first")
+    return top
 
 
 def _tracked_files(root: Path, name: str) -> list[Path]:
