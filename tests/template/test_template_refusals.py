@@ -123,6 +123,24 @@ def test_a_failure_under_force_restores_the_previous_files(project, monkeypatch)
     assert snapshot(project) == before
 
 
+def test_a_signal_just_after_the_values_entry_is_written_keeps_the_collector_whole(project, monkeypatch):
+    """The values entry is `new`'s commit point: a stop that lands after its write (while the
+    write syncs its directory, say) leaves the files under the entry, not an entry without files."""
+    from toolkit.project import values_edit as _values_edit
+
+    real = _values_edit.add_entry
+
+    def written_then_stopped(*args, **kwargs):
+        real(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_values_edit, "add_entry", written_then_stopped)
+    assert new(project, "pagerduty") == 130  # stopped, as Ctrl-C stops it
+    assert (project / "charts" / "datadog-collectors" / "values.yaml").read_text().count("\n  pagerduty:") == 1
+    assert (project / "collectors" / "pagerduty" / "metrics.py").is_file()
+    assert not [p for p in project.rglob("*.dd-toolkit-backup")]
+
+
 def test_no_terminal_means_no_prompt(project):
     """Without --defaults but with no TTY (CronJob, CI), new takes the defaults and never blocks."""
     done = cli(project, "new", "pagerduty", "--auth", "oauth", timeout=60)

@@ -100,18 +100,28 @@ class RecordReport:
         return out
 
 
-def resolve_secrets(collector: Any, also: tuple[str, ...] = ()) -> tuple[dict[str, str], dict[str, str]]:
+# The AWS keys an offline command can know without asking AWS: the environment's.
+AWS_KEY_VARIABLES = {"access_key": "AWS_ACCESS_KEY_ID", "secret_key": "AWS_SECRET_ACCESS_KEY", "token": "AWS_SESSION_TOKEN"}
+
+
+def resolve_secrets(collector: Any, also: tuple[str, ...] = (), *, local_only: bool = False) -> tuple[dict[str, str], dict[str, str]]:
     """Read every credential the collector needs, before recording starts: the secrets it lists
     (and ``also``: the names a kept capture says it read), the credentials in its declared
     settings, its AWS credentials.
 
+    ``local_only`` (``record --adopt``, an offline command): only what the environment holds,
+    never AWS (no Secrets Manager, no credential chain: on a laptop that is an instance-metadata
+    lookup); a secret the environment lacks is left out.
+
     Returns (values to scrub by label, replay.json placeholders by secret name).
     """
-    from ..sources import get_secret
+    from ..sources import env_var_for, get_secret
 
     scrub: dict[str, str] = {}
     placeholders: dict[str, str] = {}
     for name in dict.fromkeys((*collector.secrets, *also)):
+        if local_only and not os.environ.get(env_var_for(name)):
+            continue
         value = get_secret(name)
         placeholders[name] = placeholder_for(value)
         if placeholders[name] == PLACEHOLDER:
@@ -123,9 +133,11 @@ def resolve_secrets(collector: Any, also: tuple[str, ...] = ()) -> tuple[dict[st
     if collector.aws_services:
         from ..sources import resolve_credentials
 
-        for key, value in (resolve_credentials() or {}).items():
-            register_secret(value)
-            scrub[f"AWS {key}"] = value
+        found = {key: os.environ.get(var, "") for key, var in AWS_KEY_VARIABLES.items()} if local_only else resolve_credentials()
+        for key, value in (found or {}).items():
+            if value:
+                register_secret(value)
+                scrub[f"AWS {key}"] = value
     # Anything else this process has seen through get_secret (another collector, a DD key).
     for value in known_secrets():
         if value not in scrub.values() and not is_plain_url(value):

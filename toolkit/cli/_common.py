@@ -11,7 +11,7 @@ from ..model import positive_int, positive_seconds, printable
 EXIT_OK = 0
 EXIT_PUSH = 3  # collected, but the push did not send everything
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PUSH", "EXIT_USAGE", "UsageError", "check_names", "collector_refs", "fail", "rolled_back_on_signals", "positive_int", "positive_seconds", "project_root", "stderr_console", "stdout_console"]
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PUSH", "EXIT_USAGE", "UsageError", "check_names", "collector_refs", "fail", "rolled_back_on_signals", "positive_int", "positive_seconds", "project_root", "recover_interrupted", "stderr_console", "stdout_console"]
 
 
 def project_root():
@@ -20,6 +20,16 @@ def project_root():
 
     project = Project.current()
     return project.root if project is not None else None
+
+
+def recover_interrupted(root) -> None:
+    """Before a command touches the project: finish (or undo) a multi-file change a killed
+    ``update`` left half-way, and say so in one line."""
+    from ..project import recover_interrupted as recover
+
+    done = recover(root)
+    if done:
+        print(f"dd-toolkit: {done}", file=sys.stderr)
 
 
 def check_names(names: list[str], all_: bool, *, verb: str = "") -> None:

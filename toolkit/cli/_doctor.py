@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import EXIT_FAILED, EXIT_OK
+from ._common import EXIT_FAILED, EXIT_OK, recover_interrupted
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -19,6 +19,7 @@ def handle(args: argparse.Namespace) -> int:
     from ..project import MISSING, Project, diagnose, format_checks
 
     project = Project.at(args.root) if args.root else Project.find()
+    recover_interrupted(project.root)  # so it checks the files as they are meant to be
     (ref,) = resolve([args.name], project.root)
     root, checks = diagnose(ref, project, secrets=args.secrets)
     print(format_checks(ref.name, root, checks))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..errors import ExtraMissing
@@ -21,6 +22,8 @@ def handle(args: argparse.Namespace) -> int:
 
     with rolled_back_on_signals():
         result = init_project(args.directory, name=args.name, git=args.git)
+    if result.removed_leftovers:
+        print(f"dd-toolkit: removed {', '.join(result.removed_leftovers)}, left by an `init` that was stopped", file=sys.stderr)
     print(f"Created {result.name} in {result.root} ({len(result.files)} files"
           f"{', first commit made' if result.committed else ''}); it depends on {result.requirement.base}")
     if result.requirement.local is not None:

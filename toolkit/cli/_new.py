@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import ExtraMissing
-from ._common import EXIT_OK, rolled_back_on_signals
+from ._common import EXIT_OK, recover_interrupted, rolled_back_on_signals
 
 AUTH_CHOICES = ("token", "api_key", "oauth", "aws", "basic")  # kept in step with toolkit.project.AUTH_KINDS (a test checks)
 
@@ -46,6 +46,7 @@ def handle(args: argparse.Namespace) -> int:
         "metric_category": args.metric_category,
     }
     project = Project.at(args.root) if args.root else Project.find()
+    recover_interrupted(project.root)
     with rolled_back_on_signals():
         result = new_collector(project.root, args.name, data, force=args.force, interactive=interactive)
     print(next_steps(result))

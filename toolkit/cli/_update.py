@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import ExtraMissing
-from ._common import EXIT_FAILED, EXIT_OK, rolled_back_on_signals
+from ._common import EXIT_FAILED, EXIT_OK, recover_interrupted, rolled_back_on_signals
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +24,7 @@ def handle(args: argparse.Namespace) -> int:
     from ..project import COLLECTOR_ANSWERS, PROJECT_ANSWERS, Project, update_collector, update_project_files
 
     project = Project.at(args.root) if args.root else Project.find()
+    recover_interrupted(project.root)  # an update killed half-way: finished or undone first
     results = []
     names = list(dict.fromkeys(args.names))
     if names:  # an unknown name first, before any file: the same line as every command

@@ -11,6 +11,7 @@ into the collector's main cassettes, scrub-checked again first.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +29,7 @@ from ..cassettes import (
 )
 from ..errors import RecordError, ToolkitError
 from ..model import CollectionResult, defaults
+from ..sources import env_var_for
 from .collector import BaseCollector
 from .run import RunOptions, collect
 
@@ -117,10 +119,14 @@ def adopt_capture(collector: BaseCollector, source: Path, *, directory: Path | N
     may have none); the second item says why they could not, else ``None``. Credential shapes,
     headers and exchanges are checked either way.
     """
+    # the secrets it lists, and the ones the capture's run read without listing them; from the
+    # environment only: adopting is offline, so it never asks AWS (nor resolves AWS credentials)
+    names = tuple(dict.fromkeys((*collector.secrets, *captured_secret_names(Path(source), collector.name))))
     try:
-        # the secrets it lists, and the ones the capture's run read without listing them
-        secrets, _ = resolve_secrets(collector, also=captured_secret_names(Path(source), collector.name))
-        unchecked = None
+        secrets, _ = resolve_secrets(collector, also=names, local_only=True)
+        missing = [name for name in names if not os.environ.get(env_var_for(name))]
+        unchecked = (f"the values of {', '.join(missing)} not checked (not in the environment; adopting never asks AWS "
+                     f"Secrets Manager): set {', '.join(env_var_for(n) for n in missing)} to check them too") if missing else None
     except ToolkitError as exc:
         secrets, unchecked = {}, f"secret values not checked ({type(exc).__name__}: {exc})"
     report = adopt(collector.name, Path(source), Path(directory or collector.cassettes()), secrets)

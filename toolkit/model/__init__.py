@@ -8,7 +8,7 @@ face consumes), ``RunContext`` (what a running metric function shares with its r
 Imports nothing of the toolkit but ``toolkit.errors``.
 """
 
-from . import cost, defaults, files, install, monitoring, ratelimits
+from . import cost, defaults, files, install, journal, monitoring, ratelimits
 from .context import RunContext, current_metric, current_run, enter_metric, enter_run, leave_metric, leave_run
 from .defaults import positive_int, positive_seconds
 from .discovery import auto_discover_metrics, metric_specs
@@ -84,6 +84,7 @@ __all__ = [
     "default_max_errors",
     "defaults",
     "files",
+    "journal",
     "enter_metric",
     "enter_run",
     "install",

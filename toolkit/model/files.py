@@ -5,6 +5,10 @@ rename is atomic), fsyncs it, gives it the mode the old file had (or the umask's
 one: ``mkstemp`` alone would make every file 0600), renames it over the target and fsyncs the
 directory. A reader, a crash or SIGKILL at any moment sees the old content or the new, whole.
 
+A write killed between the two (SIGKILL, a power cut) leaves its hidden ``.<name>.<random>.tmp``;
+the next write of that file removes it once it is a minute old (``remove_stale_temps``), and the
+chart's ``.helmignore`` leaves ``*.tmp`` out of a package meanwhile.
+
 ``staged_directory`` is the same for a directory (a collector's cassettes, a capture): the new
 tree is built in a temporary sibling and, once complete, exchanged with the old one in a single
 ``renameat2(RENAME_EXCHANGE)`` on Linux, so there is no moment with neither. Where the kernel or
@@ -19,13 +23,19 @@ import contextlib
 import ctypes
 import ctypes.util
 import os
+import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 _OLD_MARK = ".dd-toolkit-old-"
 _NEW_MARK = ".dd-toolkit-new-"
+# A temporary file a killed write_atomic left (mkstemp's 8 random characters): removed by the
+# next write of the same file once it is this old, so no live writer's file is ever taken.
+STALE_TEMP_AGE = 60.0
+_TEMP_MIDDLE = re.compile(r"[a-z0-9_]{8}")
 
 
 def _default_mode(base: int = 0o666) -> int:
@@ -34,7 +44,7 @@ def _default_mode(base: int = 0o666) -> int:
     return base & ~umask
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     with contextlib.suppress(OSError):  # some filesystems refuse fsync on a directory
         fd = os.open(directory, os.O_RDONLY)
         try:
@@ -65,7 +75,25 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, mode: int |
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
+    remove_stale_temps(path)
+
+
+def remove_stale_temps(path: str | os.PathLike[str], *, age: float = STALE_TEMP_AGE) -> list[Path]:
+    """Remove ``.<name>.<random>.tmp`` files beside ``path`` that a killed ``write_atomic`` left
+    (older than ``age`` seconds); returns them."""
+    path = Path(path)
+    prefix, cutoff, removed = f".{path.name}.", time.time() - age, []
+    with contextlib.suppress(OSError), os.scandir(path.parent) as entries:
+        for entry in entries:
+            name = entry.name
+            if not (name.startswith(prefix) and name.endswith(".tmp") and _TEMP_MIDDLE.fullmatch(name[len(prefix):-4])):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
 
 
 # --- directories ----------------------------------------------------------------------------
@@ -105,17 +133,17 @@ def swap_in(staged: Path, target: Path) -> None:
         os.chmod(staged, _default_mode(0o777))
     if not target.exists():
         os.replace(staged, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         return
     if _exchange(staged, target):
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         shutil.rmtree(staged, ignore_errors=True)  # now the old tree
         return
     old = Path(tempfile.mkdtemp(prefix=f".{target.name}{_OLD_MARK}", dir=target.parent))
     os.rmdir(old)
     os.replace(target, old)
     os.replace(staged, target)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -155,4 +183,4 @@ def staged_directory(target: str | os.PathLike[str]) -> Iterator[Path]:
     swap_in(staged, target)
 
 
-__all__ = ["recover", "staged_directory", "swap_in", "write_atomic"]
+__all__ = ["STALE_TEMP_AGE", "fsync_dir", "recover", "remove_stale_temps", "staged_directory", "swap_in", "write_atomic"]

@@ -19,7 +19,7 @@ from .project import Project
 from .scaffold import AUTH_KINDS, NAME_PATTERN, NewResult, check_name, new_collector, next_steps
 from .template import ANSWERS_FILE as COLLECTOR_ANSWERS
 from .template import TEMPLATE_RELPATH, read_answers
-from .update import UpdateResult, update_collector, update_project, update_project_files
+from .update import UpdateResult, recover_interrupted, update_collector, update_project, update_project_files
 from .values import (
     ACTIVE_DEADLINE_MARGIN,
     CHART_DEFAULT_PUSH_TIMEOUT,
@@ -79,6 +79,7 @@ __all__ = [
     "next_steps",
     "read_answers",
     "read_entry",
+    "recover_interrupted",
     "render_table",
     "render_with_entry",
     "sync_readme",

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, distribution, version
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -38,6 +38,7 @@ ANSWERS_FILE = Path(".dd-toolkit") / "project-answers.yml"  # the template's _an
 WHEELS = Path("wheels")  # the project's own copy of a dd-toolkit that is not on the package index
 WHEEL_GLOB = "dd_toolkit-*.whl"
 BUILD_TIMEOUT = 600
+SCRATCH_MARK = ".dd-toolkit-init-"  # .<dir>.dd-toolkit-init-*: a project being made, beside DIR
 SNAPSHOT = Path(".dd-toolkit") / "template"  # the template this project was rendered from, for `update`
 VALUES_COLLECTORS = """\
 # One entry per collector to deploy as a CronJob. `dd-toolkit new NAME` adds one for each collector
@@ -114,7 +115,7 @@ def place_wheel(requirement: Requirement, project: Path) -> list[Path]:
             path.unlink()
             changed.append(path.relative_to(project))
         wheels.mkdir(exist_ok=True)
-        shutil.copyfile(new, wheels / new.name)
+        files.write_atomic(wheels / new.name, new.read_bytes())
     changed.append((wheels / new.name).relative_to(project))
     return changed
 
@@ -163,6 +164,7 @@ class InitResult:
     requirement: Requirement
     files: list[Path]
     committed: bool
+    removed_leftovers: list[str] = field(default_factory=list)  # scratch directories of a killed `init`
 
 
 def init_project(directory: Path, *, name: str | None = None, git: bool = True) -> InitResult:
@@ -171,12 +173,16 @@ def init_project(directory: Path, *, name: str | None = None, git: bool = True) 
     name = name or target.name
     if not PROJECT_NAME_RE.match(name):
         raise ScaffoldError(f"project name {name!r} is not a distribution name; use letters, digits, '.', '_' and '-' (pass --name)")
+    # A killed `init` of this directory left its scratch (SIGKILL runs no cleanup): it is ours to remove.
+    leftovers = sorted(target.parent.glob(f".{target.name}{SCRATCH_MARK}*"))
+    for leftover in leftovers:
+        shutil.rmtree(leftover, ignore_errors=True)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ScaffoldError(f"{target} already holds files; `dd-toolkit init` creates a new project: give a new or empty directory")
     requirement = toolkit_requirement()
     target.parent.mkdir(parents=True, exist_ok=True)
     # The scratch directory is a sibling: the final rename stays on one file system (atomic).
-    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.dd-toolkit-init-", dir=target.parent))
+    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}{SCRATCH_MARK}", dir=target.parent))
     try:
         template = assemble_template(scratch / "template")
         out = scratch / "out"
@@ -198,7 +204,7 @@ def init_project(directory: Path, *, name: str | None = None, git: bool = True) 
         os.replace(out, target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return InitResult(target, name, requirement, files, git)
+    return InitResult(target, name, requirement, files, git, [p.name for p in leftovers])
 
 
 def assemble_template(into: Path) -> Path:

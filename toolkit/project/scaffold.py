@@ -196,7 +196,8 @@ def _new_locked(root: Path, name: str, data: dict, *, interactive: bool, force: 
         values = root / _helm_values.VALUES_PATH
         check_inside(root, [dst for _, dst in moves] + [values])
         backups: list[Path] = []
-        added = place(moves, lambda: _values_edit.add_entry(values, name, fragment), backups)
+        added = place(moves, lambda: _values_edit.add_entry(values, name, fragment), backups,
+                      committed=lambda: _values_edit.read_entry(values, name) is not None)
     return NewResult(
         root, name, answers, [dst.relative_to(root) for _, dst in moves], added, values, dirty, commit,
         [b.relative_to(root) for b in backups],
@@ -286,14 +287,19 @@ def check_inside(root: Path, paths: list[Path]) -> None:
             )
 
 
-def place(moves: list[tuple[Path, Path]], then, backups: list[Path] | None = None) -> bool:
+def place(moves: list[tuple[Path, Path]], then, backups: list[Path] | None = None, committed=None) -> bool:
     """Move files into place and run ``then``; on any failure restore the previous state.
+
+    ``committed`` says whether ``then`` got past its commit point (the values entry written): a
+    signal that arrives after ``then`` wrote it (while the write syncs its directory, say) leaves
+    the change in place instead of rolling the files back under an entry that now names them.
 
     A file that was there and differs from its replacement (an edit of the user's, under
     ``--force``) is kept beside it as ``<name>.bak`` and listed in ``backups``, never lost.
     """
     placed: list[tuple[Path, Path | None]] = []
     made_dirs: list[Path] = []
+    may_commit = False  # `then` runs with its commit point still ahead
     try:
         for src, dst in moves:
             for parent in reversed(dst.parents):
@@ -306,8 +312,12 @@ def place(moves: list[tuple[Path, Path]], then, backups: list[Path] | None = Non
                 os.replace(dst, backup)
             placed.append((dst, backup))
             shutil.move(str(src), str(dst))
+        may_commit = committed is not None and not committed()
         result = then()
     except BaseException:
+        if may_commit and committed():
+            _keep_backups(placed, backups)
+            raise
         for dst, backup in reversed(placed):
             dst.unlink(missing_ok=True)
             if backup is not None:
@@ -318,6 +328,11 @@ def place(moves: list[tuple[Path, Path]], then, backups: list[Path] | None = Non
             except OSError:
                 pass
         raise
+    _keep_backups(placed, backups)
+    return result
+
+
+def _keep_backups(placed: list[tuple[Path, Path | None]], backups: list[Path] | None) -> None:
     for dst, backup in placed:
         if backup is None:
             continue
@@ -327,7 +342,6 @@ def place(moves: list[tuple[Path, Path]], then, backups: list[Path] | None = Non
             backups.append(kept)
         else:
             backup.unlink(missing_ok=True)
-    return result
 
 
 def _free_name(path: Path) -> Path:

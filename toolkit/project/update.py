@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import TemplateError
-from ..model import files
+from ..model import files, journal
 from . import git as _git
 from . import template as _template
 from .git import git
@@ -40,6 +40,7 @@ from .init import (
 from .scaffold import collector_paths
 
 OLD_TAG, NEW_TAG = "1.0.0", "2.0.0"
+JOURNAL = Path(".dd-toolkit") / "journal.json"  # an update's commit point (toolkit.model.journal)
 CONFLICT_MARK = "<<<<<<< "
 
 
@@ -76,11 +77,12 @@ def update_collector(root: Path, name: str) -> UpdateResult:
         raise TemplateError(f"{template} is not committed to a git repository; commit it so its versions can be compared")
     if dirty:
         raise TemplateError(f"{template} has uncommitted changes; commit them first so the collector can record the version it was updated to")
+    _in_git(root)
+    if old == new:  # nothing to merge, so no uncommitted change to refuse: an update not yet committed is up to date
+        return UpdateResult(name, old, new)
     tracked = _tracked_files(root, name)
     if not tracked:
         raise TemplateError(f"collector {name!r} is not committed to git; commit it first so the update can be reviewed with `git diff`")
-    if old == new:
-        return UpdateResult(name, old, new)
     rel = template.resolve().relative_to(top).as_posix()
     with tempfile.TemporaryDirectory(prefix="dd-toolkit-update-") as tmp:
         scratch = Path(tmp)
@@ -96,11 +98,12 @@ def update_collector(root: Path, name: str) -> UpdateResult:
 def _update_from_snapshot(root: Path, name: str, answers: dict, old: str, template: Path) -> UpdateResult:
     """A collector generated from an installed toolkit's template: merge from the copy kept in the project."""
     new = _template.BUNDLE_PREFIX + _template.tree_digest(template)
+    _in_git(root)
+    if old == new:
+        return UpdateResult(name, old, new)
     tracked = _tracked_files(root, name)
     if not tracked:
         raise TemplateError(f"collector {name!r} is not committed to git; commit it first so the update can be reviewed with `git diff`")
-    if old == new:
-        return UpdateResult(name, old, new)
     previous = _template.snapshot_path(root, "collector", old)
     if not previous.is_dir():
         raise TemplateError(
@@ -115,8 +118,11 @@ def _update_from_snapshot(root: Path, name: str, answers: dict, old: str, templa
         _run_copier_update(project, str(answers_rel), name)
         _template.write_answers(project / answers_rel, _template.read_answers(project / answers_rel), commit=new,
                                 src_path=_template.BUNDLED_SRC.format(kind="collector"))
-        result = _copy_back(project, root, tracked, UpdateResult(name, old, new))
-    _keep_snapshot(root, "collector", new, template, result)
+        snapshot = _template.snapshot_path(root, "collector", new)
+        kept = {} if snapshot.is_dir() else _tree_files(template, snapshot.relative_to(root))
+        result = _copy_back(project, root, tracked, UpdateResult(name, old, new), also=kept)
+    if kept:
+        result.changed.append(snapshot.relative_to(root))
     return result
 
 
@@ -154,17 +160,16 @@ def update_project(root: Path, data: dict, template: Path) -> UpdateResult:
         project = _project_repo(scratch / "project", root, tracked, answers_rel, answers, template_repo, header=False)
         _run_copier_update(project, str(answers_rel), "the project files", data=data)
         record_bundled_source(project / answers_rel)
-        result = _copy_back(project, root, tracked, UpdateResult("project", old, new))
-    with files.staged_directory(previous) as staged:  # swapped in whole: never a moment without a snapshot
-        shutil.copytree(template, staged, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", ".git"))
-    return result
+        # the snapshot the next update merges from changes with the files, in the same change
+        kept = _tree_files(template, SNAPSHOT)
+        stale = tuple(p.relative_to(root) for p in previous.rglob("*") if p.is_file() and p.relative_to(root) not in kept)
+        return _copy_back(project, root, tracked, UpdateResult("project", old, new), also=kept, also_delete=stale)
 
 
-def _keep_snapshot(root: Path, kind: str, version: str, template: Path, result: UpdateResult) -> None:
-    snapshot = _template.snapshot_path(root, kind, version)
-    if not snapshot.is_dir():
-        shutil.copytree(template, snapshot, ignore=shutil.ignore_patterns("__pycache__", ".git"))
-        result.changed.append(snapshot.relative_to(root))
+def _tree_files(source: Path, under: Path) -> dict[Path, bytes]:
+    """The files of the template ``source`` as they are copied into the project at ``under``."""
+    return {under / p.relative_to(source): p.read_bytes() for p in sorted(source.rglob("*"))
+            if p.is_file() and not {"__pycache__", ".git"} & set(p.relative_to(source).parts)}
 
 
 def _versions_repo(repo: Path, old: Path, new: Path) -> Path:
@@ -187,9 +192,7 @@ def _replace_tree(repo: Path, source: Path) -> None:
 
 def _clean_tracked(root: Path, paths: list[str], what: str) -> list[Path]:
     """``paths`` as git tracks them; refuses when any of them has uncommitted changes."""
-    top = _git.toplevel(root)
-    if top is None:
-        raise TemplateError(f"{root} is not a git repository; `dd-toolkit update` merges through git, so commit the project first")
+    top = _in_git(root)
     status = git(root, "status", "--porcelain", "--untracked-files=all", "--", *paths).strip()
     if status:
         raise TemplateError(
@@ -198,6 +201,13 @@ def _clean_tracked(root: Path, paths: list[str], what: str) -> list[Path]:
         )
     listed = git(root, "ls-files", "-z", "--full-name", "--", *paths).split("\0")
     return [(top / p).relative_to(root) for p in listed if p]
+
+
+def _in_git(root: Path) -> Path:
+    top = _git.toplevel(root)
+    if top is None:
+        raise TemplateError(f"{root} is not a git repository; `dd-toolkit update` merges through git, so commit the project first")
+    return top
 
 
 def _tracked_files(root: Path, name: str) -> list[Path]:
@@ -272,32 +282,32 @@ def _files(base: Path) -> dict[Path, bytes]:
     }
 
 
-def _copy_back(project: Path, root: Path, tracked: list[Path], result: UpdateResult) -> UpdateResult:
-    """Write the merged files into the project, each atomically, the answers file (which says
-    which version the files are at) last; on any exception (a signal included) every file is put
-    back as it was."""
+def _copy_back(project: Path, root: Path, tracked: list[Path], result: UpdateResult,
+               also: dict[Path, bytes] | None = None, also_delete: tuple[Path, ...] = ()) -> UpdateResult:
+    """Put the merged files (and ``also``: a template snapshot) into the project as one change
+    through the journal: after a signal or SIGKILL at any moment the project holds the old files
+    (with the answers file at the old version) or the new ones, never a mix."""
     after = _files(project)
-    before: dict[Path, bytes | None] = {}  # what was there, for the rollback
-    order = sorted(after.items(), key=lambda item: (item[0].name == _template.ANSWERS_FILE, item[0]))
-    try:
-        for rel, content in order:
-            target = root / rel
-            if not target.exists() or target.read_bytes() != content:
-                before[rel] = target.read_bytes() if target.exists() else None
-                files.write_atomic(target, content)
-                result.changed.append(rel)
-            if rel.suffix == ".rej" or any(line.startswith(CONFLICT_MARK.encode()) for line in content.splitlines()):
-                result.conflicts.append(rel)
-        for rel in tracked:
-            if rel not in after and (root / rel).exists():
-                before[rel] = (root / rel).read_bytes()
-                (root / rel).unlink()
-                result.removed.append(rel)
-    except BaseException:
-        for rel, old in before.items():
-            if old is None:
-                (root / rel).unlink(missing_ok=True)
-            else:
-                files.write_atomic(root / rel, old)
-        raise
+    writes: dict[Path, bytes] = {}
+    for rel, content in sorted(after.items()):
+        target = root / rel
+        if not target.exists() or target.read_bytes() != content:
+            writes[rel] = content
+            result.changed.append(rel)
+        if rel.suffix == ".rej" or any(line.startswith(CONFLICT_MARK.encode()) for line in content.splitlines()):
+            result.conflicts.append(rel)
+    deletes = [rel for rel in tracked if rel not in after and (root / rel).exists()]
+    result.removed += deletes
+    for rel, content in (also or {}).items():
+        target = root / rel
+        if not target.exists() or target.read_bytes() != content:
+            writes[rel] = content
+    deletes += [rel for rel in also_delete if (root / rel).exists()]
+    if writes or deletes:
+        journal.replace_files(root, JOURNAL, writes, deletes)
     return result
+
+
+def recover_interrupted(root: Path) -> str | None:
+    """Finish (or undo) an ``update`` a killed process left half-way; what was done, as one line."""
+    return journal.recover(root, JOURNAL)
