@@ -35,6 +35,8 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/new_bench.py
 	$(BIN)/python bench/push_bench.py
+	$(BIN)/python bench/floor_bench.py
+	$(BIN)/python bench/dashboard_bench.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet ruff
