@@ -35,11 +35,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
 
 from ..errors import ReplayError
 from ..model import defaults, redact
+from ..sources import httpx
 from .matching import MATCHERS, Recorded, matches
 
 DEFAULT_MATCH_ON = ("method", "scheme", "host", "port", "path", "query")

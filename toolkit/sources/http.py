@@ -11,16 +11,17 @@ client owns a transport of its own.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
-import httpx
 from httpx_retries import Retry, RetryTransport
 
 from ..errors import ToolkitError
 from ..model import HttpExchange, RunContext, current_metric, current_run, redact
+from ._httpx import httpx
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 # Collectors only read; GraphQL and job-style APIs (W&B, SkyPilot) read through POST, so POST
@@ -432,11 +433,25 @@ httpx.Client._init_transport = _init_transport  # type: ignore[method-assign]
 httpx.Client._init_proxy_transport = _init_proxy_transport  # type: ignore[method-assign]
 
 
+_SSL_LOCK = threading.Lock()
+_SSL_CONTEXT: list[Any] = []
+
+
+def ssl_context() -> Any:
+    """The process's one TLS context (certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR as httpx
+    reads them): building one loads the CA bundle (~20 ms), which every run and every push of a
+    process would otherwise pay again. An ``ssl.SSLContext`` is safe to share between threads."""
+    with _SSL_LOCK:
+        if not _SSL_CONTEXT:
+            _SSL_CONTEXT.append(httpx.create_ssl_context(trust_env=True))
+        return _SSL_CONTEXT[0]
+
+
 def pooled_transport(max_connections: int = 32) -> httpx.HTTPTransport:
     """The transport one run shares across its metric functions."""
     proxy = os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy") or None
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    return httpx.HTTPTransport(limits=limits, proxy=proxy, retries=0)
+    return httpx.HTTPTransport(verify=ssl_context(), limits=limits, proxy=proxy, retries=0)
 
 
 def http_client(
@@ -459,7 +474,7 @@ def http_client(
     301); one to another host is an ``httpx.HTTPStatusError``, so credentials stay where they were sent.
     """
     run = current_run()
-    transport: httpx.BaseTransport = _Unclosable(run.transport) if run is not None else httpx.HTTPTransport()
+    transport: httpx.BaseTransport = _Unclosable(run.transport) if run is not None else httpx.HTTPTransport(verify=ssl_context())
     transport = _CountAttempts(_CapBody(transport, max_body_bytes))
     retrying = RetryTransport(transport=_HopelessRetryGuard(transport, retry_if), retry=retry_policy())
     stack: httpx.BaseTransport = _ReturnFinalAnswers(retrying) if retry_if is not None else retrying
