@@ -28,6 +28,7 @@ directory and how to re-record.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from dataclasses import dataclass, field
@@ -121,6 +122,20 @@ def read_interactions(directory: Path, collector: str = "") -> list[tuple[Record
 
 
 def _read_cassette(path: Path) -> list[tuple[Recorded, dict]]:
+    """A cassette's interactions, parsed once per version of the file: the dashboard replays a
+    collector again and again, and parsing its YAML each time held the GIL a key was waiting on.
+    A file written again (``record``, an edit) has another mtime, size or inode: it is read anew.
+    What is returned is shared and read only (every reader of interactions only reads them)."""
+    stat = path.stat()
+    return list(_parsed_cassette(str(path.resolve()), stat.st_mtime_ns, stat.st_size, stat.st_ino))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_cassette(path: str, mtime_ns: int, size: int, inode: int) -> tuple[tuple[Recorded, dict], ...]:
+    return tuple(_parse_cassette(Path(path)))
+
+
+def _parse_cassette(path: Path) -> list[tuple[Recorded, dict]]:
     # libyaml's loader when present: the pure-Python one takes ~0.2 s on a 100 KB cassette
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     if not isinstance(data, dict):
