@@ -1,9 +1,10 @@
 """Key latency of the dashboard: key press to repaint, idle and during "run all".
 
-    .venv/bin/python bench/dashboard_bench.py [--keys 60]
+    .venv/bin/python bench/dashboard_bench.py [--keys 60] [--fixtures]
 
-Drives the real app headless on the fixture collectors (tests/fixtures, offline replay, the real
-engine). Each sample is the time from a ``down`` key arriving in the app's queue (as the terminal
+Drives the real app headless on the shipped collectors (collectors/: github, ec2 with boto3,
+asana, wandb, skypilot; offline replay of their cassettes, the chart's values, the real engine),
+or with ``--fixtures`` on the light test collectors of tests/fixtures. Each sample is the time from a ``down`` key arriving in the app's queue (as the terminal
 driver sends it) until the first screen update that shows the metrics table's cursor on the new
 row: the app's own latency. "during runs" presses while every collector is being run again and
 again (each key also asks for "run all"; running collectors are skipped).
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -47,15 +49,26 @@ def watch_repaints(app, table, on_repaint) -> None:
     app._display = displayed
 
 
-async def measure(keys: int, during_runs: bool) -> tuple[list[float], list[float]]:
-    from fixtures.dashboard import VALUES, FakeClock, refs, wait_for
+def collectors(fixtures: bool) -> tuple[list, Path]:
+    """The collectors the app shows and the values file it reads."""
+    if fixtures:
+        from fixtures.dashboard import VALUES, refs
+
+        return refs("shop", "sample", "broken", "leaky"), VALUES
+    from toolkit.engine import discover
+
+    return list(discover(None).values()), ROOT / "charts" / "datadog-collectors" / "values.yaml"
+
+
+async def measure(keys: int, during_runs: bool, fixtures: bool) -> tuple[list[float], list[float]]:
+    from fixtures.dashboard import FakeClock, wait_for
     from textual import events
 
     from toolkit.tui import create_app
     from toolkit.tui.widgets import MetricsTable
 
-    app = create_app(refs("shop", "sample", "broken", "leaky"), offline=True, values=VALUES, clock=FakeClock(),
-                     run_on_start=False, reload=False, timeout=30)
+    shown, values = collectors(fixtures)
+    app = create_app(shown, offline=True, values=values, clock=FakeClock(), run_on_start=False, reload=False, timeout=30)
     direct: list[float] = []
     pilot_trip: list[float] = []
     async with app.run_test(size=(140, 40)) as pilot:
@@ -92,15 +105,18 @@ async def measure(keys: int, during_runs: bool) -> tuple[list[float], list[float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keys", type=int, default=60)
+    parser.add_argument("--fixtures", action="store_true", help="the light test collectors instead of the shipped ones")
     args = parser.parse_args()
-    idle = asyncio.run(measure(args.keys, during_runs=False))
-    busy = asyncio.run(measure(args.keys, during_runs=True))
+    idle = asyncio.run(measure(args.keys, during_runs=False, fixtures=args.fixtures))
+    busy = asyncio.run(measure(args.keys, during_runs=True, fixtures=args.fixtures))
+    print(f"collectors: {'tests/fixtures' if args.fixtures else 'shipped'}; load {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print(f"{'key to repaint':18}{'median':>10}{'p95':>10}   {'pilot round trip':>18}{'median':>10}{'p95':>10}")
     for label, (direct, trip) in (("idle", idle), ("during runs", busy)):
         print(f"{label:18}{statistics.median(direct) * 1000:>8.1f}ms{p95(direct) * 1000:>8.1f}ms   {'':18}"
               f"{statistics.median(trip) * 1000:>8.1f}ms{p95(trip) * 1000:>8.1f}ms")
-    print(f"during/idle median ratio (key to repaint): {statistics.median(busy[0]) / statistics.median(idle[0]):.2f}"
-          " (target: during runs <= 50 ms median)")
+    during = statistics.median(busy[0])
+    print(f"during/idle median ratio (key to repaint): {during / statistics.median(idle[0]):.2f}")
+    print(f"during runs / the 50 ms target: {during / 0.050:.2f}  target <= 1  {'OK' if during <= 0.050 else 'MISSED'}")
 
 
 if __name__ == "__main__":
