@@ -10,6 +10,7 @@ client owns a transport of its own.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -113,13 +114,26 @@ class _Inflated:
 _KNOWN_CODINGS = {"gzip", "deflate", "identity"}
 
 
+@functools.lru_cache(maxsize=64)
+def _decoded_size(codings: tuple[str, ...], body: bytes, cap: int) -> int:
+    """What a whole body decodes to, counted up to just past ``cap``; remembered per body, so a
+    replayed one (the dashboard replays the same cassettes again and again) is inflated once
+    for the count, not on every run, besides httpx's own decoding."""
+    counter = _Inflated(list(codings))
+    counter.feed(body, cap)
+    return counter.size
+
+
 class _CappedStream(httpx.SyncByteStream):
     """The response body as it arrives, raising once more than ``cap`` bytes came, or once what
     came decodes (``Content-Encoding``) to more than ``cap``: never held whole."""
 
     def __init__(self, inner: httpx.SyncByteStream, cap: int, where: str, codings: list[str] | None = None) -> None:
         self._inner, self._cap, self._where = inner, cap, where
-        self._inflated = _Inflated([c for c in codings if c != "identity"]) if codings else None
+        self._codings = tuple(c for c in codings if c != "identity") if codings else ()
+        self._inflated = _Inflated(list(self._codings)) if codings else None
+        # the whole body in hand (a replay's, a test's): its decoded size is looked up, not recounted
+        self._whole = type(inner) is httpx.ByteStream
 
     def __iter__(self):
         read = 0
@@ -130,7 +144,9 @@ class _CappedStream(httpx.SyncByteStream):
                     f"the response from {self._where} is over the {_size(self._cap)} body cap (stopped reading at "
                     f"{_size(read)}); if it is meant to be that big, pass http_client(max_body_bytes=...)"
                 )
-            if self._inflated is not None:
+            if self._inflated is not None and self._whole and read == len(chunk):
+                self._inflated.size = _decoded_size(self._codings, bytes(chunk), self._cap)
+            elif self._inflated is not None:
                 self._inflated.feed(chunk, self._cap)
                 if self._inflated.size > self._cap:
                     raise ResponseTooLarge(
