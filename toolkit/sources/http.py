@@ -144,10 +144,11 @@ class _CappedStream(httpx.SyncByteStream):
                     f"the response from {self._where} is over the {_size(self._cap)} body cap (stopped reading at "
                     f"{_size(read)}); if it is meant to be that big, pass http_client(max_body_bytes=...)"
                 )
-            if self._inflated is not None and self._whole and read == len(chunk):
-                self._inflated.size = _decoded_size(self._codings, bytes(chunk), self._cap)
-            elif self._inflated is not None:
-                self._inflated.feed(chunk, self._cap)
+            if self._inflated is not None:
+                if self._whole and read == len(chunk):
+                    self._inflated.size = _decoded_size(self._codings, bytes(chunk), self._cap)
+                else:
+                    self._inflated.feed(chunk, self._cap)
                 if self._inflated.size > self._cap:
                     raise ResponseTooLarge(
                         f"the response from {self._where} decodes to over the {_size(self._cap)} body cap ({_size(read)} "
