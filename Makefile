@@ -49,6 +49,8 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/new_bench.py
 	$(BIN)/python bench/push_bench.py
 	$(BIN)/python bench/record_bench.py
+	$(BIN)/python bench/floor_bench.py
+	$(BIN)/python bench/dashboard_bench.py --tmux
 
 lint: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet ruff

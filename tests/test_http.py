@@ -186,3 +186,25 @@ def test_default_cap_is_32_mib_and_a_body_under_it_is_read():
     with Loopback({"/x": Reply(stream_bytes=2 * MIB)}) as server, http_client(server.url) as client:
         assert len(client.get("/x").content) == 2 * MIB
     assert MAX_BODY_BYTES == 32 * MIB
+
+
+def test_a_whole_body_is_inflated_once_for_its_count_and_still_capped(monkeypatch):
+    # the dashboard replays the same gzip bodies run after run: counting what each decodes to
+    # inflated every one a second time (httpx decodes it too)
+    import gzip
+
+    from toolkit.sources import http as http_module
+
+    body = gzip.compress(b'{"n": 1}' + b" " * 50_000)
+    fed = []
+    real_feed = http_module._Inflated.feed
+    monkeypatch.setattr(http_module._Inflated, "feed", lambda self, data, limit: fed.append(1) or real_feed(self, data, limit))
+    http_module._decoded_size.cache_clear()
+    answer = httpx.MockTransport(lambda request: httpx.Response(200, stream=httpx.ByteStream(body), headers={"Content-Encoding": "gzip"}))
+    with httpx.Client(transport=http_module._CapBody(answer, 1_000_000), base_url="http://api.test") as client:
+        assert [client.get("/a").json()["n"] for _ in range(3)] == [1, 1, 1]
+    assert len(fed) == 1
+    with httpx.Client(transport=http_module._CapBody(answer, 10_000), base_url="http://api.test") as client:
+        for _ in range(2):
+            with pytest.raises(ResponseTooLarge, match="decodes to over"):
+                client.get("/a")

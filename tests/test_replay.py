@@ -97,3 +97,20 @@ def test_a_malformed_recorded_at_names_the_file(tmp_path):
     (tmp_path / "replay.json").write_text('{"recorded_at": "last tuesday"}')
     with pytest.raises(ReplayError, match=r"replay\.json: recorded_at 'last tuesday' is not an ISO 8601"):
         load_replay(tmp_path)
+
+
+def test_a_cassette_is_parsed_once_per_version_of_its_file(tmp_path, monkeypatch):
+    import yaml
+
+    from toolkit.cassettes import replay as replay_module
+    from toolkit.model import files
+
+    shutil.copy(CASSETTES / "items.yaml", tmp_path)
+    parsed = []
+    real_load = yaml.load
+    monkeypatch.setattr(replay_module.yaml, "load", lambda *a, **k: parsed.append(1) or real_load(*a, **k))
+    first = load_replay(tmp_path)
+    assert load_replay(tmp_path).interactions == first.interactions and len(parsed) == 1  # the dashboard's next run
+    text = (tmp_path / "items.yaml").read_text()
+    files.write_atomic(tmp_path / "items.yaml", text.replace("interactions:", "interactions: []\nunused:", 1).encode())
+    assert load_replay(tmp_path).interactions == [] and len(parsed) == 2  # written again: read anew

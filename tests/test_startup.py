@@ -11,7 +11,15 @@ ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("textual", "copier", "boto3", "botocore", "datadog_api_client")
 
 
-def imported_after(argv: list[str], package: str = "fixtures", env_extra: dict[str, str] | None = None) -> list[str]:
+# What a headless run never needs (issue 24's import budget, kept by naming modules, not by timing):
+# httpx's command-line client (click, pygments, rich's console), croniter for a regular schedule,
+# the recorder and the adoption of captures; and, live, the replay.
+NOT_AT_START = ("httpx._main", "click", "pygments", "croniter", "toolkit.cassettes.recorder", "toolkit.cassettes.adopt")
+NOT_LIVE = (*NOT_AT_START, "toolkit.cassettes.replay")
+
+
+def imported_after(argv: list[str], package: str = "fixtures", env_extra: dict[str, str] | None = None,
+                   watch: tuple[str, ...] = HEAVY) -> list[str]:
     code = f"""
 import json, sys
 sys.path.insert(0, {str(ROOT / 'tests')!r})
@@ -22,7 +30,7 @@ try:
     main({argv!r})
 except SystemExit:
     pass
-print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))
+print(json.dumps([m for m in {watch!r} if m in sys.modules]))
 """
     import os
 
@@ -54,3 +62,31 @@ def test_importing_toolkit_is_light():
         capture_output=True, text=True, check=True,
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_offline_run_stays_within_the_import_budget():
+    # the values' */15 schedule (tests/fixtures' collectors have none: the shipped ones, whose chart has them)
+    assert imported_after(["run", "github", "--offline", "--json"], package="collectors", watch=NOT_AT_START) == []
+
+
+def test_live_run_loads_no_cassette_code():
+    assert imported_after(["run", "kinds", "--json"], watch=NOT_LIVE) == []
+
+
+def test_help_imports_no_command():
+    code = ("import sys; from toolkit.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('toolkit.cli._', 'toolkit.model', 'toolkit.engine'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, timeout=60).stdout
+    assert out.strip().splitlines()[-1] == "['toolkit.cli._common']"
+
+
+def test_one_tls_context_per_process():
+    from toolkit.sources import pooled_transport
+    from toolkit.sources.http import ssl_context
+
+    first, second = pooled_transport(2), pooled_transport(2)
+    try:
+        assert first._pool._ssl_context is second._pool._ssl_context is ssl_context()
+    finally:
+        first.close()
+        second.close()

@@ -6,9 +6,9 @@ use (PEP 562), so ``import toolkit`` and ``dd-toolkit --help`` cost nothing: htt
 cassettes, datadog, project, and the faces cli and tui) are described in docs/architecture.md.
 """
 
-from typing import TYPE_CHECKING
-
 from ._version import __version__
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~6 ms of `dd-toolkit --help`)
 
 # The one list of public names: name -> the subpackage that exports it.
 _EXPORTS = {

@@ -130,6 +130,28 @@ def test_one_client_per_region_is_shared_within_a_run():
         leave_run(token)
 
 
+def test_the_client_is_kept_for_later_runs_and_answers_only_inside_one():
+    # building a boto3 client parses the service's model: a dashboard running ec2 again and again
+    # paid it on every run, holding the GIL while a key waited to be repainted
+    from toolkit.cassettes import load_replay
+    from toolkit.errors import ReplayError
+    from toolkit.model import RunContext, enter_run, leave_run
+
+    clients = []
+    for _ in range(2):
+        context = RunContext(collector="ec2", deadline=time.monotonic() + 30, transport=None, offline=True)
+        context.replay = load_replay(CASSETTES).transport()
+        token = enter_run(context)
+        try:
+            clients.append(ec2_metrics._client("us-east-1"))
+            assert len(ec2_metrics.unattached_volumes("us-east-1")) == 2  # answered by this run's replay
+        finally:
+            leave_run(token)
+    assert clients[0] is clients[1]
+    with pytest.raises(ReplayError, match="outside an offline run"):
+        clients[0].describe_volumes()
+
+
 def test_gpu_families():
     assert [t for t in ("p4d.24xlarge", "p6-b200.48xlarge", "g5.xlarge", "g4dn.xlarge", "gr6.4xlarge") if ec2_metrics.is_gpu(t)] == [
         "p4d.24xlarge", "p6-b200.48xlarge", "g5.xlarge", "g4dn.xlarge", "gr6.4xlarge"]

@@ -28,6 +28,7 @@ directory and how to re-record.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from dataclasses import dataclass, field
@@ -35,10 +36,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from ..errors import ReplayError
 from ..model import current_run, defaults, redact
+from ..sources import httpx
 from .bounded_yaml import load as load_yaml
 from .bounded_yaml import read_text
 from .matching import MATCHERS, Recorded, matches
@@ -137,6 +137,23 @@ def read_interactions(directory: Path, collector: str = "") -> list[tuple[Record
 
 
 def _read_cassette(path: Path, fix: str) -> list[tuple[Recorded, dict]]:
+    """A cassette's interactions, parsed once per version of the file: the dashboard replays a
+    collector again and again, and parsing its YAML each time held the GIL a key was waiting on.
+    A file written again (``record``, an edit) has another mtime, size or inode: it is read anew.
+    What is returned is shared and read only (every reader of interactions only reads them)."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ReplayError(f"cannot read {path}: {exc.strerror or exc}; {fix}") from None
+    return list(_parsed_cassette(str(path.resolve()), stat.st_mtime_ns, stat.st_size, stat.st_ino, fix))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_cassette(path: str, mtime_ns: int, size: int, inode: int, fix: str) -> tuple[tuple[Recorded, dict], ...]:
+    return tuple(_parse_cassette(Path(path), fix))
+
+
+def _parse_cassette(path: Path, fix: str) -> list[tuple[Recorded, dict]]:
     # libyaml's parser when present (the pure-Python one takes ~0.2 s on a 100 KB cassette), fed
     # from the file as it parses rather than from a copy of its text (a cassette may hold a 30 MB
     # body), within the bounds of every YAML the toolkit reads (nesting, alias expansion)

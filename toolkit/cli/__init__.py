@@ -39,7 +39,12 @@ COMMANDS: list[tuple[str, str, str]] = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = "") -> argparse.ArgumentParser:
+    """The whole command line; with ``only``, the options of that one command alone (None: of none).
+
+    Each command's module is imported to build its parser: ``main`` builds only the one its
+    argv names, so `dd-toolkit --help` imports no command and `dd-toolkit run` only ``_run``.
+    """
     parser = argparse.ArgumentParser(
         prog="dd-toolkit",
         description="Write, test, run and deploy Datadog metric collectors.",
@@ -49,11 +54,26 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the dd-toolkit project to work in (default: found from the current directory)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module_name, help_text in COMMANDS:
-        module = importlib.import_module(module_name)
         command = sub.add_parser(name, help=help_text, description=help_text)
-        module.register(command)
-        command.set_defaults(handler=module.handle)
+        if only == "" or only == name:
+            module = importlib.import_module(module_name)
+            module.register(command)
+            command.set_defaults(handler=module.handle)
     return parser
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The command ``argv`` names (its first word that is one, past ``--project DIR``), or None."""
+    names = {name for name, _, _ in COMMANDS}
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--project":
+            skip = True
+        elif not arg.startswith("-"):
+            return arg if arg in names else None
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,8 +121,9 @@ def _leave(code: int) -> None:
 
 
 def _main(argv: list[str] | None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(_command_of(words))
+    args = parser.parse_args(words)
     if args.project is not None:  # every command (and what it starts) finds the project here
         os.environ["DD_TOOLKIT_PROJECT"] = str(args.project.resolve())
     # every command, not only `run --push`: DD_API_KEY / DD_APP_KEY are registered for redaction

@@ -6,12 +6,20 @@ import contextlib
 import sys
 
 from ..errors import EXIT_FAILED, EXIT_USAGE, UsageError
-from ..model import positive_int, positive_seconds, printable
 
 EXIT_OK = 0
 EXIT_PUSH = 3  # collected, but the push did not send everything
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PUSH", "EXIT_USAGE", "UsageError", "check_names", "collector_refs", "fail", "rolled_back_on_signals", "positive_int", "positive_seconds", "project_root", "recover_interrupted", "stderr_console", "stdout_console"]
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_PUSH", "EXIT_USAGE", "UsageError", "check_names", "collector_refs", "fail", "rolled_back_on_signals", "project_root", "recover_interrupted", "stderr_console", "stdout_console"]
+
+
+def __getattr__(name: str):
+    # the argument types resolve on first use: `dd-toolkit --help` never imports the model
+    if name in ("positive_int", "positive_seconds"):
+        from ..model import defaults
+
+        return getattr(defaults, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def project_root():
@@ -53,6 +61,8 @@ def collector_refs(names: list[str], all_: bool, *, verb: str = "") -> list:
 
 def fail(message: str, code: int = EXIT_USAGE) -> int:
     """The one error line; its text may quote an upstream answer, so escape sequences are made visible."""
+    from ..model import printable  # upstream text with control characters shown, never sent raw
+
     print(f"dd-toolkit: error: {printable(message)}", file=sys.stderr)
     return code
 

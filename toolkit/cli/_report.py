@@ -36,7 +36,7 @@ def print_results(results: list[CollectionResult], *, verbose: bool = False, pus
         # stdout itself, not rich's is_terminal: FORCE_COLOR (set in many CI setups) makes that
         # true in a log, where a table at COLUMNS (or rich's default 80) cuts the names
         if console.file.isatty():
-            console.print(_table(result, verbose))
+            console.print(_table(result, verbose, console.width), soft_wrap=True)
         else:  # whole names, whatever COLUMNS says: nobody reads a log at a width
             for line in log_lines(result):
                 console.print(line, markup=False, soft_wrap=True)
@@ -47,35 +47,74 @@ def print_results(results: list[CollectionResult], *, verbose: bool = False, pus
                 console.print(error.traceback, markup=False)
 
 
-def _table(result: CollectionResult, verbose: bool):
-    from rich.table import Table
+_HEADER = ("metric", "value", "unit", "tags", "time", "custom")
+_GAP = "  "
+
+
+def _table(result: CollectionResult, verbose: bool, width: int = 10_000):
+    """The terminal's table of one result: columns aligned, cut with "…" to ``width``.
+
+    Laid out here rather than by rich's Table, which measured and wrapped every cell: 441 ms for
+    50 collectors, 34x their JSON. A row is its cells and, per cell, a style.
+    """
+    from rich.cells import cell_len
+    from rich.text import Text
 
     counts = result.custom_metrics
-    table = Table("metric", "value", "unit", "tags", "time", "custom", box=None, pad_edge=False)
+    rows: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+
+    def add(cells: tuple[str, ...], styles: tuple[str, ...] = ("",) * 6) -> None:
+        rows.append((cells, styles))
+
     for o in result.outcomes:
         took = f"{o.duration_seconds * 1000:.0f} ms"
         custom = str(counts[o.name].custom_metrics) if o.name in counts else ""
         if o.status == ERROR:
-            table.add_row(o.name, "[red]error[/]", o.unit, "", took, custom)
+            add((o.name, "error", o.unit, "", took, custom), ("", "red", "", "", "", ""))
         elif o.status == NO_DATA:
-            table.add_row(o.name, "[dim]no data[/]", o.unit, "", took, "")
+            add((o.name, "no data", o.unit, "", took, ""), ("", "dim", "", "", "", ""))
         elif o.type == "distribution":
             samples = sum(len(s.values) for s in o.series)
-            table.add_row(o.name, f"{samples} values", o.unit, f"{len(o.series)} tag set(s)", took, custom)
+            add((o.name, f"{samples} values", o.unit, f"{len(o.series)} tag set(s)", took, custom))
             if verbose:
                 for s in o.series:
-                    table.add_row("", f"{len(s.values)} values", "", escape(redact(",".join(s.tags))), "", "")
+                    add(("", f"{len(s.values)} values", "", redact(",".join(s.tags)), "", ""))
         elif o.value is not None:
-            table.add_row(o.name, format_value(o.value), o.unit, "", took, custom)
+            add((o.name, format_value(o.value), o.unit, "", took, custom))
         else:
             total = sum(s.value for s in o.series)
-            table.add_row(o.name, f"{len(o.series)} series", o.unit, f"sum {format_value(total)}", took, custom)
+            add((o.name, f"{len(o.series)} series", o.unit, f"sum {format_value(total)}", took, custom))
             if verbose:
                 for s in o.series:
-                    table.add_row("", format_value(s.value), "", escape(redact(",".join(s.tags))), "", "")
+                    add(("", format_value(s.value), "", redact(",".join(s.tags)), "", ""))
     for name, value in result.meta_metrics.items():
-        table.add_row(f"[dim]{name}[/]", f"[dim]{format_value(value)}[/]", "", "", "", "[dim]1[/]")
-    return table
+        add((name, format_value(value), "", "", "", "1"), ("dim", "dim", "", "", "", "dim"))
+    widths = [max([cell_len(h)] + [cell_len(cells[i]) for cells, _ in rows]) for i, h in enumerate(_HEADER)]
+    over = sum(widths) + len(_GAP) * (len(widths) - 1) - width
+    for column, least in ((0, 20), (3, 6), (0, 6)):  # too wide: the names give way, then the tags
+        cut = max(0, min(over, widths[column] - least))
+        widths[column] -= cut
+        over -= cut
+    text = Text(no_wrap=True, overflow="ignore")
+    for cells, styles in [(_HEADER, ("bold",) * 6), *rows]:
+        for i, (cell, style) in enumerate(zip(cells, styles, strict=True)):
+            if i:
+                text.append(_GAP)
+            shown_cell = _fit(cell, widths[i], cell_len)
+            text.append(shown_cell, style or None)
+            if i < len(cells) - 1:
+                text.append(" " * (widths[i] - cell_len(shown_cell)))
+        text.append("\n")
+    text.rstrip()
+    return text
+
+
+def _fit(cell: str, width: int, cell_len) -> str:
+    if cell_len(cell) <= width:
+        return cell
+    while cell and cell_len(cell) > width - 1:
+        cell = cell[:-1]
+    return cell + "…"
 
 
 def log_lines(result: CollectionResult) -> list[str]:

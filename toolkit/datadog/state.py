@@ -53,7 +53,7 @@ class DatadogState:
         return [s for s in body.get("series") or [] if isinstance(s, dict)]
 
     def _get(self, path: str, params: dict) -> dict:
-        import httpx
+        from ..sources import httpx
 
         headers = {"DD-API-KEY": self.api_key, "DD-APPLICATION-KEY": self.app_key, "Accept": "application/json"}
         try:

@@ -6,13 +6,16 @@ run one), ``run_collector`` / ``run_collectors`` (by name, as the CLI and the da
 into cassettes).
 
 Imports the model, the sources and the cassettes; never datadog/, project/ or a face.
+``record_collector`` and its kin resolve on first use: a run, live or offline, never loads the
+recorder.
 """
+
+from typing import TYPE_CHECKING
 
 from .collector import BaseCollector
 from .golden import GOLDEN_FILE, golden_diff, golden_mismatch, golden_series
 from .outcome import ErrorFromData, apply_budget, outcome_for, series_identity, shown, to_series
 from .pool import Pool
-from .record import DriftReport, adopt_capture, check_collector, record_collector
 from .registry import (
     BUILTIN,
     ENTRY_POINT_GROUP,
@@ -36,6 +39,20 @@ from .run import (
     run_metrics,
 )
 from .zero_fill import RETIRE_AFTER, zero_fill
+
+_RECORD = ("DriftReport", "adopt_capture", "check_collector", "record_collector")
+
+
+def __getattr__(name: str):
+    if name in _RECORD:
+        from . import record
+
+        return getattr(record, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    from .record import DriftReport, adopt_capture, check_collector, record_collector
 
 __all__ = [
     "RETIRE_AFTER",

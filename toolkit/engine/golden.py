@@ -18,7 +18,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..cassettes import read_json_object
 from ..model import CollectionResult, files
 
 GOLDEN_FILE = "golden.json"
@@ -82,6 +81,8 @@ def golden_diff(want: dict[str, Any], got: dict[str, Any]) -> list[str]:
 
 
 def read_golden(path: Path) -> dict[str, Any] | None:
+    from ..cassettes import read_json_object
+
     return read_json_object(path, "rewrite it with `pytest --update-golden`")
 
 

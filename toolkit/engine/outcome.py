@@ -9,17 +9,21 @@ and the metric records an error naming the cap.
 
 from __future__ import annotations
 
+import gc
 import math
 import numbers
+import re
 import reprlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from ..errors import Interrupted, InvalidMetricValue, MetricTimeout, SeriesCapExceeded, ToolkitError
 from ..model import (
     ERROR,
+    MAX_TAG_LENGTH,
     NO_DATA,
     OK,
     CollectionResult,
@@ -32,6 +36,7 @@ from ..model import (
     cost,
     enter_metric,
     leave_metric,
+    series_maker,
     tags_problem,
 )
 
@@ -94,13 +99,17 @@ def outcome_for(spec: MetricSpec, value: Any, exc: BaseException | None, duratio
     return MetricOutcome(**base, status=OK, value=single, series=tuple(series), error=capped, item_errors=tuple(failed))
 
 
-def to_series(spec: MetricSpec, value: Any, failed: list[MetricError] | None = None) -> list[Series]:
+def to_series(spec: MetricSpec, value: Any, failed: list[MetricError] | None = None) -> Sequence[Series]:
     """Validate a returned value: a number, ``None`` (no data) or a mapping of tags to numbers.
 
     A distribution's values are lists of numbers instead of numbers. In a mapping, an exception
     as an item's value is that item's failure: it goes to ``failed`` as an error carrying the
     item's tags, and the other items are still series.
     """
+    if type(value) is dict and spec.type != "distribution" and value:
+        plain = _plain_series(spec, value)
+        if plain is not None:
+            return plain
     point = _samples if spec.type == "distribution" else _number
     if isinstance(value, Mapping):
         series: list[Series] = []
@@ -125,6 +134,97 @@ def to_series(spec: MetricSpec, value: Any, failed: list[MetricError] | None = N
         return series
     got = point(spec.name, value, _Where())
     return [] if got is None else [_series(spec, got, ())]
+
+
+_CHUNK = 10_000  # series checked per pass of the shape's pattern (a chunk's joined text is ~0.5 MB)
+_VALUE = r"[\w\-:./]"  # what a tag keeps after its name (toolkit.model.tags: \w, - : . /)
+
+
+def _plain_series(spec: MetricSpec, value: dict) -> tuple[Series, ...] | None:
+    """The series of the usual wide metric, checked a chunk at a time in C; None when it is not one.
+
+    The usual one: every key a tuple of tags of one shape (the same tag names in the same places,
+    each name once, as ``(f"host:{h}", f"shard:{i}")`` writes them) or every key one tag string,
+    and every value an int or a float. Each chunk's keys, joined, must match the shape's pattern,
+    which holds every rule ``tags_problem`` checks (a lowercase ASCII letter first, only what
+    Datadog keeps, no ``__``, no empty value, no trailing ``_``, at most 200 characters); and two
+    keys of one shape with the same set of tags are the same tuple, which a dict holds once, so no
+    repeat is possible. Anything else (a None, an error as a value, another shape, a tag the
+    pattern refuses) returns None and the caller's item-by-item path decides, with its messages.
+    A million series cost here about what building the dict did, and no set of what was seen.
+    """
+    first = next(iter(value))
+    single = type(first) is str
+    shape = (first,) if single else first
+    if type(shape) is not tuple or not shape or not all(type(t) is str for t in shape) or tags_problem(shape):
+        return None
+    names = [t.partition(":")[0] for t in shape]
+    if len(set(names)) != len(names):
+        return None
+    pattern = re.compile(_shape_pattern(shape))
+    width = len(shape)
+    keys, points = iter(value), iter(value.values())
+    floats = True  # every value a float already: no conversion when the series are made
+    while chunk := list(islice(keys, _CHUNK)):
+        if single:
+            if set(map(type, chunk)) != {str}:
+                return None
+            joined = "\n".join(chunk)
+        else:
+            if set(map(type, chunk)) != {tuple} or set(map(len, chunk)) != {width}:
+                return None
+            try:
+                joined = "\n".join(map(" ".join, chunk))
+            except TypeError:  # a tag that is not a string
+                return None
+        if (
+            joined.count(" ") != len(chunk) * (width - 1)  # no tag holds a space
+            or joined.count("\n") != len(chunk) - 1  # or a newline
+            or "__" in joined
+            or joined != joined.lower()
+            or pattern.fullmatch(joined) is None
+        ):
+            return None
+        kinds = set(map(type, islice(points, len(chunk))))
+        if not kinds <= {float, int}:  # bool, None, an error, a Decimal: item by item
+            return None
+        floats = floats and kinds == {float}
+    numbers_: Any = value.values()
+    if not floats:
+        try:
+            numbers_ = list(map(float, numbers_))
+        except OverflowError:  # an int beyond a float
+            return None
+    if not all(map(math.isfinite, numbers_)):
+        return None
+    tags = map(_one_tag, value) if single else iter(value)
+    # A million objects at once: the collector's gen-2 passes over the whole heap (the dict's
+    # keys included) took as long as making them, and these hold no cycles to collect.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return tuple(map(series_maker(spec.name, spec.unit, spec.type, spec.interval), numbers_, tags))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _one_tag(tag: str) -> tuple[str]:
+    return (tag,)
+
+
+def _shape_pattern(shape: tuple[str, ...]) -> str:
+    """The pattern of a chunk of keys of ``shape``'s shape joined: a key's tags by spaces, keys by newlines."""
+    parts = []
+    for tag in shape:
+        name, colon, _ = tag.partition(":")
+        if colon:  # the name, then a value Datadog keeps as is, the whole within 200 characters
+            room = MAX_TAG_LENGTH - len(name) - 1
+            parts.append(f"{re.escape(name)}:{_VALUE}{{1,{room}}}(?<![:_])")
+        else:  # a tag without a value: the same tag in every key
+            parts.append(re.escape(tag))
+    one = " ".join(parts)
+    return f"{one}(?:\n{one})*"
 
 
 def _refuse_repeat(name: str, series: list[Series], tags: tuple[str, ...]) -> None:

@@ -41,6 +41,11 @@ class Pool:
         self.finished: dict[str, Finished] = {}
         self.abandoned: set[str] = set()
         self.shares: dict[str, float] = {}  # tasks given up after their share of the deadline: the share
+        # What the waiter looks at on each wake, so a wake costs O(1) per change, not a scan of
+        # every task: the running tasks oldest first (the first to overrun a limit all share),
+        # and the tasks that finished since it last looked.
+        self._running: dict[str, float] = {}
+        self._settled: deque[str] = deque()
         self._max_workers = max(1, min(max_workers, len(tasks)))
 
     def start(self) -> None:
@@ -56,7 +61,7 @@ class Pool:
                 if not self._queue:
                     return
                 key, fn, ctx = self._queue.popleft()
-                self.started[key] = time.monotonic()
+                self.started[key] = self._running[key] = time.monotonic()
             began = time.perf_counter()
             try:
                 done = Finished(value=ctx.run(fn))
@@ -66,7 +71,9 @@ class Pool:
             with self._cond:
                 if key in self.abandoned:
                     return  # its replacement already took this worker's place
+                del self._running[key]
                 self.finished[key] = done
+                self._settled.append(key)
                 self._cond.notify_all()
 
     def wait(self, keys: list[str], deadline: float, metric_timeout: float | None, interrupt: Interrupt | None = None) -> None:
@@ -83,32 +90,34 @@ class Pool:
         waves = math.ceil(len(keys) / self._max_workers)
         share = (deadline - time.monotonic()) / waves if waves > 1 else None
         with self._cond:
+            pending = set(keys) - self.finished.keys() - self.abandoned
             while True:
+                while self._settled:
+                    pending.discard(self._settled.popleft())
                 now = time.monotonic()
-                pending = [k for k in keys if k not in self.finished and k not in self.abandoned]
                 if not pending or now >= deadline or (interrupt is not None and interrupt.is_set()):
                     if interrupt is not None and interrupt.is_set():
                         self._queue.clear()  # stop collecting: nothing queued starts after the signal
                     return
+                limit = metric_timeout
+                if share is not None and self._queue and (limit is None or share < limit):
+                    limit = share
                 wake = deadline
-                for key in pending:
-                    began = self.started.get(key)
-                    if began is None:
-                        continue
-                    limit = metric_timeout
-                    queued = bool(self._queue)
-                    if share is not None and queued and (limit is None or share < limit):
-                        limit = share
-                    if limit is None:
-                        continue
-                    if now - began >= limit:
+                if limit is not None:
+                    overrun = []
+                    for key, began in self._running.items():  # oldest first: stop at the first within its limit
+                        if now - began < limit:
+                            wake = min(wake, began + limit)
+                            break
+                        overrun.append(key)
+                    for key in overrun:
+                        del self._running[key]
+                        pending.discard(key)
                         self.abandoned.add(key)
                         if limit != metric_timeout:
                             self.shares[key] = limit
                         if self._queue:
                             self._spawn()  # keep the pool at size for what is still queued
-                    else:
-                        wake = min(wake, began + limit)
                 self._cond.wait(timeout=max(0.0, wake - now))
 
     def snapshot(self) -> tuple[dict[str, Finished], dict[str, float], dict[str, float]]:

@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..cassettes import load_replay
 from ..errors import Interrupted, MetricTimeout
 from ..model import (
     MAIN_THREAD_SLICE,
@@ -131,6 +130,8 @@ def run_context(collector: BaseCollector, options: RunOptions, *, deadline: floa
             context.replay = options.replay
             replay = options.replay.replay
         else:
+            from ..cassettes import load_replay  # here: a live run never loads the replay (httpx, PyYAML)
+
             replay = load_replay(options.cassettes or collector.cassettes(), collector.name)
             context.replay = replay.transport()
         if transport is None:

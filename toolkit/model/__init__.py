@@ -31,7 +31,17 @@ from .redact import (
     register_secret,
     register_setting,
 )
-from .result import ERROR, NO_DATA, OK, CollectionResult, HttpExchange, MetricError, MetricOutcome, Series
+from .result import (
+    ERROR,
+    NO_DATA,
+    OK,
+    CollectionResult,
+    HttpExchange,
+    MetricError,
+    MetricOutcome,
+    Series,
+    series_maker,
+)
 from .schedule import is_valid_cron, next_run, schedule_gaps, schedule_period
 from .settings import Settings, settings
 from .tags import MAX_TAG_LENGTH, normalize_tag, tag_problem, tags_problem
@@ -108,6 +118,7 @@ __all__ = [
     "resource",
     "schedule_gaps",
     "schedule_period",
+    "series_maker",
     "settings",
     "spec_of",
     "tag_problem",

@@ -5,8 +5,10 @@ replayable), ``get_secret`` (environment, then AWS Secrets Manager), ``get_confi
 (both overridden by an offline replay) and ``per_run`` (one fetch shared by a run's metrics).
 
 Imports the model and the errors only; boto3 is imported inside the functions that need it.
+httpx is imported first, through ``_httpx``, before httpx-retries can import it with its CLI.
 """
 
+from ._httpx import httpx  # first: see _httpx; the cassettes and the push take httpx from here too
 from .auth import AuthHeader, auth_headers, parse_auth_header
 from .aws import aws_client, reset_session, resolve_credentials
 from .budget import reset_budgets, set_rate_floors
@@ -19,11 +21,14 @@ from .http import (
     http_client,
     pooled_transport,
     requested_wait,
+    ssl_context,
 )
 from .paginate import paginate_cursor, paginate_links, paginate_pages
 from .secrets import clear_secret_cache, env_var_for, get_secret, watch_secrets
 
 __all__ = [
+    "httpx",
+    "ssl_context",
     "AuthHeader",
     "MAX_BODY_BYTES",
     "ResponseTooLarge",

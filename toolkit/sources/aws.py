@@ -23,6 +23,7 @@ import threading
 import time
 from typing import Any
 
+from ..errors import ReplayError
 from ..model import current_run, settings
 
 MAX_ATTEMPTS = 4  # like toolkit.http_client: the first try and three retries
@@ -33,24 +34,29 @@ PLACEHOLDER_CREDENTIAL = "placeholder"  # what an offline client signs with (nev
 _session: Any = None
 _session_lock = threading.Lock()  # botocore sessions are not safe for concurrent client creation
 _clients_lock = threading.Lock()
+# Clients kept for the process, per (service, region, endpoint, offline): building one loads and
+# parses the service's model (~40 ms of the GIL, which a dashboard running ec2 again and again
+# spent on every run). boto3 clients are thread-safe; an offline one asks the calling run for
+# its replay, a live one signs with the shared session's credentials (reset_session forgets both).
+_clients: dict[tuple, Any] = {}
 
 
 def aws_client(service: str, region: str | None = None, *, endpoint_url: str | None = None) -> Any:
     """A boto3 client for ``service`` in ``region`` (default: AWS_REGION or us-east-1).
 
-    Inside a run one client per (service, region, endpoint) is shared by the metric functions
-    (boto3 clients are thread-safe); ``endpoint_url`` points it at an emulator such as moto.
+    Inside a run one client per (service, region, endpoint) is shared by the metric functions,
+    and kept for the process's later runs (boto3 clients are thread-safe); ``endpoint_url``
+    points it at an emulator such as moto.
     """
     region = region or settings().aws_region
     run = current_run()
     if run is None:
-        return _new_client(service, region, endpoint_url, replay=None)
-    key = ("toolkit.aws_client", service, region, endpoint_url)
+        return _new_client(service, region, endpoint_url, offline=False)
+    key = (service, region, endpoint_url, run.offline)
     with _clients_lock:
-        client = run.cache.get(key)
+        client = _clients.get(key)
         if client is None:
-            client = _new_client(service, region, endpoint_url, replay=run.replay if run.offline else None)
-            run.cache[key] = client
+            client = _clients[key] = _new_client(service, region, endpoint_url, offline=run.offline)
     return client
 
 
@@ -86,7 +92,7 @@ def new_client(service: str, region_name: str, **kwargs: Any) -> Any:
         return session.create_client(service, region_name=region_name, **kwargs)
 
 
-def _new_client(service: str, region: str, endpoint_url: str | None, replay: Any) -> Any:
+def _new_client(service: str, region: str, endpoint_url: str | None, *, offline: bool) -> Any:
     from botocore.config import Config
 
     config = Config(
@@ -95,15 +101,15 @@ def _new_client(service: str, region: str, endpoint_url: str | None, replay: Any
         read_timeout=READ_TIMEOUT,
     )
     kwargs: dict[str, Any] = {"region_name": region, "endpoint_url": endpoint_url, "config": config}
-    if replay is not None:
+    if offline:
         # Explicit placeholder keys: an offline client never looks for real credentials. An
         # AWS_ENDPOINT_URL in the shell must not move the URL away from the recorded one.
         kwargs.update(aws_access_key_id=PLACEHOLDER_CREDENTIAL, aws_secret_access_key=PLACEHOLDER_CREDENTIAL)
         kwargs["config"] = config.merge(Config(ignore_configured_endpoint_urls=True))
     client = new_client(service, **kwargs)
     _route_retry_sleeps(client)
-    if replay is not None:
-        client.meta.events.register_first("before-send", _ReplayAnswer(replay))
+    if offline:
+        client.meta.events.register_first("before-send", _replay_answer)
     return client
 
 
@@ -139,22 +145,22 @@ class _RunSleep:
         return 0  # botocore sleeps this long itself: not at all, the run already did
 
 
-class _ReplayAnswer:
-    """botocore ``before-send`` handler: the recorded response, or ReplayError. Never the network."""
+def _replay_answer(request: Any, **kwargs: Any) -> Any:
+    """botocore ``before-send`` handler of an offline client: the calling run's recorded response,
+    or ReplayError. Never the network."""
+    from botocore.awsrequest import AWSResponse
 
-    def __init__(self, replay: Any) -> None:
-        self._replay = replay
-
-    def __call__(self, request: Any, **kwargs: Any) -> Any:
-        from botocore.awsrequest import AWSResponse
-
-        body = request.body
-        if hasattr(body, "read"):  # a file-like body (uploads); collectors only send forms/JSON
-            body = body.read()
-        headers = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()}
-        recorded = self._replay.answer(request.method, request.url, body, headers)
-        status, response_headers, content = _unpack(recorded)
-        return AWSResponse(request.url, status, response_headers, _Raw(content))
+    run = current_run()
+    if run is None or not run.offline or run.replay is None:
+        raise ReplayError(f"an offline AWS client was called outside an offline run ({request.method} {request.url}); "
+                          "call aws_client() inside the metric function")
+    body = request.body
+    if hasattr(body, "read"):  # a file-like body (uploads); collectors only send forms/JSON
+        body = body.read()
+    headers = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()}
+    recorded = run.replay.answer(request.method, request.url, body, headers)
+    status, response_headers, content = _unpack(recorded)
+    return AWSResponse(request.url, status, response_headers, _Raw(content))
 
 
 class _Raw:
@@ -192,3 +198,5 @@ def reset_session() -> None:
     global _session
     with _session_lock:
         _session = None
+    with _clients_lock:
+        _clients.clear()

@@ -23,10 +23,9 @@ import threading
 import time
 from collections.abc import Mapping
 
-import httpx
-
 from ..errors import RateBudgetSpent
 from ..model import RunContext, current_run, ratelimits
+from ._httpx import httpx
 from .secrets import secret_names_by_value
 
 _MIN_SECRET = 8  # shorter values (a "1", a region) would match headers by chance

@@ -10,17 +10,19 @@ client owns a transport of its own.
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
-import httpx
 from httpx_retries import Retry, RetryTransport
 
 from ..errors import ToolkitError
 from ..model import HttpExchange, RunContext, current_metric, current_run, redact
+from ._httpx import httpx
 from .budget import BudgetedTransport
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -113,13 +115,26 @@ class _Inflated:
 _KNOWN_CODINGS = {"gzip", "deflate", "identity"}
 
 
+@functools.lru_cache(maxsize=64)
+def _decoded_size(codings: tuple[str, ...], body: bytes, cap: int) -> int:
+    """What a whole body decodes to, counted up to just past ``cap``; remembered per body, so a
+    replayed one (the dashboard replays the same cassettes again and again) is inflated once
+    for the count, not on every run, besides httpx's own decoding."""
+    counter = _Inflated(list(codings))
+    counter.feed(body, cap)
+    return counter.size
+
+
 class _CappedStream(httpx.SyncByteStream):
     """The response body as it arrives, raising once more than ``cap`` bytes came, or once what
     came decodes (``Content-Encoding``) to more than ``cap``: never held whole."""
 
     def __init__(self, inner: httpx.SyncByteStream, cap: int, where: str, codings: list[str] | None = None) -> None:
         self._inner, self._cap, self._where = inner, cap, where
-        self._inflated = _Inflated([c for c in codings if c != "identity"]) if codings else None
+        self._codings = tuple(c for c in codings if c != "identity") if codings else ()
+        self._inflated = _Inflated(list(self._codings)) if codings else None
+        # the whole body in hand (a replay's, a test's): its decoded size is looked up, not recounted
+        self._whole = type(inner) is httpx.ByteStream
 
     def __iter__(self):
         read = 0
@@ -131,7 +146,10 @@ class _CappedStream(httpx.SyncByteStream):
                     f"{_size(read)}); if it is meant to be that big, pass http_client(max_body_bytes=...)"
                 )
             if self._inflated is not None:
-                self._inflated.feed(chunk, self._cap)
+                if self._whole and read == len(chunk):
+                    self._inflated.size = _decoded_size(self._codings, bytes(chunk), self._cap)
+                else:
+                    self._inflated.feed(chunk, self._cap)
                 if self._inflated.size > self._cap:
                     raise ResponseTooLarge(
                         f"the response from {self._where} decodes to over the {_size(self._cap)} body cap ({_size(read)} "
@@ -433,11 +451,25 @@ httpx.Client._init_transport = _init_transport  # type: ignore[method-assign]
 httpx.Client._init_proxy_transport = _init_proxy_transport  # type: ignore[method-assign]
 
 
+_SSL_LOCK = threading.Lock()
+_SSL_CONTEXT: list[Any] = []
+
+
+def ssl_context() -> Any:
+    """The process's one TLS context (certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR as httpx
+    reads them): building one loads the CA bundle (~20 ms), which every run and every push of a
+    process would otherwise pay again. An ``ssl.SSLContext`` is safe to share between threads."""
+    with _SSL_LOCK:
+        if not _SSL_CONTEXT:
+            _SSL_CONTEXT.append(httpx.create_ssl_context(trust_env=True))
+        return _SSL_CONTEXT[0]
+
+
 def pooled_transport(max_connections: int = 32) -> httpx.HTTPTransport:
     """The transport one run shares across its metric functions."""
     proxy = os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy") or None
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    return httpx.HTTPTransport(limits=limits, proxy=proxy, retries=0)
+    return httpx.HTTPTransport(verify=ssl_context(), limits=limits, proxy=proxy, retries=0)
 
 
 def http_client(
@@ -463,7 +495,7 @@ def http_client(
     budget (``toolkit.sources.budget``); without it, a secret found in a header value is the credential.
     """
     run = current_run()
-    transport: httpx.BaseTransport = _Unclosable(run.transport) if run is not None else httpx.HTTPTransport()
+    transport: httpx.BaseTransport = _Unclosable(run.transport) if run is not None else httpx.HTTPTransport(verify=ssl_context())
     transport = BudgetedTransport(_CountAttempts(_CapBody(transport, max_body_bytes)), auth_secret, _exchange)
     retrying = RetryTransport(transport=_HopelessRetryGuard(transport, retry_if), retry=retry_policy())
     stack: httpx.BaseTransport = _ReturnFinalAnswers(retrying) if retry_if is not None else retrying

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpx
-
 from ..errors import TooManyPages
+from ._httpx import httpx
 
 Items = Callable[[Any], list[Any]]
 

@@ -1,0 +1,90 @@
+"""A wide metric's fast check (toolkit/engine/outcome.py ``_plain_series``) decides exactly as the
+item-by-item value and tag rules do: the same series, or the same error, for every mapping."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from types import MappingProxyType
+
+from toolkit.engine import outcome_for
+from toolkit.model import MetricSpec
+
+SPEC = MetricSpec(name="wide.metric", unit="count", type="gauge", description="", function=lambda: None)
+GOOD = ["host:a", "host:b-1", "shard:1", "shard:22", "team:platform", "env:prod", "region:eu/west.1", "canary", "k:v:w"]
+BAD = ["Host:a", "host:", "host:a_", "host:a__b", "host:a b", "host:a\nb", "1host:a", "_x:y", "host:" + "x" * 200,
+       "host:" + "x" * 195, "é:1", "host:é", "host:É", ""]
+NUMBERS = [0, 1, -3, 2.5, 1e300, 10**400, float("nan"), float("inf"), True, None, Decimal("1.5"), "7", ValueError("boom")]
+
+
+def both(mapping: dict) -> tuple:
+    """(fast, item by item): each the outcome's status, series, error message and item errors."""
+    found = []
+    for value in (mapping, MappingProxyType(mapping)):  # a proxy is no dict: the item-by-item path
+        o = outcome_for(SPEC, value, None, 0.0)
+        found.append((o.status, o.series, o.error and o.error.message, [e.message for e in o.item_errors]))
+    return tuple(found)
+
+
+def key(rng: random.Random, i: int, shape: list[str], bad: float):
+    tags = []
+    for name in shape:
+        if rng.random() < bad:
+            tags.append(rng.choice(BAD + GOOD))
+        else:
+            tags.append(name if ":" not in name else f"{name.split(':')[0]}:v{i}")
+    if rng.random() < bad:
+        rng.shuffle(tags)
+    if rng.random() < bad / 2:
+        tags.append(tags[0])  # a repeated tag
+    return tags[0] if len(shape) == 1 and rng.random() < 0.5 else tuple(tags)
+
+
+def test_the_fast_check_agrees_with_the_rules_on_random_mappings():
+    rng = random.Random(24)
+    for case in range(400):
+        shape = rng.sample(["host:x", "shard:x", "team:x", "canary", "env:x", "k:v:w"], rng.randint(1, 3))
+        bad = rng.choice([0.0, 0.0, 0.001, 0.05, 0.3])
+        mapping = {}
+        for i in range(rng.randint(1, 300)):
+            number = rng.choice(NUMBERS) if rng.random() < bad else rng.choice([i, i * 0.5])
+            mapping[key(rng, i, shape, bad)] = number
+        fast, slow = both(mapping)
+        assert fast == slow, (case, mapping)
+
+
+def test_edge_keys_agree():
+    cases = [
+        {("host:a", "shard:1"): 1, ("shard:1", "host:a"): 2},  # one tag set twice, in two orders
+        {"host:a": 1, ("host:a",): 2},  # one tag, as a string and as a tuple
+        {("host:a", "host:b"): 1, ("host:b", "host:a"): 2},  # a name twice in the shape
+        {("host:a",): 1, ("host:b", "shard:1"): 2},  # two shapes
+        {("host:a", "shard:1"): 1, ("host:b", 5): 2},  # a tag that is no string
+        {(): 1},
+        {("host:a shard:1",): 1, ("host:b shard:2",): 2},  # a space inside a tag
+        {"host:a\nhost:b": 1, "host:c": 2},  # a newline inside a tag
+        {("canary", "host:a"): 1, ("canary", "host:b"): 2},  # a tag without a value, kept
+        {("canary", "host:a"): 1, ("beta", "host:b"): 2},
+        {"host:" + "x" * 195: 1, "host:" + "y" * 196: 2},  # the 200-character cap
+        {("a" * 150 + ":" + "b" * 49,): 1, ("a" * 150 + ":" + "b" * 50,): 2},
+        {("host:a",): 10**400},
+        {("host:a",): True},
+    ]
+    for mapping in cases:
+        fast, slow = both(mapping)
+        assert fast == slow, mapping
+
+
+def test_a_wide_metric_keeps_every_value_and_tag():
+    mapping = {(f"host:h{i % 7}", f"shard:{i}"): float(i) for i in range(50_000)}
+    o = outcome_for(SPEC, mapping, None, 0.0)
+    assert [(s.tags, s.value) for s in o.series] == [(k, v) for k, v in mapping.items()]
+    assert "twice" in outcome_for(SPEC, {**mapping, ("shard:3", "host:h3"): 1.0}, None, 0.0).error.message
+
+
+def test_made_series_equal_the_dataclass_s():
+    from toolkit.model import Series, series_maker
+
+    made = series_maker("a.b", "second", "rate", 60)(2.5, ("x:1",))
+    assert made == Series("a.b", 2.5, ("x:1",), "second", "rate", interval=60)
+    assert repr(made) == repr(Series("a.b", 2.5, ("x:1",), "second", "rate", interval=60))
