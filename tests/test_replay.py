@@ -100,15 +100,13 @@ def test_a_malformed_recorded_at_names_the_file(tmp_path):
 
 
 def test_a_cassette_is_parsed_once_per_version_of_its_file(tmp_path, monkeypatch):
-    import yaml
-
     from toolkit.cassettes import replay as replay_module
     from toolkit.model import files
 
     shutil.copy(CASSETTES / "items.yaml", tmp_path)
     parsed = []
-    real_load = yaml.load
-    monkeypatch.setattr(replay_module.yaml, "load", lambda *a, **k: parsed.append(1) or real_load(*a, **k))
+    real_load = replay_module.load_yaml
+    monkeypatch.setattr(replay_module, "load_yaml", lambda *a, **k: parsed.append(1) or real_load(*a, **k))
     first = load_replay(tmp_path)
     assert load_replay(tmp_path).interactions == first.interactions and len(parsed) == 1  # the dashboard's next run
     text = (tmp_path / "items.yaml").read_text()

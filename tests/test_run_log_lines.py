@@ -30,13 +30,13 @@ def test_a_pipe_gets_whole_names_one_line_per_value(columns):
                           cwd=ROOT, env=_env(columns), capture_output=True, text=True, timeout=60)  # stdout: a pipe
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("github (offline replay): collected 8 metrics")
+    assert lines[0].startswith("github (offline replay): collected 9 metrics")
     assert f"collector=github metric={LONG} value=14 unit=hours took=" in done.stdout
     assert "…" not in done.stdout
     # one line per series, with its tags: what a log search for one repository's value finds
     (line,) = [x for x in lines if "metric=github.prs.open " in x and "tags=repo:octo-org/octo-repo" in x]
     assert line.startswith("collector=github metric=github.prs.open value=3 unit=count tags=repo:octo-org/octo-repo took=")
-    assert "collector=github metric=collector.github.metric_count value=8" in lines
+    assert "collector=github metric=collector.github.metric_count value=9" in lines
 
 
 def test_a_terminal_keeps_the_table():

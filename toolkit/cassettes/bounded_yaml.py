@@ -53,6 +53,8 @@ def load(text: str | IO[bytes], *, where: str, error: type[Exception], fix: str,
     except error:
         raise
     except yaml.MarkedYAMLError as exc:
+        if "maximum nesting depth" in str(exc.problem):  # libyaml's own bound (1,000) met first
+            raise error(f"{where} nests deeper than {MAX_DEPTH} levels; {fix}") from None
         mark = exc.problem_mark or exc.context_mark
         at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         problem = (exc.problem or exc.context or "unreadable").strip()

@@ -100,7 +100,10 @@ def rolled_back_on_signals():
     previous = signal.signal(signal.SIGTERM, handler)
     try:
         yield
-    except KeyboardInterrupt:
+    except BaseException:
+        # After a SIGTERM, whatever surfaces is its doing: the KeyboardInterrupt itself, or an error
+        # it caused on the way out (a library cleaning up a temp dir that a killed git child was
+        # still writing into). The callers' rollbacks ran either way; the exit is the signal's.
         if got:
             raise UsageError("SIGTERM: stopped; what it had not finished was rolled back (see `git status`)", 128 + signal.SIGTERM) from None
         raise
