@@ -64,6 +64,8 @@ class Datadog(Serving):
                 errors = []
                 with store.lock:
                     store.bodies.append(raw)
+                    if self.path != "/api/v2/series":  # a distribution (v1, [ts, [values]] points): taken, not kept
+                        return self._answer(202, {"status": "ok"})
                     for s in payload["series"]:
                         tags = tuple(sorted(t for t in s.get("tags", []) if t not in CONSTANT))
                         for point in s["points"]:

@@ -448,3 +448,63 @@ def test_ci_runs_counts_a_run_completed_at_the_window_start_not_one_at_its_end()
 def test_ci_runs_in_the_recordings_window_is_zero_per_repository(main_run):
     result, _ = main_run  # [11:45, 12:00): no run completed then; every repository still sends its 0
     assert tagged(result, "github.ci.runs") == {HELLO: 0, OCTO: 0}
+
+
+def test_a_repository_with_no_merge_is_sent_as_0_and_once_removed_is_retired_once(monkeypatch):
+    """Zero-fill and retirement with the real collector: GitHub's recorded answers (tests/test_backfill.py's
+    stand-in, unshifted: the engine's clock is simulated instead) and tests/test_windows.py's Datadog
+    (intake and query API, the store of what earlier runs pushed), one run per */15 window.
+
+    octo-repo's PR #89 was merged at 00:00 (a 7-day listing made at 12:00 still holds it), in [00:00, 00:15);
+    Hello-World merged nothing then, so its count is a 0 the collector returns itself. octo-repo, removed
+    after the run of [00:15, 00:30), is filled until RETIRE_AFTER windows after its merge, then retired;
+    Hello-World, with no merge in any window, is retired in the first window it is not configured."""
+    import time
+
+    from test_backfill import RecordedGitHub
+    from test_windows import API_KEY, APP_KEY, Datadog
+
+    from toolkit.cli._windows import catch_up_and_fill
+    from toolkit.datadog import DatadogState, PushSettings, push
+    from toolkit.engine import RETIRE_AFTER, RunOptions, collect, registry
+
+    schedule = "*/15 * * * *"
+    at = lambda h, m: datetime(2026, 11, 27, h, m, tzinfo=UTC)  # noqa: E731
+    clock = [at(0, 17)]
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_" + "t" * 36)
+    monkeypatch.delenv("DD_COLLECTOR_RETIRE_AFTER", raising=False)
+    said: list[str] = []
+    retired: list[list[str]] = []
+    with RecordedGitHub(timedelta(0)) as github, Datadog(lambda: clock[0]) as dd:
+        monkeypatch.setenv("GITHUB_API_URL", github.url)
+        state = DatadogState(dd.url, API_KEY, APP_KEY)
+        refs = [*registry.resolve(["github"])]
+        for k in range(2 + RETIRE_AFTER + 2 + 2):  # 00:17, 00:32, ... 02:32: one run per window
+            clock[0] = at(0, 17) + timedelta(minutes=15 * k)
+            # the first two runs watch both repositories; then octo-repo leaves the configuration; in the last
+            # two (02:17, 02:32) octo-repo is back and Hello-World has left
+            watched = "octocat/Hello-World,octo-org/octo-repo" if k < 2 else "octocat/Hello-World" if k < 8 else "octo-org/octo-repo"
+            monkeypatch.setenv("GITHUB_REPOSITORIES", watched)
+            current = collect(GithubCollector(), RunOptions(timeout=30, frozen_at=clock[0], schedule=schedule))
+            results = catch_up_and_fill(refs, [current], None, {"github": schedule}, began=time.monotonic(), timeout=30,
+                                        state=state, clock=lambda: clock[0], say=said.append)
+            assert [r.window.end for r in results] == [current.window.end]  # one run per window: nothing to catch up
+            assert push(results, PushSettings(API_KEY, dd.url, "test", ())).ok
+            retired.append(results[-1].retired)
+    merged = {datetime.fromtimestamp(ts, UTC).strftime("%H:%M"): {t: v for tags, v in by.items() for t in tags if t.startswith("repo:")}
+              for ts, by in sorted(dd.at("github.prs.merged").items())}
+    assert merged["00:15"] == {HELLO: 0.0, OCTO: 1.0}  # Hello-World merged nothing: in the payload with 0
+    assert merged["00:30"] == {HELLO: 0.0, OCTO: 0.0}  # and now octo-repo too, still configured
+    # octo-repo removed: 0 while its last merge is within RETIRE_AFTER windows (00:30 .. 01:15)
+    for end in ("00:45", "01:00", "01:15"):
+        assert merged[end] == {HELLO: 0.0, OCTO: 0.0}
+    # then retired: named once, in the first window past the limit, and no longer filled
+    assert merged["01:30"] == merged["01:45"] == merged["02:00"] == {HELLO: 0.0}
+    # Hello-World removed: never filled (no merge to keep it alive), retired in its first window away
+    assert merged["02:15"] == merged["02:30"] == {OCTO: 0.0}
+    octo, hello = "github.prs.merged{repo:octo-org/octo-repo}", "github.prs.merged{repo:octocat/hello-world}"
+    assert [[n for n in r if n.startswith("github.prs.merged")] for r in retired] == [[]] * 5 + [[octo]] + [[]] * 2 + [[hello]] + [[]]
+    # the run's line on stderr, once each
+    lines = [line for line in said if "github.prs.merged{" in line]
+    assert lines == [f"github: {octo} retired: no event in {RETIRE_AFTER} windows, no longer sent as 0",
+                     f"github: {hello} retired: no event in {RETIRE_AFTER} windows, no longer sent as 0"]

@@ -120,6 +120,7 @@ class _Backfill:
         self.ref, self.specs, self.schedule, self.args, self.settings = ref, specs, schedule, args, settings
         self.retire_after = retire_after
         self.known: dict[str, dict[tuple[str, ...], datetime | None]] = {s.name: {} for s in specs if s.window}
+        self.seen: dict[str, dict[tuple[str, ...], datetime]] = {s.name: {} for s in specs if s.window}
         self.rows: list[tuple] = []  # (window, {metric: (series, sum)}, errors)
         self.refused: list[tuple] = []  # (window, metric names, why)
         self.failed: list[tuple] = []  # (window, metric, message)
@@ -137,11 +138,13 @@ class _Backfill:
         if result.fatal is not None:
             raise UsageError(f"{self.ref.name} could not run for {window.label()}: {result.fatal.message}")
         result.with_meta = False
-        zero_fill(result, self.specs, self.known, schedule=self.schedule, retire_after=self.retire_after)
+        zero_fill(result, self.specs, self.known, schedule=self.schedule, retire_after=self.retire_after, seen=self.seen)
         totals = {}
         for o in result.outcomes:
             totals[o.name] = (len(o.series), sum(s.value for s in o.series))
             for s in o.series:
+                if o.name in self.seen:
+                    self.seen[o.name][s.tags] = window.end
                 if s.value:
                     self.known[o.name][s.tags] = window.end
                 else:

@@ -89,14 +89,20 @@ def _fill(results: Sequence, specs, state, schedule: str | None, retire_after: i
     first = results[0].window
     since = first.start - timedelta(seconds=first.seconds * (retire_after + 1))
     known: dict[str, dict[tuple[str, ...], datetime | None]] = {}
+    seen: dict[str, dict[tuple[str, ...], datetime]] = {}
     for spec in windowed:
         keys = sorted({t.split(":", 1)[0] for r in results for o in r.outcomes if o.name == spec.name for s in o.series for t in s.tags})
         keys = keys or state.tag_keys(spec.name)  # no tag set this run: the keys it was pushed with
-        known[spec.name] = {tags: last for tags, last in state.tag_sets(results[0].collector, spec.name, keys, since, first.start).items()}
+        pushed = state.tag_sets(results[0].collector, spec.name, keys, since, first.start)
+        known[spec.name] = {tags: last for tags, (last, _) in pushed.items()}
+        seen[spec.name] = {tags: sent for tags, (_, sent) in pushed.items()}
     for r in results:
-        zero_fill(r, specs, known, schedule=schedule, retire_after=retire_after)
+        zero_fill(r, specs, known, schedule=schedule, retire_after=retire_after, seen=seen)
         for o in r.outcomes:
             if o.name in known:
                 for s in o.series:
+                    seen[o.name][s.tags] = r.window.end
                     if s.value:
                         known[o.name][s.tags] = r.window.end
+                    else:
+                        known[o.name].setdefault(s.tags, None)

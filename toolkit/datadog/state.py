@@ -75,19 +75,24 @@ class DatadogState:
         ]
         return datetime.fromtimestamp(max(found), UTC) if found else None
 
-    def tag_sets(self, collector: str, metric: str, keys: list[str], since: datetime, until: datetime) -> dict[tuple[str, ...], datetime | None]:
+    def tag_sets(self, collector: str, metric: str, keys: list[str], since: datetime, until: datetime
+                 ) -> dict[tuple[str, ...], tuple[datetime | None, datetime]]:
         """Each tag set (over ``keys``) of ``metric`` pushed since ``since``, with the time of its last
-        non-zero point (None: only zeros, i.e. zero-filled since then)."""
+        non-zero point (None: only zeros since then) and of its last point of any value."""
         if not keys:
             return {}
-        out: dict[tuple[str, ...], datetime | None] = {}
+        out: dict[tuple[str, ...], tuple[datetime | None, datetime]] = {}
         query = f"sum:{metric}{{collector:{collector}}} by {{{','.join(sorted(keys))}}}"
         for s in self._query(query, since, until):
             tags = tuple(sorted(t for t in s.get("tag_set") or [] if t.split(":", 1)[0] in keys))
             if not tags:
                 continue
-            nonzero = [ms for ms, value in s.get("pointlist") or [] if value]
+            points = [(ms, value) for ms, value in s.get("pointlist") or [] if value is not None]
+            if not points:
+                continue
+            nonzero = [ms for ms, value in points if value]
             last = datetime.fromtimestamp(max(nonzero) / 1000, UTC) if nonzero else None
-            if tags not in out or (last is not None and (out[tags] is None or last > out[tags])):
-                out[tags] = last
+            seen = datetime.fromtimestamp(max(ms for ms, _ in points) / 1000, UTC)
+            before_last, before_seen = out.get(tags, (None, seen))
+            out[tags] = (max((t for t in (last, before_last) if t is not None), default=None), max(seen, before_seen))
         return out

@@ -5,10 +5,13 @@ window would send nothing for it, and Datadog shows "no data", not 0 (monitors o
 So a windowed count sends 0 for each tag set it had an event for within its last
 ``retire_after`` windows and returned nothing for now. A tag set with no event for longer is
 retired: named once in the result (``retired``), in the first window past the limit, and no
-longer filled. A tag set the metric function returns itself (with 0) is always sent as returned.
+longer filled. A tag set the metric function returns itself (with 0) is always sent as returned;
+one it returned last window with no event in the limit (a repository with no merge, removed from
+the configuration) is retired at once: only the function sends a tag set with no recent event,
+so its 0s stop with it, and the retirement is its sign.
 
-What was sent before comes from the store (``datadog/state.py``): per metric, each tag set and
-the time of its last non-zero point.
+What was sent before comes from the store (``datadog/state.py``): per metric, each tag set, the
+time of its last non-zero point (``known``) and of its last point of any value (``seen``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ def zero_fill(
     *,
     schedule: str | None,
     retire_after: int = RETIRE_AFTER,
+    seen: dict[str, dict[tuple[str, ...], datetime]] | None = None,
 ) -> None:
     """Add a 0 for each known tag set a windowed count did not return; note the ones retired now."""
     if result.window is None:
@@ -41,7 +45,12 @@ def zero_fill(
         have = {s.tags for s in outcome.series} | {e.tags for e in outcome.item_errors}
         filled = []
         for tags, last in sorted(known.get(outcome.name, {}).items()):
-            if tags in have or last is None:
+            if tags in have:
+                continue
+            if last is None:  # only 0s, never filled: returned by the function; gone since the last window?
+                sent = (seen or {}).get(outcome.name, {}).get(tags)
+                if sent is not None and len(windows_between(schedule, sent, window.end)) == 1:
+                    result.retired.append(f"{outcome.name}{{{','.join(tags)}}}")
                 continue
             absent = len(windows_between(schedule, last, window.end))  # windows since its last event, this one included
             if absent <= retire_after:
