@@ -13,8 +13,14 @@ HEAVY = ("textual", "copier", "boto3", "botocore", "datadog_api_client")
 
 # What a headless run never needs (issue 24's import budget, kept by naming modules, not by timing):
 # httpx's command-line client (click, pygments, rich's console), croniter for a regular schedule,
-# the recorder and the adoption of captures; and, live, the replay.
-NOT_AT_START = ("httpx._main", "click", "pygments", "croniter", "toolkit.cassettes.recorder", "toolkit.cassettes.adopt")
+# the recorder and the adoption of captures; and, live, the replay. Nor the authoring commands
+# (init, update, new, doctor), the file writer (and its ctypes), the golden files, or
+# the installed packages' metadata (entry points are looked at only for a name that is no
+# built-in's or the project's).
+NOT_AT_START = ("httpx._main", "click", "pygments", "croniter", "toolkit.cassettes.recorder", "toolkit.cassettes.adopt",
+                "toolkit.project.init", "toolkit.project.update", "toolkit.project.scaffold", "toolkit.project.doctor",
+                "toolkit.model.files", "toolkit.model.journal", "toolkit.engine.golden", "ctypes",
+                "importlib.metadata")
 NOT_LIVE = (*NOT_AT_START, "toolkit.cassettes.replay")
 
 
