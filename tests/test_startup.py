@@ -96,3 +96,24 @@ def test_one_tls_context_per_process():
     finally:
         first.close()
         second.close()
+
+
+def test_a_run_reads_the_values_once(monkeypatch, capsys):
+    # the schedules, the budgets and the retirements come from one read (and one schema check)
+    from toolkit.cli import main
+    from toolkit.project.values import Values
+
+    loads = []
+    real = Values.load.__func__
+
+    def counted(cls, *args, **kwargs):
+        loads.append(args[0])
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Values, "load", classmethod(counted))
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("DD_COLLECTOR_SCHEDULE", raising=False)
+    monkeypatch.delenv("DD_COLLECTOR_RETIRE_AFTER", raising=False)
+    assert main(["run", "github", "--offline", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["collector"] == "github"
+    assert len(loads) == 1
