@@ -13,8 +13,14 @@ HEAVY = ("textual", "copier", "boto3", "botocore", "datadog_api_client")
 
 # What a headless run never needs (issue 24's import budget, kept by naming modules, not by timing):
 # httpx's command-line client (click, pygments, rich's console), croniter for a regular schedule,
-# the recorder and the adoption of captures; and, live, the replay.
-NOT_AT_START = ("httpx._main", "click", "pygments", "croniter", "toolkit.cassettes.recorder", "toolkit.cassettes.adopt")
+# the recorder and the adoption of captures; and, live, the replay. Nor the authoring commands
+# (init, update, new, doctor), the file writer (and its ctypes), the golden files, or
+# the installed packages' metadata (entry points are looked at only for a name that is no
+# built-in's or the project's).
+NOT_AT_START = ("httpx._main", "click", "pygments", "croniter", "toolkit.cassettes.recorder", "toolkit.cassettes.adopt",
+                "toolkit.project.init", "toolkit.project.update", "toolkit.project.scaffold", "toolkit.project.doctor",
+                "toolkit.model.files", "toolkit.model.journal", "toolkit.engine.golden", "ctypes",
+                "importlib.metadata")
 NOT_LIVE = (*NOT_AT_START, "toolkit.cassettes.replay")
 
 
@@ -90,3 +96,24 @@ def test_one_tls_context_per_process():
     finally:
         first.close()
         second.close()
+
+
+def test_a_run_reads_the_values_once(monkeypatch, capsys):
+    # the schedules, the budgets and the retirements come from one read (and one schema check)
+    from toolkit.cli import main
+    from toolkit.project.values import Values
+
+    loads = []
+    real = Values.load.__func__
+
+    def counted(cls, *args, **kwargs):
+        loads.append(args[0])
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Values, "load", classmethod(counted))
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("DD_COLLECTOR_SCHEDULE", raising=False)
+    monkeypatch.delenv("DD_COLLECTOR_RETIRE_AFTER", raising=False)
+    assert main(["run", "github", "--offline", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["collector"] == "github"
+    assert len(loads) == 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -85,13 +86,14 @@ def handle(args: argparse.Namespace) -> int:
     if args.sync_metadata:
         env.require("DD_APP_KEY", purpose="--sync-metadata reads and writes metric metadata: export it, or drop --sync-metadata")
 
-    intervals, budgets = deployment([r.name for r in refs])  # before collecting: a bad budget fails fast
+    entries = entries_once()
+    intervals, budgets = deployment([r.name for r in refs], entries)  # before collecting: a bad budget fails fast
     interrupt = Interrupt()
     out = sys.stdout
     # With --json, stdout carries the JSON alone: what collectors print (in metric functions, in
     # a seed-style loop, from worker threads) goes to stderr until the command is done.
     with _stop_on_signals(interrupt), contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
-        code = _collect_and_push(args, refs, settings, interrupt, intervals, budgets, env, out)
+        code = _collect_and_push(args, refs, settings, interrupt, intervals, budgets, env, out, entries)
     if interrupt.is_set():
         print(f"dd-toolkit: stopped by {interrupt.reason}; what was collected before it is in the summary above", file=sys.stderr)
         code = 128 + _SIGNALS.get(interrupt.reason or "", signal.SIGTERM)
@@ -128,13 +130,13 @@ def _stop_on_signals(interrupt):
             signal.signal(sig, old)
 
 
-def _collect_and_push(args, refs, settings, interrupt, intervals, budgets, env, out) -> int:
+def _collect_and_push(args, refs, settings, interrupt, intervals, budgets, env, out, entries=None) -> int:
     from ..engine import apply_budget, run_collectors
     from ..model import defaults
 
     began = time.monotonic()
-    schedules = schedules_of([r.name for r in refs])
-    retire_afters = retire_afters_of([r.name for r in refs])  # before collecting: a bad value fails fast
+    schedules = schedules_of([r.name for r in refs], entries)
+    retire_afters = retire_afters_of([r.name for r in refs], entries)  # before collecting: a bad value fails fast
     results = run_collectors(refs, timeout=args.timeout, offline=args.offline, cassettes_root=args.cassettes, capture=args.capture,
                              interrupt=interrupt, max_workers=args.workers, schedules=schedules)
     if settings is not None and env.app_key:
@@ -185,7 +187,7 @@ def _sync_metadata(refs, results, env, left: float) -> None:
 
 
 
-def schedules_of(names: list[str]) -> dict[str, str | None]:
+def schedules_of(names: list[str], entries=None) -> dict[str, str | None]:
     """Per collector, the schedule its run's window is a slot of (model/window.py): the CronJob's
     ``DD_COLLECTOR_SCHEDULE``, else its entry in the project's values, else None (the default)."""
     from ..errors import ToolkitError
@@ -194,15 +196,13 @@ def schedules_of(names: list[str]) -> dict[str, str | None]:
     if own:
         return dict.fromkeys(names, own)
     try:
-        from ..project import Project
-
-        entries = Project.find().values_or_empty().collectors
+        entries = (entries or project_entries)()
     except (ToolkitError, OSError):
         return dict.fromkeys(names)
     return {n: entries[n].schedule if n in entries else None for n in names}
 
 
-def retire_afters_of(names: list[str]) -> dict[str, int | None]:
+def retire_afters_of(names: list[str], entries=None) -> dict[str, int | None]:
     """Per collector, the windows a windowed count's tag set with no event is still sent as 0: the
     CronJob's ``DD_COLLECTOR_RETIRE_AFTER`` (the chart sets it from ``retireAfterWindows``), else
     the values' ``collectors.<name>.retireAfterWindows`` (or ``defaults``), else None (``engine.RETIRE_AFTER``)."""
@@ -214,15 +214,13 @@ def retire_afters_of(names: list[str]) -> dict[str, int | None]:
             raise UsageError(f"DD_COLLECTOR_RETIRE_AFTER={own!r} must be a whole number of windows above 0 (values: retireAfterWindows)")
         return dict.fromkeys(names, int(own))
     try:
-        from ..project import Project
-
-        entries = Project.find().values_or_empty().collectors
+        entries = (entries or project_entries)()
     except (ToolkitError, OSError):
         return dict.fromkeys(names)
     return {n: entries[n].retire_after if n in entries else None for n in names}
 
 
-def deployment(names: list[str]) -> tuple[dict[str, int | None], dict[str, int | None]]:
+def deployment(names: list[str], entries=None) -> tuple[dict[str, int | None], dict[str, int | None]]:
     """Per collector: its schedule's period in seconds (the interval of its counts and rates)
     and its custom-metric budget.
 
@@ -240,12 +238,22 @@ def deployment(names: list[str]) -> tuple[dict[str, int | None], dict[str, int |
         if budget and not budget.isdigit():
             raise UsageError(f"DD_COLLECTOR_BUDGET={budget!r} is not a whole number; set budget.customMetrics in the values")
         return {n: schedule_period(own) for n in names}, {n: int(budget) if budget else None for n in names}
-    from ..project import Project
-
     try:
-        project = Project.find()
+        entries = (entries or project_entries)()  # a values file that is there must be valid
     except ProjectError:  # no project here: declared intervals only, no budget
         return {}, {}
-    entries = project.values_or_empty().collectors  # a values file that is there must be valid
     intervals = {n: schedule_period(entries[n].schedule) if n in entries and entries[n].enabled else None for n in names}
     return intervals, {n: entries[n].budget if n in entries else None for n in names}
+
+
+def project_entries():
+    """The collectors' entries in the project's Helm values (a ``ProjectError`` outside a project)."""
+    from ..project import Project
+
+    return Project.find().values_or_empty().collectors
+
+
+def entries_once():
+    """``project_entries`` read (and checked against the chart's schema) at most once: a run
+    asks for the schedules, the budgets and the retirements of the same values."""
+    return functools.cache(project_entries)

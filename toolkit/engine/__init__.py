@@ -7,13 +7,12 @@ into cassettes).
 
 Imports the model, the sources and the cassettes; never datadog/, project/ or a face.
 ``record_collector`` and its kin resolve on first use: a run, live or offline, never loads the
-recorder.
+recorder; the golden files' names resolve on first use too.
 """
 
 from typing import TYPE_CHECKING
 
 from .collector import BaseCollector
-from .golden import GOLDEN_FILE, golden_diff, golden_mismatch, golden_series
 from .outcome import ErrorFromData, apply_budget, outcome_for, series_identity, shown, to_series
 from .pool import Pool
 from .registry import (
@@ -41,6 +40,7 @@ from .run import (
 from .zero_fill import RETIRE_AFTER, zero_fill
 
 _RECORD = ("DriftReport", "adopt_capture", "check_collector", "record_collector")
+_GOLDEN = ("GOLDEN_FILE", "golden_diff", "golden_mismatch", "golden_series")  # and model.files, ctypes, tempfile
 
 
 def __getattr__(name: str):
@@ -48,10 +48,15 @@ def __getattr__(name: str):
         from . import record
 
         return getattr(record, name)
+    if name in _GOLDEN:
+        from . import golden
+
+        return getattr(golden, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if TYPE_CHECKING:
+    from .golden import GOLDEN_FILE, golden_diff, golden_mismatch, golden_series
     from .record import DriftReport, adopt_capture, check_collector, record_collector
 
 __all__ = [

@@ -17,7 +17,6 @@ import importlib
 import pkgutil
 import sys
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from ..errors import CollectorLoadError, UnknownCollector
@@ -59,14 +58,22 @@ class CollectorRef:
 def discover(project_root: Path | None = None) -> dict[str, CollectorRef]:
     """Every collector by name: the built-ins, then the project's (overriding a built-in of the
     same name), then entry points (which never shadow either)."""
-    refs = builtin_refs(project_root)
-    if project_root is not None:
-        for name, ref in project_refs(Path(project_root)).items():
-            refs[name] = CollectorRef(name, ref.target, OVERRIDE if name in refs else PROJECT)
+    refs = _own_refs(project_root)
+    from importlib.metadata import entry_points  # 15 ms (email's parser): only when they may count
+
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name not in refs:
             dist = ep.dist.name if ep.dist else "entry point"
             refs[ep.name] = CollectorRef(ep.name, ep.value, dist)
+    return refs
+
+
+def _own_refs(project_root: Path | None) -> dict[str, CollectorRef]:
+    """The built-ins, then the project's (overriding a built-in of the same name)."""
+    refs = builtin_refs(project_root)
+    if project_root is not None:
+        for name, ref in project_refs(Path(project_root)).items():
+            refs[name] = CollectorRef(name, ref.target, OVERRIDE if name in refs else PROJECT)
     return refs
 
 
@@ -145,7 +152,9 @@ def _put_first_on_path(root: Path) -> None:
 
 def resolve(names: list[str], project_root: Path | None = None) -> list[CollectorRef]:
     """The refs for ``names``; an unknown name raises one line listing the known ones."""
-    refs = discover(project_root)
+    refs = _own_refs(project_root)  # an entry point never shadows these: look further only when one is missing
+    if any(n not in refs for n in names):
+        refs = discover(project_root)
     unknown = [n for n in names if n not in refs]
     if unknown:
         known = ", ".join(refs) or "none"

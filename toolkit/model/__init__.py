@@ -6,16 +6,21 @@ face consumes), ``RunContext`` (what a running metric function shares with its r
 ``redact`` (scrubbing secrets from text), ``Settings`` (the environment) and the defaults.
 
 Imports nothing of the toolkit but ``toolkit.errors``.
+
+``cost``, ``files``, ``journal`` and ``monitoring`` (with their names) load on first use (PEP 562):
+a run that writes no file and prices nothing never imports them, nor ctypes and tempfile.
 """
 
-from . import cost, defaults, files, install, journal, monitoring, ratelimits
+import importlib
+from typing import TYPE_CHECKING
+
+from . import defaults, install, ratelimits
 from .context import RunContext, current_metric, current_run, enter_metric, enter_run, leave_metric, leave_run
 from .defaults import positive_int, positive_seconds
 from .discovery import auto_discover_metrics, metric_specs
 from .install import BUILTIN_PACKAGE, checkout_root, resource
 from .interrupt import MAIN_THREAD_SLICE, Interrupt
 from .metric import INTERVAL_TYPES, METRIC_NAME_RE, TYPES, MetricSpec, metric, spec_of, validate_metric_name
-from .monitoring import MAX_WINDOW_MINUTES, default_max_errors, monitor_problems
 from .redact import (
     AUTHORIZATION_VALUE,
     CREDENTIAL_PARAM,
@@ -47,6 +52,37 @@ from .settings import Settings, settings
 from .tags import MAX_TAG_LENGTH, normalize_tag, tag_problem, tags_problem
 from .units import DATADOG_UNITS, UNIT_FAMILIES, UNITS, UNITS_SOURCE, datadog_unit, unit_problem
 from .window import DEFAULT_SCHEDULE, Window, catch_up, window_at, windows_between
+
+# name -> (the module of this package that defines it, its name there; None: the module itself)
+_LAZY = {
+    "cost": ("cost", None),
+    "files": ("files", None),
+    "journal": ("journal", None),
+    "monitoring": ("monitoring", None),
+    "MAX_WINDOW_MINUTES": ("monitoring", "MAX_WINDOW_MINUTES"),
+    "default_max_errors": ("monitoring", "default_max_errors"),
+    "monitor_problems": ("monitoring", "monitor_problems"),
+}
+
+
+def __getattr__(name: str):
+    found = _LAZY.get(name)
+    if found is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attr = found
+    loaded = importlib.import_module(f"{__name__}.{module}")
+    value = loaded if attr is None else getattr(loaded, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:
+    from . import cost, files, journal, monitoring
+    from .monitoring import MAX_WINDOW_MINUTES, default_max_errors, monitor_problems
 
 __all__ = [
     "DEFAULT_SCHEDULE",
