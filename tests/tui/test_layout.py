@@ -195,3 +195,21 @@ def test_the_footer_shows_q_at_80_columns(make_app):
             assert footer.region.contains_region(quit_key.region)
 
     asyncio.run(scenario())
+
+
+def test_the_highlight_stays_on_its_series_when_the_columns_change(make_app):
+    """New column widths (a resize, a wider value) rebuild the table: the highlighted series stays
+    highlighted (it was lost with the rows, so a run's results landing after a key press moved it)."""
+    app = make_app("shop", "sample", "broken", run_on_start=True)
+
+    async def scenario():
+        async with app.run_test(size=(160, 45)) as pilot:
+            await wait_for_runs(pilot, "shop", "sample")
+            await highlight(pilot, "shop.queue.depth")
+            table = app.query_one(MetricsTable)
+            widths = dict(table.widths)
+            await pilot.resize_terminal(80, 24)
+            await wait_for(pilot, lambda: table.widths != widths, what="the columns of a narrower table")
+            assert table.highlighted_key == "shop.queue.depth"
+
+    asyncio.run(scenario())

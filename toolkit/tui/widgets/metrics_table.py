@@ -50,6 +50,7 @@ class MetricsTable(DataTable):
         values update their changed cells; only another set of series, or other columns (the
         width or the widest cell changed), rebuilds the table."""
         self.wanted = list(rows)
+        keep = self.highlighted_key  # before new columns clear the rows (the highlight went with them)
         widths = self._fit(rows)
         if widths != self.widths:
             self.widths = widths
@@ -68,7 +69,6 @@ class MetricsTable(DataTable):
                         if key in self.columns:
                             self.update_cell(row.key, key, cell)
             return
-        keep = self.highlighted_key
         self.clear()
         for row in rows:
             cells = self._cells(row)
