@@ -11,7 +11,6 @@ Imports nothing of the toolkit but ``toolkit.errors``.
 a run that writes no file and prices nothing never imports them, nor ctypes and tempfile.
 """
 
-import importlib
 from typing import TYPE_CHECKING
 
 from . import defaults, install, ratelimits
@@ -20,6 +19,7 @@ from .defaults import positive_int, positive_seconds
 from .discovery import auto_discover_metrics, metric_specs
 from .install import BUILTIN_PACKAGE, checkout_root, resource
 from .interrupt import MAIN_THREAD_SLICE, Interrupt
+from .lazy import lazy_exports
 from .metric import INTERVAL_TYPES, METRIC_NAME_RE, TYPES, MetricSpec, metric, spec_of, validate_metric_name
 from .redact import (
     AUTHORIZATION_VALUE,
@@ -65,19 +65,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    found = _LAZY.get(name)
-    if found is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module, attr = found
-    loaded = importlib.import_module(f"{__name__}.{module}")
-    value = loaded if attr is None else getattr(loaded, attr)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
 
 
 if TYPE_CHECKING:
@@ -138,6 +126,7 @@ __all__ = [
     "is_valid_cron",
     "known_secrets",
     "leave_metric",
+    "lazy_exports",
     "leave_run",
     "metric",
     "metric_specs",

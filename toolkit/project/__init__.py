@@ -14,8 +14,9 @@ authoring commands (init, update, new, doctor, docs) nor their imports.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from ..model import lazy_exports
 
 # name -> (the module of this package that defines it, its name there; None: the module itself)
 _EXPORTS = {
@@ -72,19 +73,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str):
-    found = _EXPORTS.get(name)
-    if found is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module, attr = found
-    loaded = importlib.import_module(f"{__name__}.{module}")
-    value = loaded if attr is None else getattr(loaded, attr)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 if TYPE_CHECKING:
