@@ -53,11 +53,12 @@ class DatadogState:
         return [s for s in body.get("series") or [] if isinstance(s, dict)]
 
     def _get(self, path: str, params: dict) -> dict:
-        from ..sources import httpx
+        from ..sources import httpx, ssl_context
 
         headers = {"DD-API-KEY": self.api_key, "DD-APPLICATION-KEY": self.app_key, "Accept": "application/json"}
         try:
-            response = httpx.get(self.endpoint.rstrip("/") + path, params=params, headers=headers, timeout=self.timeout)
+            response = httpx.get(self.endpoint.rstrip("/") + path, params=params, headers=headers, timeout=self.timeout,
+                                 verify=ssl_context())  # the process's one TLS context, as the push uses
         except httpx.HTTPError as exc:
             raise DatadogApiError(redact(f"reading what was pushed from Datadog ({path}): {type(exc).__name__}: {exc}")) from exc
         if response.status_code != 200:
