@@ -5,13 +5,12 @@ every secret and replayed offline to the same values."""
 from __future__ import annotations
 
 import json
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 import yaml
 from fixtures.echo.collector import EchoCollector
-from loopback import Serving
+from loopback import JsonHandler, Serving
 
 from toolkit.cassettes import PLACEHOLDER, Scrubber, is_plain_url
 from toolkit.cli import main
@@ -32,19 +31,7 @@ class EchoServer(Serving):
     def _handler(self):
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _reply(self, status: int, body: dict, headers: dict | None = None):
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                for k, v in {"Content-Type": "application/json", "Content-Length": str(len(payload)), **(headers or {})}.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(payload)
+        class Handler(JsonHandler):
 
             def _serve(self):
                 length = int(self.headers.get("Content-Length") or 0)
