@@ -33,7 +33,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("doctor", "toolkit.cli._doctor", "check a collector against the new-collector checklist"),
     ("update", "toolkit.cli._update", "bring the project's own files and its generated collectors up to the installed toolkit, keeping your edits"),
     ("monitors", "toolkit.cli._monitors", "print the Datadog monitors of collectors as JSON, or --apply them"),
-    ("cost", "toolkit.cli._cost", "custom metrics per collector as Datadog bills them; --baseline FILE fails a PR that grows them"),
+    ("cost", "toolkit.cli._cost", "custom metrics per collector as Datadog bills them; --baseline FILE fails a PR that grows them; --api: requests an hour per credential against its rate limit"),
     ("metadata", "toolkit.cli._metadata", "keep each metric's type, unit and description in Datadog equal to the code (--check, --apply)"),
     ("manual", "toolkit.cli._manual", "read the manual offline: `dd-toolkit manual` lists its topics, `dd-toolkit manual deploying` shows one"),
 ]
