@@ -3,6 +3,8 @@ point) already blocks the network, clears credentials and offers `golden`; these
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from aws import aws_env, moto_server  # noqa: F401 - fixtures shared by the suite
 
@@ -17,6 +19,13 @@ def release(tmp_path_factory):
     from release import build_release
 
     return build_release(tmp_path_factory.mktemp("release"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_state_dir(tmp_path_factory):
+    """What runs remember (the values that passed the schema check, metadata synced) goes to the
+    session's own directory, inherited by the CLI subprocesses, never the user's ~/.local/state."""
+    os.environ["DD_TOOLKIT_STATE_DIR"] = str(tmp_path_factory.mktemp("state"))
 
 
 @pytest.fixture(autouse=True)

@@ -75,6 +75,16 @@ def test_offline_run_stays_within_the_import_budget():
     assert imported_after(["run", "github", "--offline", "--json"], package="collectors", watch=NOT_AT_START) == []
 
 
+def test_a_repeated_offline_run_neither_parses_nor_checks_again(tmp_path):
+    # the values' schema check and the YAML of the values and the cassettes are remembered
+    # (toolkit.model.memo) by the first run: the second imports neither jsonschema nor PyYAML
+    state = {"DD_TOOLKIT_STATE_DIR": str(tmp_path / "state")}
+    watch = ("jsonschema", "yaml")
+    first = imported_after(["run", "github", "--offline", "--json"], package="collectors", env_extra=state, watch=watch)
+    assert first == ["jsonschema", "yaml"]
+    assert imported_after(["run", "github", "--offline", "--json"], package="collectors", env_extra=state, watch=watch) == []
+
+
 def test_live_run_loads_no_cassette_code():
     assert imported_after(["run", "kinds", "--json"], watch=NOT_LIVE) == []
 

@@ -7,15 +7,28 @@ MemoryError. So the node graph is measured before anything is built from it: the
 aliases add when expanded are counted (memoised per node, so the count itself is linear) and
 refused past ``MAX_ALIAS_NODES``, and nesting past ``MAX_DEPTH`` is refused rather than left to
 a RecursionError. The cassettes, the Helm values and everything above read YAML here.
+
+What a text parsed to is remembered (``model.memo``, by a digest of the text, the parser and the
+bounds), so the next command that reads the same values or cassette neither parses it again nor
+imports PyYAML (~25 ms of an offline ``dd-toolkit run``). Only what loaded within the bounds and
+is plain data (``marshal`` can hold it: no YAML timestamps) is remembered; a broken file is parsed,
+and refused with its one line, every time.
 """
 
 from __future__ import annotations
 
+import marshal
 from pathlib import Path
 from typing import IO, Any
 
+from ..model import memo
+
 MAX_ALIAS_NODES = 10_000  # nodes that aliases may add once expanded (a `<<: *defaults` adds a few dozen)
 MAX_DEPTH = 64  # a Helm values file nests about 6 deep; a cassette about 8
+MEMO = "yaml"
+# a cassette holding a larger body is parsed from its file as it is read, never held whole, so
+# never remembered either
+MEMO_MAX_BYTES = 8 * 1024 * 1024
 
 
 def read_text(path: Path, *, max_bytes: int | None, error: type[Exception], fix: str) -> str:
@@ -33,10 +46,38 @@ def read_text(path: Path, *, max_bytes: int | None, error: type[Exception], fix:
         raise error(f"{path} is not UTF-8 text (byte {exc.start}); {fix}") from None
 
 
-def load(text: str | IO[bytes], *, where: str, error: type[Exception], fix: str, fast: bool = False) -> Any:
-    """``text`` (or a binary stream, read as it parses: UTF-8 checked by the reader) loaded as safe YAML; broken YAML, deep nesting or alias bombs are one ``error``
+def load(text: str | bytes | IO[bytes], *, where: str, error: type[Exception], fix: str, fast: bool = False) -> Any:
+    """``text`` (its bytes, or a binary stream read as it parses: either way UTF-8 checked by the
+    reader) loaded as safe YAML; broken YAML, deep nesting or alias bombs are one ``error``
     naming ``where``, the line when YAML knows it, and ``fix``. ``fast`` uses libyaml's parser
-    when present (cassettes are large; the bounds are the same)."""
+    when present (cassettes are large; the bounds are the same). A text or bytes is looked up
+    in the memo first, and remembered there once loaded."""
+    key = _memo_key(text, fast) if isinstance(text, str | bytes) else None
+    if key is not None:
+        found = memo.recall(MEMO, key)
+        if found is not None:
+            try:
+                return marshal.loads(found)
+            except (EOFError, ValueError, TypeError):
+                pass  # not a memo this Python wrote: parse again
+    data = _load(text, where=where, error=error, fix=fix, fast=fast)
+    if key is not None:
+        try:
+            memo.remember(MEMO, key, marshal.dumps(data))
+        except ValueError:
+            pass  # a value marshal cannot hold (a YAML timestamp): parsed every time
+    return data
+
+
+def _memo_key(text: str | bytes, fast: bool) -> str | None:
+    if len(text) > MEMO_MAX_BYTES:
+        return None
+    payload = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    return memo.digest(b"libyaml" if fast else b"pyyaml", type(text).__name__.encode(),
+                       f"{MAX_DEPTH} {MAX_ALIAS_NODES}".encode(), payload)
+
+
+def _load(text: str | bytes | IO[bytes], *, where: str, error: type[Exception], fix: str, fast: bool) -> Any:
     import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if fast else yaml.SafeLoader

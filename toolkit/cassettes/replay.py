@@ -30,17 +30,18 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ..errors import ReplayError
 from ..model import current_run, defaults, redact
 from ..sources import httpx
+from .bounded_yaml import MEMO_MAX_BYTES, read_text
 from .bounded_yaml import load as load_yaml
-from .bounded_yaml import read_text
 from .matching import MATCHERS, Recorded, matches
 
 DEFAULT_MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
@@ -154,15 +155,23 @@ def _parsed_cassette(path: str, mtime_ns: int, size: int, inode: int, fix: str) 
 
 
 def _parse_cassette(path: Path, fix: str) -> list[tuple[Recorded, dict]]:
-    # libyaml's parser when present (the pure-Python one takes ~0.2 s on a 100 KB cassette), fed
-    # from the file as it parses rather than from a copy of its text (a cassette may hold a 30 MB
-    # body), within the bounds of every YAML the toolkit reads (nesting, alias expansion)
+    # libyaml's parser when present (the pure-Python one takes ~0.2 s on a 100 KB cassette), within
+    # the bounds of every YAML the toolkit reads (nesting, alias expansion). A cassette of usual
+    # size is read whole, so what it parses to is remembered for the next run (model.memo); a
+    # larger one (a 30 MB body) is fed from the file as it parses, never copied whole.
     try:
         stream = path.open("rb")
     except OSError as exc:
         raise ReplayError(f"cannot read {path}: {exc.strerror or exc}; {fix}") from None
     with stream:
-        data = load_yaml(stream, where=f"cassette {path}", error=ReplayError, fix=fix, fast=True) or {}
+        if os.fstat(stream.fileno()).st_size <= MEMO_MAX_BYTES:
+            try:
+                content: bytes | IO[bytes] = stream.read()
+            except OSError as exc:
+                raise ReplayError(f"cannot read {path}: {exc.strerror or exc}; {fix}") from None
+        else:
+            content = stream
+        data = load_yaml(content, where=f"cassette {path}", error=ReplayError, fix=fix, fast=True) or {}
     if not isinstance(data, dict):
         raise ValueError(f"a cassette is a mapping with version and interactions, not a {type(data).__name__}")
     if data.get("version") != 1:

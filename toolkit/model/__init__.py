@@ -7,8 +7,8 @@ face consumes), ``RunContext`` (what a running metric function shares with its r
 
 Imports nothing of the toolkit but ``toolkit.errors``.
 
-``cost``, ``files``, ``journal`` and ``monitoring`` (with their names) load on first use (PEP 562):
-a run that writes no file and prices nothing never imports them, nor ctypes and tempfile.
+``cost``, ``files``, ``journal``, ``memo`` and ``monitoring`` (with their names) load on first use
+(PEP 562): a run that writes no file and prices nothing never imports them, nor ctypes and tempfile.
 """
 
 from typing import TYPE_CHECKING
@@ -58,6 +58,7 @@ _LAZY = {
     "cost": ("cost", None),
     "files": ("files", None),
     "journal": ("journal", None),
+    "memo": ("memo", None),
     "monitoring": ("monitoring", None),
     "MAX_WINDOW_MINUTES": ("monitoring", "MAX_WINDOW_MINUTES"),
     "default_max_errors": ("monitoring", "default_max_errors"),
@@ -69,7 +70,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
 
 
 if TYPE_CHECKING:
-    from . import cost, files, journal, monitoring
+    from . import cost, files, journal, memo, monitoring
     from .monitoring import MAX_WINDOW_MINUTES, default_max_errors, monitor_problems
 
 __all__ = [
@@ -118,6 +119,7 @@ __all__ = [
     "default_max_errors",
     "defaults",
     "files",
+    "memo",
     "journal",
     "enter_metric",
     "enter_run",

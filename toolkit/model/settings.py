@@ -66,7 +66,7 @@ class Settings:
             service=read("DD_SERVICE") or None,
             version=read("DD_VERSION") or None,
             aws_region=read("AWS_REGION") or read("AWS_DEFAULT_REGION") or DEFAULT_REGION,
-            state_dir=read("DD_TOOLKIT_STATE_DIR") or _state_dir(read("XDG_STATE_HOME")),
+            state_dir=state_dir(env),
             api_key_problem=api_key_problem,
             app_key_problem=app_key_problem,
         )
@@ -94,8 +94,14 @@ class Settings:
         self.endpoint  # noqa: B018 - a malformed DD_URL fails here, before any work starts
 
 
-def _state_dir(xdg_state_home: str) -> str:
-    """The XDG base directory spec's state home (default ``~/.local/state``), our folder in it."""
+def state_dir(environ: Mapping[str, str] | None = None) -> str:
+    """``DD_TOOLKIT_STATE_DIR``, else our folder in the XDG base directory spec's state home
+    (default ``~/.local/state``); without reading the rest of the settings (the keys' files)."""
+    env = os.environ if environ is None else environ
+    own = (env.get("DD_TOOLKIT_STATE_DIR") or "").strip()
+    if own:
+        return own
+    xdg_state_home = (env.get("XDG_STATE_HOME") or "").strip()
     return os.path.join(xdg_state_home or os.path.join(os.path.expanduser("~"), ".local", "state"), "dd-toolkit")
 
 

@@ -7,6 +7,11 @@ file, the key path and what was expected, never a traceback deep in a command. L
 values file other than the chart's own ``values.yaml`` (``--values``, ``DD_TOOLKIT_VALUES``, a
 bare file ``new`` wrote) is checked merged over the chart's defaults, so the keys the chart
 supplies need not be repeated.
+
+Values that passed are remembered (``model.memo``) by a digest of the schema, the merged values
+and the toolkit's version, so the next command reading the same values skips the check and never
+imports jsonschema (~50 ms of every ``dd-toolkit run`` on a workstation). Values that fail are
+checked every time; any change to the schema or the values is a new digest and a full check.
 """
 
 from __future__ import annotations
@@ -18,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValuesError
-from ..model import resource
+from ..model import memo, resource
 
 SCHEMA_FILE = "values.schema.json"
+MEMO = "values-checked"
 _NAMES = {"integer": "a whole number", "number": "a number", "string": "a string", "boolean": "true or false",
           "object": "a mapping", "array": "a list", "null": "null"}
 
@@ -41,10 +47,15 @@ def check(data: Any, path: Path, chart: Path | None, defaults: Mapping[str, Any]
     """
     if chart is None:
         return
-    validator = _validator(chart / SCHEMA_FILE)
     merged = _merge(defaults, data) if defaults is not None else data
+    digest = _digest(chart / SCHEMA_FILE, merged)
+    if digest is not None and memo.recall(MEMO, digest) is not None:
+        return
+    validator = _validator(chart / SCHEMA_FILE)
     errors = list(validator.iter_errors(merged))
     if not errors:
+        if digest is not None:
+            memo.remember(MEMO, digest, b"")
         return
     import jsonschema
 
@@ -62,6 +73,27 @@ def _validator(schema_path: Path):
     except (OSError, ValueError) as exc:
         raise ValuesError(f"the chart's schema {schema_path} cannot be read: {exc}") from None
     return jsonschema.Draft202012Validator(schema)
+
+
+def _digest(schema_path: Path, merged: Any) -> str | None:
+    """What decides the check's verdict, as one digest; None when the data is not plain JSON-like
+    data with string keys (a YAML date, or an integer key, would not survive ``json.dumps`` as
+    itself, so two different files could share a digest: those are always checked)."""
+    if not _plain(merged):
+        return None
+    try:
+        schema = schema_path.read_bytes()
+    except OSError:
+        return None  # ``_validator`` names the problem
+    return memo.digest(schema, json.dumps(merged, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return value is None or type(value) in (str, int, float, bool)
 
 
 def _merge(base: Any, over: Any) -> Any:
