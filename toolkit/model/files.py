@@ -20,8 +20,7 @@ the two.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
+import functools
 import os
 import re
 import shutil
@@ -101,7 +100,13 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
+@functools.cache
 def _renameat2():
+    """libc's renameat2, looked up on the first directory swap: ctypes and its library search
+    cost a file write (a memo, a values edit) ~10 ms it does not need."""
+    import ctypes
+    import ctypes.util
+
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         func = libc.renameat2
@@ -112,14 +117,12 @@ def _renameat2():
     return func
 
 
-_EXCHANGE = _renameat2()
-
-
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two existing paths in one step; False where the system cannot."""
-    if _EXCHANGE is None:
+    exchange = _renameat2()
+    if exchange is None:
         return False
-    if _EXCHANGE(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+    if exchange(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
         return True
     return False  # EINVAL/ENOSYS (filesystem or kernel without it): the caller renames twice
 
