@@ -97,6 +97,14 @@ def test_each_kind_keeps_its_newest_entries(state, monkeypatch):
     assert oct((state / "test" / "key4").stat().st_mode & 0o777) == "0o600"
 
 
+def test_each_kind_keeps_at_most_its_byte_budget(state, monkeypatch):
+    monkeypatch.setattr(memo, "KEEP_BYTES", 250)
+    for n in range(4):
+        memo.remember("test", f"key{n}", b"x" * 100)
+        os.utime(state / "test" / f"key{n}", ns=(n * 10**9, n * 10**9))
+    assert [p.name for p in entries(state, "test")] == ["key2", "key3"]
+
+
 def test_digests_tell_the_parts_apart():
     assert memo.digest(b"ab", b"c") != memo.digest(b"a", b"bc")
     assert memo.digest(b"ab") == memo.digest(b"ab")

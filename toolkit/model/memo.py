@@ -10,7 +10,7 @@ so its error message comes from the one code path that makes it.
 
 A memo is only a shortcut: a state directory that cannot be read or written (a read-only
 filesystem in a pod, a full disk) means the work is done, never that the command fails.
-Each kind keeps its newest ``KEEP`` entries.
+Each kind keeps its newest entries, at most ``KEEP`` of them and ``KEEP_BYTES`` in all.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from .._version import __version__
 from .settings import state_dir
 
 KEEP = 128  # entries per kind: a few projects' values and cassettes, and their recent edits
+KEEP_BYTES = 64 * 1024 * 1024  # and their size (a cassette's memo is about its file's size)
 
 
 def digest(*parts: bytes) -> str:
@@ -51,7 +52,7 @@ def recall(kind: str, key: str) -> bytes | None:
 
 def remember(kind: str, key: str, data: bytes) -> None:
     """Keep ``data`` under ``key`` (atomically, readable by the user only), then drop the kind's
-    oldest entries past ``KEEP``."""
+    oldest entries past ``KEEP`` or ``KEEP_BYTES``."""
     from . import files
 
     path = _path(kind, key)
@@ -59,18 +60,21 @@ def remember(kind: str, key: str, data: bytes) -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         files.write_atomic(path, data, mode=0o600)
         # a write in progress (write_atomic's hidden temp) is its writer's to finish or remove
-        entries = [entry for entry in os.scandir(path.parent) if not entry.name.startswith(".")]
+        entries = [(_stat(entry), entry.path) for entry in os.scandir(path.parent) if not entry.name.startswith(".")]
     except OSError:
         return
-    if len(entries) <= KEEP:
-        return
-    for entry in sorted(entries, key=_age)[: len(entries) - KEEP]:
-        with contextlib.suppress(OSError):
-            os.unlink(entry.path)
+    count = size = 0
+    for (_mtime, bytes_), entry_path in sorted(entries, reverse=True):  # newest first
+        count, size = count + 1, size + bytes_
+        if count > KEEP or size > KEEP_BYTES:
+            with contextlib.suppress(OSError):
+                os.unlink(entry_path)
 
 
-def _age(entry: os.DirEntry) -> int:
+def _stat(entry: os.DirEntry) -> tuple[int, int]:
+    """(mtime in ns, size) of ``entry``; (0, 0) when another process pruned it meanwhile."""
     try:
-        return entry.stat().st_mtime_ns
-    except OSError:  # another process pruned it meanwhile
-        return 0
+        stat = entry.stat()
+    except OSError:
+        return 0, 0
+    return stat.st_mtime_ns, stat.st_size
