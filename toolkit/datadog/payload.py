@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from ..model import INTERVAL_TYPES, CollectionResult, Series, datadog_unit
+from ..model import INTERVAL_TYPES, CollectionResult, Series, SeriesColumn, datadog_unit
 
 SERIES_PATH = "/api/v2/series"
 DISTRIBUTIONS_PATH = "/api/v1/distribution_points"
@@ -48,7 +48,7 @@ NO_INTERVAL = (
 class _Group:
     """One collector's series for one intake, and the JSON they share."""
 
-    def __init__(self, path: str, series: list[Series], timestamp: int, constant: Sequence[str], period: int | None, *, alone: bool = False) -> None:
+    def __init__(self, path: str, series: Sequence[Series], timestamp: int, constant: Sequence[str], period: int | None, *, alone: bool = False) -> None:
         self.path = path
         self.alone = alone  # in a request of its own: what differs between a run and its retry stays out of the window's bodies
         self.series = series
@@ -249,6 +249,14 @@ def plan(results: Iterable[CollectionResult], constant_tags, intervals: Mapping[
                 run_groups.append(_Group(SERIES_PATH, own, started, constant, period, alone=True))
             by_metric[-1] = [s for s in meta if s.metric != result.duration_metric]
         for seq in by_metric:
+            if type(seq) is SeriesColumn and (seq.type not in INTERVAL_TYPES or seq.interval or period):
+                # a wide metric: a group of its own after the series before it (one request may hold
+                # both), its Series made only as each is written
+                if plain:
+                    series_groups.append(_Group(SERIES_PATH, plain, timestamp, constant, period))
+                    plain = []
+                series_groups.append(_Group(SERIES_PATH, seq, timestamp, constant, period))
+                continue
             kinds = set(map(_TYPE, seq))
             if kinds == {"gauge"}:
                 plain.extend(seq)
