@@ -36,6 +36,12 @@ _MARGIN = 64  # the request's end: "]}", the final deflate block and the adler32
 _OPEN = '{"series":['
 _CLOSE = "]}"
 _STRING = json.encoder.encode_basestring_ascii  # json.dumps's own (the C one where it is built)
+
+
+def _one_tag(tag: str) -> tuple[str]:
+    return (tag,)
+
+
 _INTAKE_TYPES = {"count": 1, "rate": 2, "gauge": 3}
 _TYPE = attrgetter("type")
 
@@ -64,21 +70,38 @@ class _Group:
     def fragments(self, lo: int, hi: int) -> Iterator[str]:
         """The JSON of series ``lo`` to ``hi`` (indices in this group), one string each."""
         series, parts, make = self.series, self._parts, self._make_parts
-        constant_json, after_tags, disjoint = self.constant_json, self.after_tags, self.constant_set.isdisjoint
+        if type(series) is SeriesColumn:
+            yield from self._column_fragments(series, lo, hi)
+            return
         distribution = self.path == DISTRIBUTIONS_PATH
         for k in range(lo, hi):
             s = series[k]
             key = (s.metric, s.type, s.unit, s.interval)
             shared = parts.get(key) or make(key, s)
-            tags = s.tags
-            if not tags:
-                tag_json = constant_json
-            elif disjoint(tags):
-                tag_json = ",".join(map(_STRING, tags)) + after_tags
-            else:  # a metric's own tag that the push adds too: once, where the metric put it
-                tag_json = ",".join(map(_STRING, dict.fromkeys(tags + self.constant)))
             value = ",".join(map(repr, s.values)) if distribution else repr(s.value)
-            yield f"{shared[0]}{value}{shared[1]}{tag_json}{shared[2]}"
+            yield f"{shared[0]}{value}{shared[1]}{self._tag_json(s.tags)}{shared[2]}"
+
+    def _column_fragments(self, column: SeriesColumn, lo: int, hi: int) -> Iterator[str]:
+        """``fragments`` of a wide metric's column, read from its values and tags (no Series made):
+        its series share one metric, type, unit and interval, so one ``shared`` serves them all."""
+        if lo >= hi:
+            return
+        first = column[lo]
+        key = (first.metric, first.type, first.unit, first.interval)
+        before, between, after = self._parts.get(key) or self._make_parts(key, first)
+        tag_json, indices = self._tag_json, range(lo, hi)  # read by index: a request stops early
+        tags = map(column.tags.__getitem__, indices)
+        for value, tag_set in zip(map(column.values.__getitem__, indices), map(_one_tag, tags) if column.single else tags, strict=True):
+            yield f"{before}{value!r}{between}{tag_json(tag_set)}{after}"
+
+    def _tag_json(self, tags: tuple[str, ...]) -> str:
+        """A series' tags and the push's own, as the JSON array's inside."""
+        if not tags:
+            return self.constant_json
+        if self.constant_set.isdisjoint(tags):
+            return ",".join(map(_STRING, tags)) + self.after_tags
+        # a metric's own tag that the push adds too: once, where the metric put it
+        return ",".join(map(_STRING, dict.fromkeys(tags + self.constant)))
 
     def _make_parts(self, key: tuple, s: Series) -> tuple[str, str, str]:
         """What comes before the value, between it and the tags, and after the tags."""

@@ -148,21 +148,21 @@ class SeriesColumn(Sequence[Series]):
     ``tags`` holds the tag tuples as the metric returned them, or with ``single``, one tag string each.
     """
 
-    __slots__ = ("_make", "_single", "interval", "metric", "tags", "type", "unit", "values")
+    __slots__ = ("_make", "interval", "metric", "single", "tags", "type", "unit", "values")
 
     def __init__(self, metric: str, unit: str, type: str, interval: int | None,
                  values: Sequence[float], tags: Sequence[Any], *, single: bool = False) -> None:
         self.metric, self.unit, self.type, self.interval = metric, unit, type, interval
-        self.values, self.tags, self._single = values, tags, single
+        self.values, self.tags, self.single = values, tags, single
         self._make = series_maker(metric, unit, type, interval)
 
     def tag_sets(self) -> Iterator[tuple[str, ...]]:
         """Each series' ``tags``, in order."""
-        return map(_one_tag, self.tags) if self._single else iter(self.tags)
+        return map(_one_tag, self.tags) if self.single else iter(self.tags)
 
     def with_interval(self, interval: int | None) -> SeriesColumn:
         """The same series with another interval (``dataclasses.replace`` of each)."""
-        return SeriesColumn(self.metric, self.unit, self.type, interval, self.values, self.tags, single=self._single)
+        return SeriesColumn(self.metric, self.unit, self.type, interval, self.values, self.tags, single=self.single)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -172,9 +172,9 @@ class SeriesColumn(Sequence[Series]):
 
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
-            return SeriesColumn(self.metric, self.unit, self.type, self.interval, self.values[index], self.tags[index], single=self._single)
+            return SeriesColumn(self.metric, self.unit, self.type, self.interval, self.values[index], self.tags[index], single=self.single)
         tags = self.tags[index]
-        return self._make(self.values[index], (tags,) if self._single else tags)
+        return self._make(self.values[index], (tags,) if self.single else tags)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SeriesColumn | tuple):  # as a tuple: never equal to a list
