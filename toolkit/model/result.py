@@ -184,7 +184,14 @@ class SeriesColumn(Sequence[Series]):
     def __hash__(self) -> int:
         return hash(tuple(self))
 
-    def __add__(self, other: Sequence[Series]) -> tuple[Series, ...]:
+    def __add__(self, other: Sequence[Series]) -> Sequence[Series]:
+        """The series of both: a column again when ``other``'s share this one's metric, unit, type and
+        interval (a windowed count's zero-filled tag sets, toolkit.engine.zero_fill), else a tuple."""
+        other = tuple(other)
+        if all(s.metric == self.metric and s.unit == self.unit and s.type == self.type and s.interval == self.interval and not s.values for s in other):
+            tags = tuple(self.tag_sets()) if self.single else self.tags
+            return SeriesColumn(self.metric, self.unit, self.type, self.interval,
+                                (*self.values, *(s.value for s in other)), (*tags, *(s.tags for s in other)))
         return (*self, *other)
 
     def __radd__(self, other: Sequence[Series]) -> tuple[Series, ...]:
