@@ -139,3 +139,28 @@ def test_a_wide_metric_holds_two_references_a_series():
         tracemalloc.stop()
     assert len(outcome.series) == 100_000
     assert held < 20 * 100_000, held
+
+
+def test_a_column_is_counted_and_budgeted_as_its_series():
+    """Custom metrics (model.cost) read a column's tags, and a budget keeps a column's first
+    series: the same figures and series as for the tuple it stands for."""
+    from datetime import UTC, datetime
+
+    from toolkit.engine import apply_budget
+    from toolkit.model import CollectionResult, SeriesColumn, cost
+
+    mapping = {(f"host:h{i % 7}", f"shard:{i % 40}"): float(i) for i in range(280)}
+    column = outcome_for(SPEC, mapping, None, 0.0)
+    as_tuple = outcome_for(SPEC, MappingProxyType(mapping), None, 0.0)
+    again = outcome_for(SPEC, {("host:h0", "shard:0"): 1.0, ("host:h9", "shard:0"): 2.0}, None, 0.0)  # the name twice: one repeat
+
+    def result(*outcomes):
+        return CollectionResult("wide", datetime(2026, 1, 1, tzinfo=UTC), 0.1, list(outcomes))
+
+    for outcomes in ((column,), (column, again), (again, column)):
+        tuples = tuple(as_tuple if o is column else o for o in outcomes)
+        assert cost.to_json(result(*outcomes).custom_metrics) == cost.to_json(result(*tuples).custom_metrics)
+    assert cost.to_json(result(column, again).custom_metrics)["metrics"]["wide.metric"]["custom_metrics"] == 281
+    kept = apply_budget(result(column), 100).outcomes[0]
+    assert type(kept.series) is SeriesColumn and kept == apply_budget(result(as_tuple), 100).outcomes[0]
+    assert len(kept.series) == 100 - len(result(column).meta_series)
