@@ -5,6 +5,7 @@ CronJob's or CI's log, where a table cut to 80 columns would cut the metric name
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from rich.markup import escape
 
@@ -117,22 +118,20 @@ def _fit(cell: str, width: int, cell_len) -> str:
     return cell + "…"
 
 
-def log_lines(result: CollectionResult) -> list[str]:
+def log_lines(result: CollectionResult) -> Iterator[str]:
     """One logfmt line per value: each series of a metric (a distribution's as its count of
     values), a failed or empty metric as its status, then the meta-metrics. Whole names, tags
-    and plain numbers, so a log search for ``metric=github.prs.open`` finds every run's value."""
-    lines = []
+    and plain numbers, so a log search for ``metric=github.prs.open`` finds every run's value.
+    Made as they are printed: a million series' lines held at once took 140 MiB."""
     for o in result.outcomes:
         took = f"{o.duration_seconds * 1000:.0f}ms"
         if o.status in (ERROR, NO_DATA):
-            lines.append(_logfmt(collector=result.collector, metric=o.name, status=o.status.replace(" ", "_"), unit=o.unit, took=took))
+            yield _logfmt(collector=result.collector, metric=o.name, status=o.status.replace(" ", "_"), unit=o.unit, took=took)
         for s in o.series:
             number = {"values": len(s.values)} if o.type == "distribution" else {"value": _plain(s.value)}
-            lines.append(_logfmt(collector=result.collector, metric=s.metric, **number, unit=o.unit,
-                                 tags=redact(",".join(s.tags)), took=took))
+            yield _logfmt(collector=result.collector, metric=s.metric, **number, unit=o.unit, tags=redact(",".join(s.tags)), took=took)
     for name, value in result.meta_metrics.items():
-        lines.append(_logfmt(collector=result.collector, metric=name, value=_plain(value)))
-    return lines
+        yield _logfmt(collector=result.collector, metric=name, value=_plain(value))
 
 
 def _plain(value: float) -> str:
