@@ -36,12 +36,6 @@ _MARGIN = 64  # the request's end: "]}", the final deflate block and the adler32
 _OPEN = '{"series":['
 _CLOSE = "]}"
 _STRING = json.encoder.encode_basestring_ascii  # json.dumps's own (the C one where it is built)
-
-
-def _one_tag(tag: str) -> tuple[str]:
-    return (tag,)
-
-
 _INTAKE_TYPES = {"count": 1, "rate": 2, "gauge": 3}
 _TYPE = attrgetter("type")
 
@@ -89,10 +83,9 @@ class _Group:
         first = column[lo]
         key = (first.metric, first.type, first.unit, first.interval)
         before, between, after = self._parts.get(key) or self._make_parts(key, first)
-        tag_json, indices = self._tag_json, range(lo, hi)  # read by index: a request stops early
-        tags = map(column.tags.__getitem__, indices)
-        for value, tag_set in zip(map(column.values.__getitem__, indices), map(_one_tag, tags) if column.single else tags, strict=True):
-            yield f"{before}{value!r}{between}{tag_json(tag_set)}{after}"
+        tag_json = self._tag_json
+        for value, tags in column.rows(lo, hi):
+            yield f"{before}{value!r}{between}{tag_json(tags)}{after}"
 
     def _tag_json(self, tags: tuple[str, ...]) -> str:
         """A series' tags and the push's own, as the JSON array's inside."""

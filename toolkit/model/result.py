@@ -143,7 +143,7 @@ class SeriesColumn(Sequence[Series]):
     same length, items, slices and repr), each ``Series`` made as it is read.
 
     A metric returning a million tagged values (toolkit.engine.outcome) is held in the two
-    columns, 16 MiB, where a million ``Series`` took 96 MiB and most of the engine's time to make;
+    columns, 16 MB, where a million ``Series`` took 96 MB and most of the engine's time to make;
     the push writes them as it reads them (toolkit.datadog.payload), so they are never all alive.
     ``tags`` holds the tag tuples as the metric returned them, or with ``single``, one tag string each.
     """
@@ -159,6 +159,13 @@ class SeriesColumn(Sequence[Series]):
     def tag_sets(self) -> Iterator[tuple[str, ...]]:
         """Each series' ``tags``, in order."""
         return map(_one_tag, self.tags) if self.single else iter(self.tags)
+
+    def rows(self, lo: int, hi: int) -> Iterator[tuple[float, tuple[str, ...]]]:
+        """Series ``lo`` to ``hi``'s value and tags, no ``Series`` made; read by index, so a reader
+        that stops early (a full request, toolkit.datadog.payload) has read no further."""
+        indices = range(lo, hi)
+        tags = map(self.tags.__getitem__, indices)
+        return zip(map(self.values.__getitem__, indices), map(_one_tag, tags) if self.single else tags, strict=True)
 
     def with_interval(self, interval: int | None) -> SeriesColumn:
         """The same series with another interval (``dataclasses.replace`` of each)."""
