@@ -5,7 +5,9 @@ CronJob's or CI's log, where a table cut to 80 columns would cut the metric name
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import TextIO
 
 from rich.markup import escape
 
@@ -39,8 +41,7 @@ def print_results(results: list[CollectionResult], *, verbose: bool = False, pus
         if console.file.isatty():
             console.print(_table(result, verbose, console.width), soft_wrap=True)
         else:  # whole names, whatever COLUMNS says: nobody reads a log at a width
-            for line in log_lines(result):
-                console.print(line, markup=False, soft_wrap=True)
+            write_lines(console.file, log_lines(result))
         for error, metrics in grouped_errors(result):
             where = ", ".join(metrics) if metrics else result.collector
             console.print(f"  [red]✗ {escape(where)}: {error.type}: {escape(error.message)}[/]", soft_wrap=True)
@@ -132,6 +133,15 @@ def log_lines(result: CollectionResult) -> Iterator[str]:
             yield _logfmt(collector=result.collector, metric=s.metric, **number, unit=o.unit, tags=redact(",".join(s.tags)), took=took)
     for name, value in result.meta_metrics.items():
         yield _logfmt(collector=result.collector, metric=name, value=_plain(value))
+
+
+def write_lines(out: TextIO, lines: Iterable[str]) -> None:
+    """``lines`` as they are, a batch at a time. Not through rich's ``print``: it took 120 µs a
+    line (two minutes for a million series' lines in a CronJob's log), and it made an emoji of a
+    tag's ``:100:`` or ``:rocket:``, which the log's reader then searches for in vain."""
+    lines = iter(lines)
+    while batch := list(islice(lines, 1_000)):
+        out.write("\n".join(batch) + "\n")
 
 
 def _plain(value: float) -> str:
