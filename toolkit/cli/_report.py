@@ -5,6 +5,7 @@ CronJob's or CI's log, where a table cut to 80 columns would cut the metric name
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TextIO
@@ -149,6 +150,9 @@ def _plain(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
+_QUOTED = re.compile(r'[ "=\\]')  # a value holding one of these is quoted
+
+
 def _logfmt(**fields: object) -> str:
     """``key=value`` pairs; empty values left out, values with spaces, quotes or ``=`` quoted."""
     parts = []
@@ -156,7 +160,7 @@ def _logfmt(**fields: object) -> str:
         text = str(value)
         if text == "":
             continue
-        if any(c in text for c in ' "=\\') or not text.isprintable():
+        if _QUOTED.search(text) or not text.isprintable():
             text = json.dumps(text, ensure_ascii=False)  # logfmt quotes as JSON does: escaped quotes, backslashes and controls
         parts.append(f"{key}={text}")
     return " ".join(parts)
