@@ -15,7 +15,7 @@ and the medians are compared, so a load that comes and goes weighs on both sides
                                                                                  target <= 100 MiB
   run table       the terminal table of `run` for 50 collectors / their JSON output   target <= 3
 
-Run: `make bench` or `.venv/bin/python bench/floor_bench.py [--repeat 7] [--series 1000000]`.
+Run: `make bench` or `.venv/bin/python bench/floor_bench.py [--repeat 7] [--series 1000000] [--only cold|wide|table]`.
 """
 
 from __future__ import annotations
@@ -211,11 +211,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--series", type=int, default=1_000_000)
+    parser.add_argument("--only", choices=("cold", "wide", "table"), help="measure one gap only")
     args = parser.parse_args()
     print(f"load: {os.getloadavg()[0]:.2f} (1 min) on {os.cpu_count()} cores")
-    cold_start(args.repeat)
-    wide_metric(args.series, max(3, args.repeat // 2))
-    run_table(args.repeat)
+    if args.only in (None, "cold"):
+        cold_start(args.repeat)
+    if args.only in (None, "wide"):
+        wide_metric(args.series, max(3, args.repeat // 2))
+    if args.only in (None, "table"):
+        run_table(args.repeat)
 
 
 if __name__ == "__main__":

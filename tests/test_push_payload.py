@@ -218,3 +218,29 @@ def test_a_payload_that_cannot_be_written_is_reported_as_itself_not_as_a_timeout
     assert not report.ok and report.sent == 0 and len(report.failed) == 4  # the odd one and the meta-metrics after it
     assert "the push could not write its payload: KeyError" in report.summary()
     assert "push timeout" not in report.summary()
+
+
+def test_a_wide_metric_s_columns_are_sent_byte_for_byte_as_its_series(small_limits):
+    """A metric's series held as a column (toolkit.engine.outcome, for a dict of tagged values)
+    are written from its values and tags: the same requests, split at the same series, as the
+    same series in a tuple, between untagged metrics and with a tag the push adds too."""
+    from toolkit.engine import outcome_for
+    from toolkit.model import MetricSpec, SeriesColumn
+
+    def spec(name: str, type: str = "gauge", interval: int | None = None) -> MetricSpec:
+        return MetricSpec(name=name, unit="second", type=type, description="", function=lambda: None, interval=interval)
+
+    returned = [
+        (spec("svc.up"), 1),
+        (spec("svc.lag.seconds"), {(f"host:h{i % 9}", f"shard:{i}", "env:prod"): i / 3 for i in range(2_500)}),
+        (spec("svc.one.tag"), {f"shard:{i}": float(i) for i in range(1_500)}),
+        (spec("svc.events", "count", 60), {f"shard:{i}": i for i in range(700)}),
+        (spec("svc.down"), 0),
+    ]
+    outcomes = [outcome_for(s, value, None, 0.0) for s, value in returned]
+    assert [type(o.series) for o in outcomes[1:4]] == [SeriesColumn] * 3
+    as_tuples = [MetricOutcome(**{**o.__dict__, "series": tuple(o.series)}) for o in outcomes]
+    columns, tuples = all_requests([result_of(*outcomes)]), all_requests([result_of(*as_tuples)])
+    assert len(columns) >= 5
+    assert [(r.start, r.end, r.body) for r in columns] == [(r.start, r.end, r.body) for r in tuples]
+    assert build_bodies([result_of(*outcomes)], SETTINGS) == build_bodies([result_of(*as_tuples)], SETTINGS)

@@ -64,3 +64,24 @@ def test_a_terminal_keeps_the_table():
     text = out.decode()
     assert "metric" in text and "custom" in text and "collector=github" not in text
     assert "github.prs.time_to_me" in text  # the table, at the terminal's 80 columns
+
+
+def test_log_lines_are_written_as_they_are(capsys):
+    """A tag holding ``:100:`` or ``:rocket:`` is printed as returned, not as an emoji (rich's
+    print read them as emoji codes), every series on its own line, the meta-metrics after."""
+    from datetime import UTC, datetime
+
+    from toolkit.cli import _report
+    from toolkit.engine import outcome_for
+    from toolkit.model import CollectionResult, MetricSpec
+
+    spec = MetricSpec(name="svc.codes", unit="count", type="gauge", description="", function=lambda: None)
+    returned = {(f"code:100:{i}", "team:rocket:y"): float(i) for i in range(2_500)}
+    result = CollectionResult("svc", datetime(2026, 1, 1, tzinfo=UTC), 0.1, [outcome_for(spec, returned, None, 0.0)])
+    _report.print_results([result])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("svc: collected 1 metrics, 0 errors, 2503 custom metrics")
+    assert lines[1:2501] == [f"collector=svc metric=svc.codes value={i} unit=count tags=code:100:{i},team:rocket:y took=0ms" for i in range(2_500)]
+    assert lines[2501:] == ["collector=svc metric=collector.svc.duration_seconds value=0.1",
+                            "collector=svc metric=collector.svc.metric_count value=1",
+                            "collector=svc metric=collector.svc.error_count value=0"]

@@ -88,3 +88,79 @@ def test_made_series_equal_the_dataclass_s():
     made = series_maker("a.b", "second", "rate", 60)(2.5, ("x:1",))
     assert made == Series("a.b", 2.5, ("x:1",), "second", "rate", interval=60)
     assert repr(made) == repr(Series("a.b", 2.5, ("x:1",), "second", "rate", interval=60))
+
+
+def test_a_wide_metric_is_held_as_columns_that_read_as_its_series():
+    """The usual wide metric keeps the returned keys and values (no Series each, toolkit.model.SeriesColumn),
+    and reads as the tuple of Series the item-by-item path makes: equal, sliced, indexed, added, shown."""
+    from toolkit.model import SeriesColumn
+
+    mapping = {(f"host:h{i % 7}", f"shard:{i}"): float(i) for i in range(1_000)}
+    column = outcome_for(SPEC, mapping, None, 0.0).series
+    series = outcome_for(SPEC, MappingProxyType(mapping), None, 0.0).series
+    assert type(column) is SeriesColumn and type(series) is tuple
+    assert all(held is key for held, key in zip(column.tags, mapping, strict=True))  # the caller's tuples, not copies
+    assert column == series and series == column and column != list(series) and tuple(column) == series
+    assert (column[0], column[-1], column[500]) == (series[0], series[-1], series[500])
+    assert type(column[10:20]) is SeriesColumn and column[10:20] == series[10:20] and column[::-3] == series[::-3]
+    assert repr(column[:3]) == repr(series[:3]) and hash(column[:3]) == hash(series[:3])
+    assert list(reversed(column)) == list(reversed(series)) and series[7] in column and column.index(series[9]) == 9
+    assert series[:2] + column[2:4] == column[:2] + series[2:4] == series[:4]
+    singles = outcome_for(SPEC, {f"shard:{i}": i for i in range(5)}, None, 0.0).series
+    assert type(singles) is SeriesColumn and singles == outcome_for(SPEC, MappingProxyType({f"shard:{i}": i for i in range(5)}), None, 0.0).series
+
+
+def test_a_column_with_more_of_its_metric_s_series_stays_a_column():
+    """A windowed count's zero-filled tag sets join its column (toolkit.engine.zero_fill) as Series would."""
+    from toolkit.model import Series, SeriesColumn
+
+    spec = MetricSpec(name="wide.events", unit="event", type="count", description="", function=lambda: None, interval=60)
+    for mapping in ({("host:a", "shard:1"): 3, ("host:b", "shard:2"): 4}, {"shard:1": 3, "shard:2": 4}):
+        column = outcome_for(spec, mapping, None, 0.0).series
+        zeros = (Series("wide.events", 0.0, ("host:c", "shard:3"), "event", "count", interval=60),)
+        assert type(column + zeros) is SeriesColumn and column + zeros == tuple(column) + zeros
+        other = (Series("wide.events", 0.0, ("host:c",), "event", "count", interval=900),)  # another interval: a tuple
+        assert type(column + other) is tuple and column + other == tuple(column) + other
+        assert column.with_interval(900) == tuple(Series(s.metric, s.value, s.tags, s.unit, s.type, interval=900) for s in column)
+
+
+def test_a_wide_metric_holds_two_references_a_series():
+    """The memory a million series cost beside the dict the metric returned (issue 24: at most
+    100 MiB): a value and a tag set a series, 16 bytes, where a Series each was 96."""
+    import tracemalloc
+
+    mapping = {(f"host:h{i % 7}", f"shard:{i}"): float(i) for i in range(100_000)}
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        outcome = outcome_for(SPEC, mapping, None, 0.0)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(outcome.series) == 100_000
+    assert held < 20 * 100_000, held
+
+
+def test_a_column_is_counted_and_budgeted_as_its_series():
+    """Custom metrics (model.cost) read a column's tags, and a budget keeps a column's first
+    series: the same figures and series as for the tuple it stands for."""
+    from datetime import UTC, datetime
+
+    from toolkit.engine import apply_budget
+    from toolkit.model import CollectionResult, SeriesColumn, cost
+
+    mapping = {(f"host:h{i % 7}", f"shard:{i % 40}"): float(i) for i in range(280)}
+    column = outcome_for(SPEC, mapping, None, 0.0)
+    as_tuple = outcome_for(SPEC, MappingProxyType(mapping), None, 0.0)
+    again = outcome_for(SPEC, {("host:h0", "shard:0"): 1.0, ("host:h9", "shard:0"): 2.0}, None, 0.0)  # the name twice: one repeat
+
+    def result(*outcomes):
+        return CollectionResult("wide", datetime(2026, 1, 1, tzinfo=UTC), 0.1, list(outcomes))
+
+    for outcomes in ((column,), (column, again), (again, column)):
+        tuples = tuple(as_tuple if o is column else o for o in outcomes)
+        assert cost.to_json(result(*outcomes).custom_metrics) == cost.to_json(result(*tuples).custom_metrics)
+    assert cost.to_json(result(column, again).custom_metrics)["metrics"]["wide.metric"]["custom_metrics"] == 281
+    kept = apply_budget(result(column), 100).outcomes[0]
+    assert type(kept.series) is SeriesColumn and kept == apply_budget(result(as_tuple), 100).outcomes[0]
+    assert len(kept.series) == 100 - len(result(column).meta_series)

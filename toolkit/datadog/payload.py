@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from ..model import INTERVAL_TYPES, CollectionResult, Series, datadog_unit
+from ..model import INTERVAL_TYPES, CollectionResult, Series, SeriesColumn, datadog_unit
 
 SERIES_PATH = "/api/v2/series"
 DISTRIBUTIONS_PATH = "/api/v1/distribution_points"
@@ -48,7 +48,7 @@ NO_INTERVAL = (
 class _Group:
     """One collector's series for one intake, and the JSON they share."""
 
-    def __init__(self, path: str, series: list[Series], timestamp: int, constant: Sequence[str], period: int | None, *, alone: bool = False) -> None:
+    def __init__(self, path: str, series: Sequence[Series], timestamp: int, constant: Sequence[str], period: int | None, *, alone: bool = False) -> None:
         self.path = path
         self.alone = alone  # in a request of its own: what differs between a run and its retry stays out of the window's bodies
         self.series = series
@@ -64,21 +64,37 @@ class _Group:
     def fragments(self, lo: int, hi: int) -> Iterator[str]:
         """The JSON of series ``lo`` to ``hi`` (indices in this group), one string each."""
         series, parts, make = self.series, self._parts, self._make_parts
-        constant_json, after_tags, disjoint = self.constant_json, self.after_tags, self.constant_set.isdisjoint
+        if type(series) is SeriesColumn:
+            yield from self._column_fragments(series, lo, hi)
+            return
         distribution = self.path == DISTRIBUTIONS_PATH
         for k in range(lo, hi):
             s = series[k]
             key = (s.metric, s.type, s.unit, s.interval)
             shared = parts.get(key) or make(key, s)
-            tags = s.tags
-            if not tags:
-                tag_json = constant_json
-            elif disjoint(tags):
-                tag_json = ",".join(map(_STRING, tags)) + after_tags
-            else:  # a metric's own tag that the push adds too: once, where the metric put it
-                tag_json = ",".join(map(_STRING, dict.fromkeys(tags + self.constant)))
             value = ",".join(map(repr, s.values)) if distribution else repr(s.value)
-            yield f"{shared[0]}{value}{shared[1]}{tag_json}{shared[2]}"
+            yield f"{shared[0]}{value}{shared[1]}{self._tag_json(s.tags)}{shared[2]}"
+
+    def _column_fragments(self, column: SeriesColumn, lo: int, hi: int) -> Iterator[str]:
+        """``fragments`` of a wide metric's column, read from its values and tags (no Series made):
+        its series share one metric, type, unit and interval, so one ``shared`` serves them all."""
+        if lo >= hi:
+            return
+        first = column[lo]
+        key = (first.metric, first.type, first.unit, first.interval)
+        before, between, after = self._parts.get(key) or self._make_parts(key, first)
+        tag_json = self._tag_json
+        for value, tags in column.rows(lo, hi):
+            yield f"{before}{value!r}{between}{tag_json(tags)}{after}"
+
+    def _tag_json(self, tags: tuple[str, ...]) -> str:
+        """A series' tags and the push's own, as the JSON array's inside."""
+        if not tags:
+            return self.constant_json
+        if self.constant_set.isdisjoint(tags):
+            return ",".join(map(_STRING, tags)) + self.after_tags
+        # a metric's own tag that the push adds too: once, where the metric put it
+        return ",".join(map(_STRING, dict.fromkeys(tags + self.constant)))
 
     def _make_parts(self, key: tuple, s: Series) -> tuple[str, str, str]:
         """What comes before the value, between it and the tags, and after the tags."""
@@ -249,6 +265,14 @@ def plan(results: Iterable[CollectionResult], constant_tags, intervals: Mapping[
                 run_groups.append(_Group(SERIES_PATH, own, started, constant, period, alone=True))
             by_metric[-1] = [s for s in meta if s.metric != result.duration_metric]
         for seq in by_metric:
+            if type(seq) is SeriesColumn and (seq.type not in INTERVAL_TYPES or seq.interval or period):
+                # a wide metric: a group of its own after the series before it (one request may hold
+                # both), its Series made only as each is written
+                if plain:
+                    series_groups.append(_Group(SERIES_PATH, plain, timestamp, constant, period))
+                    plain = []
+                series_groups.append(_Group(SERIES_PATH, seq, timestamp, constant, period))
+                continue
             kinds = set(map(_TYPE, seq))
             if kinds == {"gauge"}:
                 plain.extend(seq)

@@ -9,7 +9,6 @@ and the metric records an error naming the cap.
 
 from __future__ import annotations
 
-import gc
 import math
 import numbers
 import re
@@ -33,10 +32,10 @@ from ..model import (
     MetricSpec,
     RunContext,
     Series,
+    SeriesColumn,
     cost,
     enter_metric,
     leave_metric,
-    series_maker,
     tags_problem,
 )
 
@@ -96,7 +95,8 @@ def outcome_for(spec: MetricSpec, value: Any, exc: BaseException | None, duratio
         ))
         series = series[: spec.max_series]
     single = series[0].value if len(series) == 1 and not series[0].tags and spec.type != "distribution" else None
-    return MetricOutcome(**base, status=OK, value=single, series=tuple(series), error=capped, item_errors=tuple(failed))
+    kept = series if type(series) is SeriesColumn else tuple(series)  # a column stays one
+    return MetricOutcome(**base, status=OK, value=single, series=kept, error=capped, item_errors=tuple(failed))
 
 
 def to_series(spec: MetricSpec, value: Any, failed: list[MetricError] | None = None) -> Sequence[Series]:
@@ -140,7 +140,7 @@ _CHUNK = 10_000  # series checked per pass of the shape's pattern (a chunk's joi
 _VALUE = r"[\w\-:./]"  # what a tag keeps after its name (toolkit.model.tags: \w, - : . /)
 
 
-def _plain_series(spec: MetricSpec, value: dict) -> tuple[Series, ...] | None:
+def _plain_series(spec: MetricSpec, value: dict) -> SeriesColumn | None:
     """The series of the usual wide metric, checked a chunk at a time in C; None when it is not one.
 
     The usual one: every key a tuple of tags of one shape (the same tag names in the same places,
@@ -151,7 +151,7 @@ def _plain_series(spec: MetricSpec, value: dict) -> tuple[Series, ...] | None:
     keys of one shape with the same set of tags are the same tuple, which a dict holds once, so no
     repeat is possible. Anything else (a None, an error as a value, another shape, a tag the
     pattern refuses) returns None and the caller's item-by-item path decides, with its messages.
-    A million series cost here about what building the dict did, and no set of what was seen.
+    A million series cost here less than building the dict did, and no set of what was seen.
     """
     first = next(iter(value))
     single = type(first) is str
@@ -197,20 +197,8 @@ def _plain_series(spec: MetricSpec, value: dict) -> tuple[Series, ...] | None:
             return None
     if not all(map(math.isfinite, numbers_)):
         return None
-    tags = map(_one_tag, value) if single else iter(value)
-    # A million objects at once: the collector's gen-2 passes over the whole heap (the dict's
-    # keys included) took as long as making them, and these hold no cycles to collect.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return tuple(map(series_maker(spec.name, spec.unit, spec.type, spec.interval), numbers_, tags))
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _one_tag(tag: str) -> tuple[str]:
-    return (tag,)
+    # the keys as returned (the caller's tuples, no copy) and the values: no Series per item
+    return SeriesColumn(spec.name, spec.unit, spec.type, spec.interval, tuple(numbers_), tuple(value), single=single)
 
 
 def _shape_pattern(shape: tuple[str, ...]) -> str:
@@ -350,14 +338,14 @@ def apply_budget(result: CollectionResult, budget: int | None) -> CollectionResu
     for o in result.outcomes:
         each = cost.DISTRIBUTION_AGGREGATIONS if o.type == "distribution" else 1  # tag sets are unique (to_series)
         room = max(0, (budget - used) // each)
-        kept = list(o.series[:room])
+        kept = o.series[:room]  # a tuple's or a column's slice
         used += len(kept) * each
         if len(kept) < len(o.series):
             error = MetricError.from_exception(o.name, SeriesCapExceeded(
                 f"{o.name}: {len(o.series) - len(kept)} of its {len(o.series)} series were not pushed: collector "
                 f"{result.collector} is over its budget.customMetrics={budget} (raise it in the values, or drop a tag)"
             ))
-            o = replace(o, series=tuple(kept), error=o.error or error, value=o.value if kept else None, status=o.status if kept else ERROR)
+            o = replace(o, series=kept, error=o.error or error, value=o.value if kept else None, status=o.status if kept else ERROR)
         outcomes.append(o)
     result.outcomes = outcomes
     return result

@@ -28,6 +28,7 @@ from ..model import (
     MetricError,
     MetricSpec,
     RunContext,
+    SeriesColumn,
     Window,
     defaults,
     enter_metric,
@@ -110,7 +111,9 @@ def windowed_counts(result: CollectionResult, specs: list[MetricSpec]) -> None:
     seconds = result.window.seconds
     for i, outcome in enumerate(result.outcomes):
         if outcome.name in windowed and outcome.series:
-            result.outcomes[i] = replace(outcome, series=tuple(replace(s, interval=seconds) for s in outcome.series))
+            series = outcome.series
+            retimed = series.with_interval(seconds) if type(series) is SeriesColumn else tuple(replace(s, interval=seconds) for s in series)
+            result.outcomes[i] = replace(outcome, series=retimed)
 
 
 def run_context(collector: BaseCollector, options: RunOptions, *, deadline: float) -> RunContext:

@@ -45,6 +45,7 @@ from .result import (
     MetricError,
     MetricOutcome,
     Series,
+    SeriesColumn,
     series_maker,
 )
 from .schedule import is_valid_cron, next_run, schedule_gaps, schedule_period
@@ -107,6 +108,7 @@ __all__ = [
     "MetricSpec",
     "RunContext",
     "Series",
+    "SeriesColumn",
     "Settings",
     "auto_discover_metrics",
     "checkout_root",

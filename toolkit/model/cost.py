@@ -38,15 +38,16 @@ class MetricCount:
     type: str
     series: list[Any] = field(default_factory=list)  # ``Series``
     distinct: bool = True  # the series' tag sets are known to be distinct (one metric's, from to_series)
+    columns: list[Any] = field(default_factory=list)  # a wide metric's ``SeriesColumn``: its tags read, no Series made
 
     @property
     def tag_sets(self) -> set[frozenset[str]]:
-        return {frozenset(s.tags) for s in self.series}
+        return {frozenset(s.tags) for s in self.series} | {frozenset(t) for c in self.columns for t in c.tag_sets()}
 
     @property
     def series_count(self) -> int:
         """Its distinct tag sets (built as sets only when a name's series came in twice)."""
-        return len(self.series) if self.distinct else len(self.tag_sets)
+        return len(self.series) + sum(map(len, self.columns)) if self.distinct else len(self.tag_sets)
 
     @property
     def custom_metrics(self) -> int:
@@ -62,17 +63,27 @@ def count_series(series_by_metric: Iterable[Sequence[Any]]) -> dict[str, MetricC
     counting them builds no set per series; a name met in two sequences is counted by its
     distinct tag sets.
     """
+    from .result import SeriesColumn
+
     counts: dict[str, MetricCount] = {}
     owners: dict[str, int] = {}
+
+    def entry_of(metric: str, type: str, i: int) -> MetricCount:
+        entry = counts.get(metric)
+        if entry is None:
+            entry = counts[metric] = MetricCount(metric, type)
+            owners[metric] = i
+        elif owners[metric] != i:
+            entry.distinct = False
+        return entry
+
     for i, seq in enumerate(series_by_metric):
+        if type(seq) is SeriesColumn:
+            if seq:
+                entry_of(seq.metric, seq.type, i).columns.append(seq)
+            continue
         for s in seq:
-            entry = counts.get(s.metric)
-            if entry is None:
-                entry = counts[s.metric] = MetricCount(s.metric, s.type)
-                owners[s.metric] = i
-            elif owners[s.metric] != i:
-                entry.distinct = False
-            entry.series.append(s)
+            entry_of(s.metric, s.type, i).series.append(s)
     return counts
 
 
