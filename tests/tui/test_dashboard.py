@@ -92,6 +92,25 @@ def test_change_since_previous_run_and_trend(make_app):
     run(scenario)
 
 
+def test_run_all_starts_every_collector_and_draws_the_list_once(make_app):
+    app = make_app("shop", "sample", "broken")
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            drawn = []
+            show = app.query_one(CollectorList).show
+            app.query_one(CollectorList).show = lambda *args, **kwargs: drawn.append(args) or show(*args, **kwargs)
+            app.action_run_all()
+            assert len(drawn) == 1  # not once per collector started: each draw costs a key waiting
+            assert [s.name for s in app.states.values() if s.running] == ["shop", "sample"]  # broken does not load
+            assert state_label(app, "shop").endswith("running") and state_label(app, "sample").endswith("running")
+            app.action_run_all()  # all running already: nothing to start, nothing to draw
+            assert len(drawn) == 1
+            await wait_for_runs(pilot, "shop", "sample")
+
+    run(scenario)
+
+
 def test_failing_metric_shows_in_errors_panel_with_its_message(make_app):
     app = make_app("sample", offline=False, timeout=30.0)
 

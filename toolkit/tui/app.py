@@ -411,13 +411,14 @@ class DashboardApp(App[None]):
         self.notify(message.summary, title=f"push · {message.collector}", severity="information" if message.ok else "error", timeout=8)
 
     # --- collecting -------------------------------------------------------------------------
-    def start_run(self, state: CollectorState) -> bool:
+    def start_run(self, state: CollectorState, *, refresh: bool = True) -> bool:
         if state.running or state.load_error is not None or state.reload_error is not None:
             return False
         state.running = True
         self._spinner.resume()
         self._collect(state.name, self.offline)
-        self.refresh_list()
+        if refresh:
+            self.refresh_list()
         return True
 
     @work(thread=True, group="collect", exit_on_error=False)
@@ -445,8 +446,9 @@ class DashboardApp(App[None]):
             self.notify(f"{state.name} is already running")
 
     def action_run_all(self) -> None:
-        for state in self.states.values():
-            self.start_run(state)
+        started = [self.start_run(state, refresh=False) for state in self.states.values()]
+        if any(started):  # the list drawn once for all of them
+            self.refresh_list()
 
     def action_toggle_auto(self) -> None:
         self.auto_run = not self.auto_run
