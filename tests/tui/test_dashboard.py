@@ -138,7 +138,7 @@ def test_offline_replays_take_turns_and_live_runs_go_at_once(make_app, offline, 
 
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
-            app._replays.patience = 30.0  # no run here hangs: a turn is waited for in full
+            app.replay_turns.patience = 30.0  # no run here hangs: a turn is waited for in full
             await press_and_run(pilot, "R", runs=["shop", "sample"])
             assert max(peak) == at_most
             assert all(state.last is not None for state in app.states.values())  # every result shown
@@ -160,7 +160,7 @@ def test_a_hanging_replay_holds_up_the_next_for_its_patience_only(make_app):
 
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
-            app._replays.patience = 0.2
+            app.replay_turns.patience = 0.2
             app.action_run_all()
             await wait_for(pilot, lambda: app.states["shop"].last is not None and not app.render_pending,
                            what="shop's result while sample hangs", timeout=10)

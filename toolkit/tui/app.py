@@ -114,7 +114,7 @@ class DashboardApp(App[None]):
         self._frame = 0
         self._render_timer = None  # a batch of results waiting to be drawn
         self._render_selected = False  # ... and one of them is the highlighted collector's
-        self._replays = Turns(REPLAY_PATIENCE)  # offline runs take turns (live ones wait on the network)
+        self.replay_turns = Turns(REPLAY_PATIENCE)  # offline runs take turns (live ones wait on the network)
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -430,7 +430,7 @@ class DashboardApp(App[None]):
         worker = get_current_worker()
         ref, schedule = self.states[name].ref, self.states[name].schedule
         try:
-            with self._replays.turn(lambda: worker.is_cancelled) if offline else nullcontext():
+            with self.replay_turns.turn(lambda: worker.is_cancelled) if offline else nullcontext():
                 # the schedule: the run's window is its last closed slot, as in the CronJob (model/window.py)
                 result = call_abandonable(lambda: self.runner(ref, timeout=self.timeout, offline=offline, schedule=schedule),
                                           lambda: worker.is_cancelled)
