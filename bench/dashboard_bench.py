@@ -128,7 +128,9 @@ def inside_tmux(log: Path, during_runs: bool, fixtures: bool) -> None:
             app.set_interval(0.05, app.action_run_all)
         out.write(f"ready {table.cursor_row} {table.row_count}\n")
         while not log.with_suffix(".stop").exists():
-            await pilot.pause(0.1)
+            # not pilot.pause: it waits on every widget's queue and draws a frame, work on the
+            # UI thread that a user's terminal does not add
+            await asyncio.sleep(0.1)
         app.exit()
 
     app.run(auto_pilot=pilot_setup)

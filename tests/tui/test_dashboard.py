@@ -14,6 +14,7 @@ from fixtures.dashboard import (
     FakeClock,
     cells,
     click,
+    frozen_runner,
     highlight,
     last_results,
     press_and_run,
@@ -88,6 +89,84 @@ def test_change_since_previous_run_and_trend(make_app):
             await highlight(pilot, "shop.queue.depth")
             assert app.query_one("#trend-line").data == [12.0, 15.0, 9.0]
             assert "shop.queue.depth" in str(app.query_one("#trend-label").render())
+
+    run(scenario)
+
+
+def test_run_all_starts_every_collector_and_draws_the_list_once(make_app):
+    app = make_app("shop", "sample", "broken")
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            drawn = []
+            show = app.query_one(CollectorList).show
+            app.query_one(CollectorList).show = lambda *args, **kwargs: drawn.append(args) or show(*args, **kwargs)
+            app.action_run_all()
+            assert len(drawn) == 1  # not once per collector started: each draw costs a key waiting
+            assert [s.name for s in app.states.values() if s.running] == ["shop", "sample"]  # broken does not load
+            assert state_label(app, "shop").endswith("running") and state_label(app, "sample").endswith("running")
+            app.action_run_all()  # all running already: nothing to start, nothing to draw
+            assert len(drawn) == 1
+            await wait_for_runs(pilot, "shop", "sample")
+
+    run(scenario)
+
+
+@pytest.mark.parametrize(("offline", "at_most"), [(True, 1), (False, 2)])
+def test_offline_replays_take_turns_and_live_runs_go_at_once(make_app, offline, at_most):
+    """Run all: each offline replay waits for the one before it (Python work under the GIL: at
+    once they end no sooner and the UI thread waits longer for a key), live runs go at once."""
+    import threading
+
+    lock, inside, peak = threading.Lock(), [], []
+    both_in = threading.Event()
+
+    def runner(ref, **kwargs):
+        with lock:
+            inside.append(ref.name)
+            peak.append(len(inside))
+            if len(inside) == 2:
+                both_in.set()
+        both_in.wait(timeout=1.0)  # the moment: long enough for the other run to start beside this one
+        try:
+            return frozen_runner(ref, **kwargs)
+        finally:
+            with lock:
+                inside.remove(ref.name)
+
+    app = make_app("shop", "sample", offline=offline, runner=runner)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            app.replay_turns.patience = 30.0  # no run here hangs: a turn is waited for in full
+            await press_and_run(pilot, "R", runs=["shop", "sample"])
+            assert max(peak) == at_most
+            assert all(state.last is not None for state in app.states.values())  # every result shown
+
+    run(scenario)
+
+
+def test_a_hanging_replay_holds_up_the_next_for_its_patience_only(make_app):
+    import threading
+
+    release = threading.Event()
+
+    def runner(ref, **kwargs):
+        if ref.name == "sample":
+            release.wait(timeout=30)  # hangs until the test releases it
+        return frozen_runner(ref, **kwargs)
+
+    app = make_app("sample", "shop", runner=runner)  # offline: sample's turn comes first
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            app.replay_turns.patience = 0.2
+            app.action_run_all()
+            await wait_for(pilot, lambda: app.states["shop"].last is not None and not app.render_pending,
+                           what="shop's result while sample hangs", timeout=10)
+            assert app.states["sample"].running and app.states["sample"].last is None
+            release.set()
+            await wait_for_runs(pilot, "sample")
 
     run(scenario)
 

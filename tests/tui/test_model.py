@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from toolkit.engine import CollectorRef
 from toolkit.errors import ValuesError
 from toolkit.model import CollectionResult, MetricOutcome, Series, next_run
 from toolkit.tui import _values as dashboard_values
 from toolkit.tui import format as fmt
 from toolkit.tui.mode import credential_vars, default_offline
-from toolkit.tui.model import filter_rows, metric_rows
+from toolkit.tui.model import CollectorState, filter_rows, metric_rows
 
 NOW = datetime(2026, 1, 15, 9, 31, 20, tzinfo=UTC)
 
@@ -83,3 +84,25 @@ def test_rows_one_per_series_with_change():
     assert by_key["x.y.by{k:a}"].tags == "k:a"
     assert [r.key for r in filter_rows(rows, "BY")] == ["x.y.by{k:a}", "x.y.by{k:b}"]
     assert {r.change for r in metric_rows(_result(5))} == {""}  # no previous run, no change
+
+
+def test_a_collectors_next_run_and_series_count_follow_the_schedule_and_the_last_run(monkeypatch):
+    """Both are kept between draws (croniter and the series list are not worked out again for
+    every spinner frame), and each is what the schedule and the last run say, at every moment."""
+    import toolkit.tui.model as dashboard_model
+
+    calls = []
+    monkeypatch.setattr(dashboard_model, "next_run", lambda expression, now: calls.append(now) or next_run(expression, now))
+    state = CollectorState(CollectorRef("x", "x.collector", "tests"), schedule="*/15 * * * *")
+    moments = [NOW + timedelta(minutes=m) for m in (0, 1, 13.5, 13.66, 15, 16, 29.99, 30, 31)] + [NOW, NOW - timedelta(hours=1)]
+    assert [state.next_run(now) for now in moments] == [next_run("*/15 * * * *", now) for now in moments]
+    assert len(calls) == 5, calls  # once in each of the three slots the moments reach, and for each step back
+    state.schedule = "@hourly"
+    assert state.next_run(NOW) == datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
+    assert CollectorState(CollectorRef("y", "y.collector", "tests")).next_run(NOW) is None
+
+    assert state.series_count == 0
+    state.results.append(_result(5))
+    assert state.series_count == len(_result(5).series) == 3 + 3  # three series and the meta-metrics
+    state.results.append(CollectionResult("x", NOW, 0.1, _result(5).outcomes[:1]))
+    assert state.series_count == 1 + 3

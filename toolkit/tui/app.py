@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -28,7 +29,7 @@ from .details import display_settings, http_text, metric_facts, payload_text
 from .messages import PushFinished, Reloaded, RunFinished, SourcesChanged
 from .model import CollectorState, filter_rows, totals
 from .reload import Watcher, forget, package_of
-from .runs import Cancelled, call_abandonable
+from .runs import Cancelled, Turns, call_abandonable
 from .widgets import (
     CollectorList,
     ConfirmScreen,
@@ -47,6 +48,8 @@ Runner = Callable[..., CollectionResult]
 # Results arriving closer together than this are drawn in one go ("run all" of many collectors
 # would otherwise redraw the table once per result, and a key waits behind every redraw).
 RENDER_EVERY = 0.1  # seconds
+# An offline replay waits this long at most for the one before it to finish (runs.Turns).
+REPLAY_PATIENCE = 0.5  # seconds
 
 
 class Key(NamedTuple):
@@ -60,7 +63,7 @@ class Key(NamedTuple):
 # One list feeds the footer and the command palette.
 KEYS = [
     Key("r", "run_selected", "Run", "Run selected collector", "Run the highlighted collector now"),
-    Key("R", "run_all", "Run all", "Run all collectors", "Run every collector now, at once, each in its own worker"),
+    Key("R", "run_all", "Run all", "Run all collectors", "Run every collector now, each in its own worker (offline replays take turns)"),
     Key("a", "toggle_auto", "Auto", "Toggle auto-refresh", "Run each collector on its Helm schedule (or every N s with --every)"),
     Key("slash", "filter", "Filter", "Filter metrics", "Filter the metrics table by metric name"),
     Key("o", "toggle_mode", "Offline/live", "Switch offline/live", "Switch between offline replay (cassettes) and live collecting"),
@@ -111,6 +114,7 @@ class DashboardApp(App[None]):
         self._frame = 0
         self._render_timer = None  # a batch of results waiting to be drawn
         self._render_selected = False  # ... and one of them is the highlighted collector's
+        self.replay_turns = Turns(REPLAY_PATIENCE)  # offline runs take turns (live ones wait on the network)
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -411,13 +415,14 @@ class DashboardApp(App[None]):
         self.notify(message.summary, title=f"push · {message.collector}", severity="information" if message.ok else "error", timeout=8)
 
     # --- collecting -------------------------------------------------------------------------
-    def start_run(self, state: CollectorState) -> bool:
+    def start_run(self, state: CollectorState, *, refresh: bool = True) -> bool:
         if state.running or state.load_error is not None or state.reload_error is not None:
             return False
         state.running = True
         self._spinner.resume()
         self._collect(state.name, self.offline)
-        self.refresh_list()
+        if refresh:
+            self.refresh_list()
         return True
 
     @work(thread=True, group="collect", exit_on_error=False)
@@ -425,9 +430,10 @@ class DashboardApp(App[None]):
         worker = get_current_worker()
         ref, schedule = self.states[name].ref, self.states[name].schedule
         try:
-            # the schedule: the run's window is its last closed slot, as in the CronJob (model/window.py)
-            result = call_abandonable(lambda: self.runner(ref, timeout=self.timeout, offline=offline, schedule=schedule),
-                                      lambda: worker.is_cancelled)
+            with self.replay_turns.turn(lambda: worker.is_cancelled) if offline else nullcontext():
+                # the schedule: the run's window is its last closed slot, as in the CronJob (model/window.py)
+                result = call_abandonable(lambda: self.runner(ref, timeout=self.timeout, offline=offline, schedule=schedule),
+                                          lambda: worker.is_cancelled)
         except Cancelled:
             return
         except Exception as exc:  # run_collector never raises; a custom runner might
@@ -445,8 +451,9 @@ class DashboardApp(App[None]):
             self.notify(f"{state.name} is already running")
 
     def action_run_all(self) -> None:
-        for state in self.states.values():
-            self.start_run(state)
+        started = [self.start_run(state, refresh=False) for state in self.states.values()]
+        if any(started):  # the list drawn once for all of them
+            self.refresh_list()
 
     def action_toggle_auto(self) -> None:
         self.auto_run = not self.auto_run

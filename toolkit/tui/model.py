@@ -63,6 +63,10 @@ class CollectorState:
     running: bool = False
     budget: int | None = None  # budget.customMetrics in the Helm values
     results: deque[CollectionResult] = field(default_factory=lambda: deque(maxlen=HISTORY))
+    # Worked out again only when they change: the list and the header are drawn for every spinner
+    # frame and every result (croniter and the series list cost the UI thread a key waits on).
+    _next: tuple[str | None, datetime, datetime] | None = field(default=None, init=False, repr=False, compare=False)
+    _counted: tuple[CollectionResult, int] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def load(cls, ref: CollectorRef, schedule: str | None = None) -> CollectorState:
@@ -132,7 +136,24 @@ class CollectorState:
         return self.last.errors if self.last else []
 
     def next_run(self, now: datetime) -> datetime | None:
-        return None if self.load_error else next_run(self.schedule, now)
+        if self.load_error:
+            return None
+        # the schedule's next time after an earlier moment is also its next after ``now`` while ``now`` is before it
+        if self._next is not None and self._next[0] == self.schedule and self._next[1] <= now < self._next[2]:
+            return self._next[2]
+        when = next_run(self.schedule, now)
+        self._next = (self.schedule, now, when) if when is not None else None
+        return when
+
+    @property
+    def series_count(self) -> int:
+        """The series of the last run (what a push of it sends)."""
+        last = self.last
+        if last is None:
+            return 0
+        if self._counted is None or self._counted[0] is not last:
+            self._counted = (last, len(last.series))
+        return self._counted[1]
 
     def rows(self) -> list[MetricRow]:
         if self.last is None:
@@ -205,7 +226,7 @@ def totals(states: list[CollectorState]) -> Totals:
     return Totals(
         collectors=len(states),
         running=sum(1 for s in states if s.running),
-        series=sum(len(s.last.series) for s in states if s.last is not None),
+        series=sum(s.series_count for s in states),
         errors=sum(len(s.errors) for s in states),
         failed=sum(1 for s in states if s.status in (FAILED, LOAD_FAILED, RELOAD_FAILED)),
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from .. import format as fmt
 from ..model import ERRORS, FAILED, IDLE, LOAD_FAILED, OK, RELOAD_FAILED, RUNNING, CollectorState
+from .cells import PartialUpdates
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STYLES = {IDLE: "dim", RUNNING: "cyan", OK: "green", ERRORS: "yellow", FAILED: "bold red", LOAD_FAILED: "bold red", RELOAD_FAILED: "bold magenta"}
@@ -20,7 +20,7 @@ COLUMNS = ("name", "state", "took", "next")
 NARROW_NAME = 12  # characters of a name shown on a narrow terminal (the metrics panel's title has it whole)
 
 
-class CollectorList(DataTable):
+class CollectorList(PartialUpdates):
     """A row per collector; the highlighted row is the collector the main view shows.
 
     On a narrow terminal the last run's duration and the next run give way (the metrics panel's
@@ -50,16 +50,22 @@ class CollectorList(DataTable):
         return True
 
     def show(self, states: list[CollectorState], now: datetime, frame: int = 0) -> None:
-        """Add missing rows and update the cells that changed (any update redraws the whole table,
-        and this runs for every spinner frame and every result)."""
+        """Add missing rows and update the cells that changed; this runs for every spinner frame
+        and every result, so only the rows that changed are drawn again."""
+        changes: dict[str, dict[str, object]] = {}
         for state in states:
             cells = self._cells(state, now, frame)[: len(self.columns)]
             if state.name not in self.rows:
                 self.add_row(*cells, key=state.name)
-            else:
-                for column, cell in zip(COLUMNS, cells, strict=False):
-                    if self.get_cell(state.name, column) != cell:
-                        self.update_cell(state.name, column, cell, update_width=column == "name")
+                continue
+            for column, cell in zip(COLUMNS, cells, strict=False):
+                if self.get_cell(state.name, column) == cell:
+                    continue
+                if column == "name":  # the one column whose width follows its cells
+                    self.update_cell(state.name, column, cell, update_width=True)
+                else:
+                    changes.setdefault(state.name, {})[column] = cell
+        self.update_cells(changes)
 
     def _cells(self, state: CollectorState, now: datetime, frame: int) -> tuple:
         status = state.status

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import events
-from textual.widgets import DataTable
 
 from ...model import ERROR, NO_DATA
 from ..fit import Step, cut, cut_series, fit
 from ..model import META, MetricRow
+from .cells import PartialUpdates
 
 COLUMNS = (("metric", "name"), ("value", "value"), ("unit", "unit"), ("type", "type"), ("tags", "tags"), ("took", "duration"), ("change", "change"))
 VALUE_STYLES = {ERROR: "bold red", NO_DATA: "dim", META: "dim"}
@@ -31,7 +31,7 @@ PRIORITY = (
 )
 
 
-class MetricsTable(DataTable):
+class MetricsTable(PartialUpdates):
     shown: list[MetricRow] | None = None  # the rows on screen, to redraw only what changed
     wanted: list[MetricRow] | None = None  # the rows last asked for, fitted again on a resize
     widths: dict[str, int] | None = None  # the columns on screen and their widths
@@ -47,8 +47,8 @@ class MetricsTable(DataTable):
         """Replace the rows, keeping the highlighted series highlighted when it is still there.
 
         The same rows again (a rerun that changed nothing) cost nothing; the same series with new
-        values update their changed cells; only another set of series, or other columns (the
-        width or the widest cell changed), rebuilds the table."""
+        values update their changed cells, and only their rows are drawn again; only another set
+        of series, or other columns (the width or the widest cell changed), rebuilds the table."""
         self.wanted = list(rows)
         keep = self.highlighted_key  # before new columns clear the rows (the highlight went with them)
         widths = self._fit(rows)
@@ -63,11 +63,12 @@ class MetricsTable(DataTable):
             return
         previous, self.shown = self.shown, list(rows)
         if previous is not None and [r.key for r in previous] == [r.key for r in rows]:
+            changes = {}
             for old, row in zip(previous, rows, strict=True):
                 if old != row:
-                    for key, cell in self._cells(row).items():
-                        if key in self.columns:
-                            self.update_cell(row.key, key, cell)
+                    before = self._cells(old)
+                    changes[row.key] = {key: cell for key, cell in self._cells(row).items() if key in self.columns and not _same(cell, before[key])}
+            self.update_cells(changes)
             return
         self.clear()
         for row in rows:
@@ -109,6 +110,11 @@ class MetricsTable(DataTable):
         if not self.row_count:
             return None
         return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+
+
+def _same(a: Text, b: Text) -> bool:
+    """The same cell on screen (Text's == compares the text and its spans, not its style)."""
+    return a == b and a.style == b.style and a.justify == b.justify
 
 
 def _plain(row: MetricRow, key: str) -> str:
