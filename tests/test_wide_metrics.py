@@ -164,3 +164,21 @@ def test_a_column_is_counted_and_budgeted_as_its_series():
     kept = apply_budget(result(column), 100).outcomes[0]
     assert type(kept.series) is SeriesColumn and kept == apply_budget(result(as_tuple), 100).outcomes[0]
     assert len(kept.series) == 100 - len(result(column).meta_series)
+
+
+def test_a_results_series_are_counted_without_making_them(monkeypatch):
+    """The dashboard's push question and backfill count a run's series: a column's are not made."""
+    from datetime import UTC, datetime
+
+    from toolkit.model import CollectionResult, SeriesColumn
+
+    outcome = outcome_for(SPEC, {(f"host:h{i % 7}", f"shard:{i}"): float(i) for i in range(1_000)}, None, 0.0)
+    result = CollectionResult("wide", datetime.now(UTC), 0.1, [outcome])
+    expected = len(result.series)
+
+    def no_series(self):
+        raise AssertionError("a Series was made")
+
+    monkeypatch.setattr(SeriesColumn, "__iter__", no_series)
+    monkeypatch.setattr(SeriesColumn, "__getitem__", no_series)
+    assert result.series_count == expected == 1_000 + len(result.meta_series)

@@ -153,7 +153,7 @@ class _Backfill:
         self.failed.extend((window, metric, message) for metric, message in errors)
         self.rows.append((window, totals, errors))
         self.last_line = ", ".join(f"{name} {_num(total)} in {n} series" for name, (n, total) in totals.items())
-        if self.settings is not None and result.series:
+        if self.settings is not None and result.series_count:
             report = push([result], self.settings, timeout=self.args.push_timeout or defaults.PUSH_TIMEOUT)
             self.sent += report.sent
             if not report.ok:

@@ -373,6 +373,11 @@ class CollectionResult:
         """Every point a push sends: each metric's series, then the meta-metrics."""
         return [s for seq in self.series_by_metric() for s in seq]
 
+    @property
+    def series_count(self) -> int:
+        """``len(self.series)``, counted without making a wide metric's ``Series``."""
+        return sum(map(len, self.series_by_metric()))
+
     def series_by_metric(self) -> list[Sequence[Series]]:
         """``series`` as each metric holds them (no copy), the meta-metrics last."""
         return [o.series for o in self.outcomes if o.status == OK] + [self.meta_series]

@@ -523,7 +523,7 @@ class DashboardApp(App[None]):
             self.notify(redact(str(exc)), title="push", severity="error")
             return
         endpoint = re.sub(r"//[^/@]*@", "//***@", redact(push_settings.endpoint))  # a proxy URL may carry user:password
-        question = f"Push {len(result.series)} series of {state.name} (run of {result.started_at:%H:%M:%S} UTC) to {endpoint}?"
+        question = f"Push {result.series_count} series of {state.name} (run of {result.started_at:%H:%M:%S} UTC) to {endpoint}?"
 
         def answered(yes: bool | None) -> None:
             if yes:

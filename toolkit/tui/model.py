@@ -152,7 +152,7 @@ class CollectorState:
         if last is None:
             return 0
         if self._counted is None or self._counted[0] is not last:
-            self._counted = (last, len(last.series))
+            self._counted = (last, last.series_count)
         return self._counted[1]
 
     def rows(self) -> list[MetricRow]:
