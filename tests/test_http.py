@@ -201,10 +201,64 @@ def test_a_whole_body_is_inflated_once_for_its_count_and_still_capped(monkeypatc
     monkeypatch.setattr(http_module._Inflated, "feed", lambda self, data, limit: fed.append(1) or real_feed(self, data, limit))
     http_module._decoded_size.cache_clear()
     answer = httpx.MockTransport(lambda request: httpx.Response(200, stream=httpx.ByteStream(body), headers={"Content-Encoding": "gzip"}))
-    with httpx.Client(transport=http_module._CapBody(answer, 1_000_000), base_url="http://api.test") as client:
+    assert len(body) * http_module.DEFLATE_MAX_RATIO > 60_000  # small enough to need its count
+    with httpx.Client(transport=http_module._CapBody(answer, 60_000), base_url="http://api.test") as client:
         assert [client.get("/a").json()["n"] for _ in range(3)] == [1, 1, 1]
     assert len(fed) == 1
     with httpx.Client(transport=http_module._CapBody(answer, 10_000), base_url="http://api.test") as client:
         for _ in range(2):
             with pytest.raises(ResponseTooLarge, match="decodes to over"):
                 client.get("/a")
+
+
+def test_deflate_max_ratio_bounds_the_most_compressible_bodies():
+    # the bound the cap relies on to skip counting small bodies: zeros at zlib's best level and a
+    # two-layer gzip come close to it, and stay under it
+    import gzip
+    import zlib
+
+    from toolkit.sources.http import DEFLATE_MAX_RATIO
+
+    zeros = b"\0" * (8 * MIB)
+    for packed in (gzip.compress(zeros, 9), zlib.compress(zeros, 9), zlib.compress(zeros, 9)[2:-4]):
+        assert 900 * len(packed) < len(zeros) <= DEFLATE_MAX_RATIO * len(packed)
+    twice = gzip.compress(gzip.compress(zeros, 9), 9)
+    assert len(zeros) <= DEFLATE_MAX_RATIO**2 * len(twice)
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["whole", "streamed"])
+def test_a_body_too_small_to_pass_the_cap_is_not_inflated_to_count_it(monkeypatch, whole):
+    # n gzip bytes decode to at most 1032 n: below cap / 1032 the count would only inflate the body
+    # a second time (httpx decodes it too); past it, a bomb is still caught, streamed or whole
+    import gzip
+
+    from toolkit.sources import http as http_module
+
+    fed = []
+    real_feed = http_module._Inflated.feed
+    monkeypatch.setattr(http_module._Inflated, "feed", lambda self, data, limit: fed.append(len(data)) or real_feed(self, data, limit))
+    http_module._decoded_size.cache_clear()
+    body = gzip.compress(b'{"n": 1}' + b" " * 500_000, 9)  # ~600 bytes
+    bomb = gzip.compress(b" " * (40 * MIB), 9)  # ~40 KiB, past 32 MiB / 1032
+
+    def answer(request):
+        data = bomb if request.url.path == "/bomb" else body
+        chunks = [data] if whole else [data[i:i + 100] for i in range(0, len(data), 100)]
+        stream = httpx.ByteStream(data) if whole else _Chunks(chunks)
+        return httpx.Response(200, stream=stream, headers={"Content-Encoding": "gzip"})
+
+    with httpx.Client(transport=http_module._CapBody(httpx.MockTransport(answer), MAX_BODY_BYTES), base_url="http://api.test") as client:
+        assert client.get("/a").json()["n"] == 1
+        assert fed == []
+        with pytest.raises(ResponseTooLarge, match="decodes to over"):
+            client.get("/bomb")
+    assert sum(fed) <= len(bomb)  # every byte counted once, the ones held back included
+    assert fed and (whole or fed[0] == 100)  # streamed: the held chunks are counted from the first
+
+
+class _Chunks(httpx.SyncByteStream):
+    def __init__(self, chunks):
+        self._chunks = chunks
+
+    def __iter__(self):
+        yield from self._chunks

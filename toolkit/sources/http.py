@@ -113,6 +113,12 @@ class _Inflated:
 
 
 _KNOWN_CODINGS = {"gzip", "deflate", "identity"}
+# The most a byte of deflate data (gzip's, or deflate's) decodes to: a length/distance pair takes
+# at least two bits and gives at most 258 bytes (zlib's technical notes, zlib.net/zlib_tech.html:
+# "the limit is 1032:1"); headers and trailers only add input. So n compressed bytes through k
+# layers decode to at most n * 1032**k, and a body that small cannot pass the cap: counting it
+# would only inflate it a second time (most API answers are a few KiB of gzip).
+DEFLATE_MAX_RATIO = 1032
 
 
 @functools.lru_cache(maxsize=64)
@@ -127,12 +133,15 @@ def _decoded_size(codings: tuple[str, ...], body: bytes, cap: int) -> int:
 
 class _CappedStream(httpx.SyncByteStream):
     """The response body as it arrives, raising once more than ``cap`` bytes came, or once what
-    came decodes (``Content-Encoding``) to more than ``cap``: never held whole."""
+    came decodes (``Content-Encoding``) to more than ``cap``: never held whole. What it decodes
+    to is counted only once enough came to pass the cap (``DEFLATE_MAX_RATIO``)."""
 
     def __init__(self, inner: httpx.SyncByteStream, cap: int, where: str, codings: list[str] | None = None) -> None:
         self._inner, self._cap, self._where = inner, cap, where
         self._codings = tuple(c for c in codings if c != "identity") if codings else ()
         self._inflated = _Inflated(list(self._codings)) if codings else None
+        self._ceiling = DEFLATE_MAX_RATIO ** len(self._codings)
+        self._uncounted: list[bytes] = []  # what came while it could not decode past the cap
         # the whole body in hand (a replay's, a test's): its decoded size is looked up, not recounted
         self._whole = type(inner) is httpx.ByteStream
 
@@ -145,10 +154,15 @@ class _CappedStream(httpx.SyncByteStream):
                     f"the response from {self._where} is over the {_size(self._cap)} body cap (stopped reading at "
                     f"{_size(read)}); if it is meant to be that big, pass http_client(max_body_bytes=...)"
                 )
-            if self._inflated is not None:
+            if self._inflated is not None and read * self._ceiling <= self._cap:
+                self._uncounted.append(chunk)  # at most cap / 1032 bytes held, and only until more comes
+            elif self._inflated is not None:
                 if self._whole and read == len(chunk):
                     self._inflated.size = _decoded_size(self._codings, bytes(chunk), self._cap)
                 else:
+                    for held in self._uncounted:
+                        self._inflated.feed(held, self._cap)
+                    self._uncounted.clear()
                     self._inflated.feed(chunk, self._cap)
                 if self._inflated.size > self._cap:
                     raise ResponseTooLarge(
