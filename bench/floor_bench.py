@@ -5,9 +5,10 @@ and the medians are compared, so a load that comes and goes weighs on both sides
 
   cold start      `dd-toolkit --help` / `python -c pass`                         target <= 2
                   `dd-toolkit run github --offline --json` / `python -c pass`    target <= 5
-                  (shown beside them, not a target: the floor of that run's own work, a script that
+                  (shown beside them, not targets: the floor of that run's own work, a script that
                   imports httpx, as the toolkit does, and decodes the same nine recorded GitHub
-                  responses, 3.5 MB of JSON)
+                  responses, 3.5 MB of JSON; and the same script importing httpx-retries too, the
+                  retry layer every client of a run goes through: it imports asyncio)
   wide metric     one metric returning 1,000,000 tagged values, dry run (the engine's `collect`,
                   the metric function's own building of its dict included) / the dict's build
                   time, in the same process                                      target <= 3
@@ -66,6 +67,8 @@ FLOOR = r'''
 import gzip, json, marshal, sys
 sys.modules["httpx._main"] = None
 import httpx
+if sys.argv[2:] == ["retries"]:
+    import httpx_retries
 for body in marshal.load(open(sys.argv[1], "rb")):
     json.loads(gzip.decompress(body))
 '''
@@ -93,7 +96,8 @@ def cold_start(repeat: int) -> None:
         "python -c pass": [PY, "-c", "pass"],
         "dd-toolkit --help": [exe, "--help"],
         "dd-toolkit run github --offline --json": [exe, "run", "github", "--offline", "--json"],
-        "floor: httpx + its 9 bodies decoded": [PY, "-c", FLOOR, str(_github_bodies(scratch))],
+        "floor: httpx + its 9 bodies decoded": [PY, "-c", FLOOR, str(bodies := _github_bodies(scratch))],
+        "floor + httpx-retries": [PY, "-c", FLOOR, str(bodies), "retries"],
     }
     try:
         took, cpu = interleaved(sides, repeat)
@@ -102,7 +106,7 @@ def cold_start(repeat: int) -> None:
     base, base_cpu = took["python -c pass"], cpu["python -c pass"]
     print(f"cold start (interleaved, median of {repeat}; wall time, then CPU time):")
     for label, target in (("python -c pass", None), ("dd-toolkit --help", 2.0), ("dd-toolkit run github --offline --json", 5.0),
-                          ("floor: httpx + its 9 bodies decoded", None)):
+                          ("floor: httpx + its 9 bodies decoded", None), ("floor + httpx-retries", None)):
         ratio = took[label] / base
         tail = "" if target is None else f"  target <= {target:g}  {verdict(ratio <= target)}"
         print(f"  {label:42s} {took[label] * 1000:7.1f} ms  {ratio:5.2f}x python   "
