@@ -66,6 +66,21 @@ def test_what_fails_is_never_remembered(state, text):
     assert entries(state, bounded_yaml.MEMO) == []
 
 
+@pytest.mark.parametrize("secret", ["ghp_" + "a1B2c3D4e5F6g7H8i9J0kLmN", "known-value-1234"], ids=["shaped", "known"])
+@pytest.mark.parametrize("kind", [str, bytes])
+def test_a_text_holding_a_secret_is_never_remembered(state, monkeypatch, secret, kind):
+    # a token pasted into a values file's env must not gain a second copy in the state directory
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("toolkit.model.redact"), "_known", {"known-value-1234"})
+    text = f"env:\n  GITHUB_TOKEN: {secret}\n"
+    for _ in range(2):
+        assert load(text if kind is str else text.encode()) == {"env": {"GITHUB_TOKEN": secret}}
+    assert entries(state, bounded_yaml.MEMO) == []
+    load(text.replace(secret, "'***'"))  # the same file, scrubbed, is remembered
+    assert len(entries(state, bounded_yaml.MEMO)) == 1
+
+
 def test_what_marshal_cannot_hold_is_parsed_every_time(state):
     assert str(load("when: 2024-01-02\n")["when"]) == "2024-01-02"
     assert entries(state, bounded_yaml.MEMO) == []

@@ -12,7 +12,9 @@ What a text parsed to is remembered (``model.memo``, by a digest of the text, th
 bounds), so the next command that reads the same values or cassette neither parses it again nor
 imports PyYAML (~25 ms of an offline ``dd-toolkit run``). Only what loaded within the bounds and
 is plain data (``marshal`` can hold it: no YAML timestamps) is remembered; a broken file is parsed,
-and refused with its one line, every time.
+and refused with its one line, every time. Nor is a text holding what ``redact`` hides (a known
+secret's value, a token's shape: a values file with a token pasted into its ``env``): a secret is
+not copied into the state directory, where it would outlive its removal from the file.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import marshal
 from pathlib import Path
 from typing import IO, Any
 
-from ..model import memo
+from ..model import memo, redact
 
 MAX_ALIAS_NODES = 10_000  # nodes that aliases may add once expanded (a `<<: *defaults` adds a few dozen)
 MAX_DEPTH = 64  # a Helm values file nests about 6 deep; a cassette about 8
@@ -61,12 +63,18 @@ def load(text: str | bytes | IO[bytes], *, where: str, error: type[Exception], f
             except (EOFError, ValueError, TypeError):
                 pass  # not a memo this Python wrote: parse again
     data = _load(text, where=where, error=error, fix=fix, fast=fast)
-    if key is not None:
+    if key is not None and not _holds_credential(text):
         try:
             memo.remember(MEMO, key, marshal.dumps(data))
         except ValueError:
             pass  # a value marshal cannot hold (a YAML timestamp): parsed every time
     return data
+
+
+def _holds_credential(text: str | bytes) -> bool:
+    """Whether ``redact`` would change ``text``: checked once, before a text is remembered."""
+    plain = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return redact(plain) != plain
 
 
 def _memo_key(text: str | bytes, fast: bool) -> str | None:
