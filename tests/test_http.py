@@ -188,7 +188,19 @@ def test_default_cap_is_32_mib_and_a_body_under_it_is_read():
     assert MAX_BODY_BYTES == 32 * MIB
 
 
-def test_a_whole_body_is_inflated_once_for_its_count_and_still_capped(monkeypatch):
+@pytest.fixture
+def fed(monkeypatch) -> list[int]:
+    """The sizes of the pieces fed to the body cap's decoded-size count, from a cold count cache."""
+    from toolkit.sources import http as http_module
+
+    sizes: list[int] = []
+    real_feed = http_module._Inflated.feed
+    monkeypatch.setattr(http_module._Inflated, "feed", lambda self, data, limit: sizes.append(len(data)) or real_feed(self, data, limit))
+    http_module._decoded_size.cache_clear()
+    return sizes
+
+
+def test_a_whole_body_is_inflated_once_for_its_count_and_still_capped(fed):
     # the dashboard replays the same gzip bodies run after run: counting what each decodes to
     # inflated every one a second time (httpx decodes it too)
     import gzip
@@ -196,10 +208,6 @@ def test_a_whole_body_is_inflated_once_for_its_count_and_still_capped(monkeypatc
     from toolkit.sources import http as http_module
 
     body = gzip.compress(b'{"n": 1}' + b" " * 50_000)
-    fed = []
-    real_feed = http_module._Inflated.feed
-    monkeypatch.setattr(http_module._Inflated, "feed", lambda self, data, limit: fed.append(1) or real_feed(self, data, limit))
-    http_module._decoded_size.cache_clear()
     answer = httpx.MockTransport(lambda request: httpx.Response(200, stream=httpx.ByteStream(body), headers={"Content-Encoding": "gzip"}))
     assert len(body) * http_module.DEFLATE_MAX_RATIO > 60_000  # small enough to need its count
     with httpx.Client(transport=http_module._CapBody(answer, 60_000), base_url="http://api.test") as client:
@@ -227,17 +235,13 @@ def test_deflate_max_ratio_bounds_the_most_compressible_bodies():
 
 
 @pytest.mark.parametrize("whole", [True, False], ids=["whole", "streamed"])
-def test_a_body_too_small_to_pass_the_cap_is_not_inflated_to_count_it(monkeypatch, whole):
+def test_a_body_too_small_to_pass_the_cap_is_not_inflated_to_count_it(fed, whole):
     # n gzip bytes decode to at most 1032 n: below cap / 1032 the count would only inflate the body
     # a second time (httpx decodes it too); past it, a bomb is still caught, streamed or whole
     import gzip
 
     from toolkit.sources import http as http_module
 
-    fed = []
-    real_feed = http_module._Inflated.feed
-    monkeypatch.setattr(http_module._Inflated, "feed", lambda self, data, limit: fed.append(len(data)) or real_feed(self, data, limit))
-    http_module._decoded_size.cache_clear()
     body = gzip.compress(b'{"n": 1}' + b" " * 500_000, 9)  # ~600 bytes
     bomb = gzip.compress(b" " * (40 * MIB), 9)  # ~40 KiB, past 32 MiB / 1032
 
